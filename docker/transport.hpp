@@ -1,0 +1,131 @@
+// The HTTP layer under the Engine API client: one endpoint (unix, tcp or TLS),
+// its own Asio io_context and thread, a pool of keep-alive connections, a
+// deadline on every call, cancellation of any call or stream. Callbacks run on
+// the transport's I/O thread and must not block; an actor forwards them with
+// anon_send. This header deliberately includes no Asio/Beast: those stay in
+// transport.cpp so CAF-heavy translation units do not pay for them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "messages/result.hpp"
+
+namespace stevedore::docker {
+
+// Where the daemon listens: unix:///path, tcp://host:port, or tcp with TLS.
+struct endpoint {
+  enum class scheme { unix_socket, tcp, tls };
+  scheme kind = scheme::unix_socket;
+  std::string path;          // unix socket path
+  std::string host;          // tcp / tls host
+  std::uint16_t port = 0;    // tcp / tls port
+  std::string tls_cert;      // client certificate (PEM file)
+  std::string tls_key;       // client key (PEM file)
+  std::string tls_ca;        // CA that signed the daemon's certificate (PEM file)
+  bool tls_verify = true;    // verify the daemon's certificate against tls_ca
+};
+
+// "unix:///run/x.sock", "tcp://127.0.0.1:2376" (+ " (tls)").
+std::string to_string(const endpoint& ep);
+
+// Reads an endpoint the way the spec says: `docker.endpoint` (and the
+// `docker.tls.*` files, used only with it) when set; otherwise DOCKER_HOST,
+// DOCKER_TLS_VERIFY and DOCKER_CERT_PATH from `getenv`; otherwise
+// unix:///var/run/docker.sock. Errors name the setting and the bad value.
+using getenv_fn = std::function<const char*(const char*)>;
+result<endpoint> resolve_endpoint(const std::string& configured,
+                                  const std::string& tls_cert,
+                                  const std::string& tls_key,
+                                  const std::string& tls_ca,
+                                  const getenv_fn& getenv);
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+struct request {
+  std::string method = "GET";     // GET, POST, DELETE, HEAD
+  std::string target;             // path and query, e.g. "/v1.41/containers/json?all=1"
+  header_list headers;            // extra headers (Host is always set by the transport)
+  std::string body;               // sent as is; Content-Type application/json unless a header says otherwise
+  std::string body_file;          // when set: this file is streamed as the body (application/x-tar), never read whole
+  std::chrono::milliseconds timeout{30000}; // send(): the whole call; stream(): the longest silence between reads
+  std::size_t body_limit = 8u << 20;        // cap on a buffered body (send(), and error bodies of stream())
+  std::string what;               // names the call in errors: "container create web-1234"
+};
+
+struct response {
+  int status = 0;
+  header_list headers;
+  std::string body;
+};
+
+// A running call or stream. cancel() may be called from any thread, any
+// number of times; the call then ends with errc::cancelled (unless it already
+// ended). Destroying the handle does not cancel.
+class call_handle {
+public:
+  struct state;
+  call_handle() = default;
+  explicit call_handle(std::shared_ptr<state> s) : state_(std::move(s)) {}
+  void cancel() const;
+  bool valid() const noexcept { return static_cast<bool>(state_); }
+
+private:
+  std::shared_ptr<state> state_;
+};
+
+// Callbacks of a streaming call. on_data gets raw body bytes in arrival order
+// (chunk boundaries are not message boundaries: split lines or frames above
+// this layer); returning false stops the stream cleanly (on_end gets ok).
+// on_end runs exactly once. A non-2xx answer never reaches on_data: it ends
+// the stream with the error built from the body's {"message": ...}.
+struct stream_handler {
+  std::function<void(const response& head)> on_head; // status and headers; body empty
+  std::function<bool(std::string_view bytes)> on_data;
+  std::function<void(result<unit>)> on_end;
+};
+
+class transport {
+public:
+  struct options {
+    std::size_t max_idle_connections = 16;       // keep-alive connections kept for reuse
+    std::chrono::milliseconds connect_timeout{5000};
+    std::size_t io_threads = 1;
+  };
+
+  // Starts the I/O thread(s). Connections are made lazily, on first use.
+  static std::shared_ptr<transport> make(endpoint ep, options opts);
+  static std::shared_ptr<transport> make(endpoint ep) { return make(std::move(ep), options{}); }
+
+  virtual ~transport() = default;
+
+  // One request, one buffered answer. `done` runs exactly once, on the I/O
+  // thread: ok with any status (the caller maps statuses it expects), or an
+  // error of kind daemon_unreachable, timeout, malformed_answer (bad chunking,
+  // body over body_limit) or cancelled.
+  virtual call_handle send(request req, std::function<void(result<response>)> done) = 0;
+
+  // One request whose answer body is consumed as it arrives (pull progress,
+  // events, logs, wait). Statuses other than 2xx end it with an error whose
+  // kind follows the status (404 not_found, 409 conflict, 401/403
+  // unauthorized, others daemon_error) and the daemon's message.
+  virtual call_handle stream(request req, stream_handler handler) = 0;
+
+  // Cancels every call in flight, closes every connection and joins the I/O
+  // thread(s). Idempotent; also run by the destructor of the implementation.
+  virtual void shutdown() = 0;
+
+  virtual const endpoint& where() const noexcept = 0;
+};
+
+// The error of a non-2xx answer: kind from the status, message from the body's
+// {"message": ...} (or the raw body, trimmed and capped, when it is not JSON).
+error_info status_error(std::string_view what, int status, std::string_view body);
+
+} // namespace stevedore::docker

@@ -1,0 +1,285 @@
+// The job as the user wrote it: job -> groups -> tasks -> docker `config`.
+// Field names follow Nomad's (spec/nomad-docker-driver.md); policy/ fills and
+// judges these, actors/ carry them. Durations are milliseconds.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+namespace stevedore {
+
+using string_map = std::map<std::string, std::string>;
+
+// `auth { ... }` in a task's config.
+struct auth_config {
+  std::string username;
+  std::string password;
+  std::string email;
+  std::string server_address; // registry host without scheme; empty: the image's registry
+};
+
+// `logging { type = "..." config { ... } }`; empty type: stevedore collects logs itself.
+struct logging_config {
+  std::string type;
+  string_map config;
+};
+
+// `driver_config { name options {} }` inside a mount's volume_options.
+struct volume_driver_config {
+  std::string name;
+  string_map options;
+};
+
+struct volume_options {
+  bool no_copy = false;
+  string_map labels;
+  volume_driver_config driver_config;
+};
+
+// One entry of `mounts = [ { ... } ]`.
+struct mount_config {
+  std::string type = "volume"; // "volume", "bind" or "tmpfs" (Nomad >= 0.10 also allows bind and tmpfs)
+  std::string target;
+  std::string source;
+  bool readonly = false;
+  volume_options volume_options;
+  std::string bind_propagation;   // bind_options { propagation }
+  std::int64_t tmpfs_size = 0;    // tmpfs_options { size } in bytes
+  std::int64_t tmpfs_mode = 0;    // tmpfs_options { mode }
+};
+
+// One entry of `devices = [ { ... } ]`.
+struct device_config {
+  std::string host_path;
+  std::string container_path;     // defaults to host_path
+  std::string cgroup_permissions; // subset of "rwm"; defaults to "rwm"
+};
+
+// The task's docker `config { ... }` block, every option of the specification.
+struct docker_config {
+  std::string image;
+  std::string load;                        // tar file in the task's local dir
+  std::string command;
+  std::vector<std::string> args;
+  std::vector<std::string> entrypoint;
+  bool has_auth = false;                   // an `auth` block was given
+  auth_config auth;
+  bool auth_soft_fail = false;
+  std::vector<std::string> dns_search_domains;
+  std::vector<std::string> dns_options;
+  std::vector<std::string> dns_servers;
+  std::vector<std::string> extra_hosts;    // "host:IP"
+  bool force_pull = false;
+  std::string hostname;
+  bool interactive = false;
+  string_map sysctl;
+  string_map ulimit;                       // name -> "soft[:hard]"
+  bool privileged = false;
+  std::string ipc_mode;
+  std::string pid_mode;
+  std::string uts_mode;
+  std::string userns_mode;
+  std::string ipv4_address;
+  std::string ipv6_address;
+  string_map labels;
+  logging_config logging;
+  std::string mac_address;
+  std::string network_mode;
+  std::vector<std::string> network_aliases;
+  std::map<std::string, std::int64_t> port_map; // port label -> container port
+  std::vector<std::string> security_opt;
+  std::int64_t shm_size = 0;               // bytes; 0: daemon default
+  bool ssl = true;                         // deprecated since Nomad 0.5.3, accepted and ignored
+  bool tty = false;
+  std::vector<std::string> volumes;        // "host_path:container_path[:mode]"
+  std::string volume_driver;
+  std::string work_dir;
+  std::vector<mount_config> mounts;
+  std::vector<device_config> devices;
+  std::vector<std::string> cap_add;
+  std::vector<std::string> cap_drop;
+  bool cpu_hard_limit = false;
+  std::int64_t cpu_cfs_period = 100000;    // microseconds, 0..1000000
+  bool advertise_ipv6_address = false;
+  bool readonly_rootfs = false;
+  std::int64_t pids_limit = 0;             // 0: unlimited
+  // Options of Nomad's newer releases.
+  bool init = false;
+  std::vector<std::string> group_add;
+  string_map storage_opt;
+  std::int64_t oom_score_adj = 0;
+  std::int64_t memory_hard_limit = 0;      // MB; 0: none
+  bool healthchecks_disable = false;       // healthchecks { disable = true }
+  std::string runtime;
+  std::int64_t image_pull_timeout_ms = 5 * 60 * 1000;
+};
+
+// `port "label" {}` (dynamic) or `port "label" { static = N }`.
+struct port_spec {
+  std::string label;
+  std::int64_t static_port = 0; // 0: dynamic
+};
+
+struct resources_spec {
+  std::int64_t cpu = 100;       // MHz -> CpuShares
+  std::int64_t memory_mb = 300;
+  std::int64_t mbits = 10;
+  std::vector<port_spec> ports;
+};
+
+// `logs { max_files, max_file_size }` (size in MB).
+struct logs_spec {
+  std::int64_t max_files = 10;
+  std::int64_t max_file_size_mb = 10;
+};
+
+// `restart { attempts, interval, delay, mode }`; Nomad's service-job defaults.
+struct restart_spec {
+  std::int64_t attempts = 2;
+  std::int64_t interval_ms = 30 * 60 * 1000;
+  std::int64_t delay_ms = 15 * 1000;
+  std::string mode = "fail"; // "fail" or "delay"
+};
+
+struct artifact_spec {
+  std::string source;
+  std::string destination;      // relative to the task dir; default "local/"
+};
+
+// `constraint { attribute operator value }`; checked against the fingerprint.
+struct constraint_spec {
+  std::string attribute;        // "${driver.docker.version}"
+  std::string op = "=";         // =, !=, >, >=, <, <=, version, regexp, set_contains, is_set, is_not_set
+  std::string value;
+};
+
+struct task_spec {
+  std::string name;
+  std::string driver = "docker";
+  docker_config config;
+  string_map env;
+  string_map meta;
+  std::string user;
+  resources_spec resources;
+  std::int64_t kill_timeout_ms = 5000;
+  std::string kill_signal;      // empty: the image's STOPSIGNAL, else SIGTERM
+  logs_spec logs;
+  bool has_restart = false;     // a task-level restart block overrides the group's
+  restart_spec restart;
+  std::vector<artifact_spec> artifacts;
+  std::vector<constraint_spec> constraints;
+};
+
+struct group_spec {
+  std::string name;
+  std::int64_t count = 1;
+  restart_spec restart;
+  string_map meta;
+  std::vector<constraint_spec> constraints;
+  std::vector<task_spec> tasks;
+};
+
+struct job_spec {
+  std::string name;             // the job's ID
+  std::string type = "service"; // service, batch, system
+  std::string region = "global";
+  std::vector<std::string> datacenters;
+  std::int64_t priority = 50;
+  string_map meta;
+  std::vector<constraint_spec> constraints;
+  std::vector<group_spec> groups;
+};
+
+// ---- CAF inspection (0.17 form) --------------------------------------------
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, auth_config& x) {
+  return f(caf::meta::type_name("stevedore::auth_config"), x.username, x.password,
+           x.email, x.server_address);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, logging_config& x) {
+  return f(caf::meta::type_name("stevedore::logging_config"), x.type, x.config);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, volume_driver_config& x) {
+  return f(caf::meta::type_name("stevedore::volume_driver_config"), x.name, x.options);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, volume_options& x) {
+  return f(caf::meta::type_name("stevedore::volume_options"), x.no_copy, x.labels,
+           x.driver_config);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, mount_config& x) {
+  return f(caf::meta::type_name("stevedore::mount_config"), x.type, x.target, x.source,
+           x.readonly, x.volume_options, x.bind_propagation, x.tmpfs_size, x.tmpfs_mode);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, device_config& x) {
+  return f(caf::meta::type_name("stevedore::device_config"), x.host_path,
+           x.container_path, x.cgroup_permissions);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, docker_config& x) {
+  return f(caf::meta::type_name("stevedore::docker_config"), x.image, x.load, x.command,
+           x.args, x.entrypoint, x.has_auth, x.auth, x.auth_soft_fail,
+           x.dns_search_domains, x.dns_options, x.dns_servers, x.extra_hosts,
+           x.force_pull, x.hostname, x.interactive, x.sysctl, x.ulimit, x.privileged,
+           x.ipc_mode, x.pid_mode, x.uts_mode, x.userns_mode, x.ipv4_address,
+           x.ipv6_address, x.labels, x.logging, x.mac_address, x.network_mode,
+           x.network_aliases, x.port_map, x.security_opt, x.shm_size, x.ssl, x.tty,
+           x.volumes, x.volume_driver, x.work_dir, x.mounts, x.devices, x.cap_add,
+           x.cap_drop, x.cpu_hard_limit, x.cpu_cfs_period, x.advertise_ipv6_address,
+           x.readonly_rootfs, x.pids_limit, x.init, x.group_add, x.storage_opt,
+           x.oom_score_adj, x.memory_hard_limit, x.healthchecks_disable, x.runtime,
+           x.image_pull_timeout_ms);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, port_spec& x) {
+  return f(caf::meta::type_name("stevedore::port_spec"), x.label, x.static_port);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resources_spec& x) {
+  return f(caf::meta::type_name("stevedore::resources_spec"), x.cpu, x.memory_mb,
+           x.mbits, x.ports);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, logs_spec& x) {
+  return f(caf::meta::type_name("stevedore::logs_spec"), x.max_files, x.max_file_size_mb);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, restart_spec& x) {
+  return f(caf::meta::type_name("stevedore::restart_spec"), x.attempts, x.interval_ms,
+           x.delay_ms, x.mode);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, artifact_spec& x) {
+  return f(caf::meta::type_name("stevedore::artifact_spec"), x.source, x.destination);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, constraint_spec& x) {
+  return f(caf::meta::type_name("stevedore::constraint_spec"), x.attribute, x.op, x.value);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
+  return f(caf::meta::type_name("stevedore::task_spec"), x.name, x.driver, x.config,
+           x.env, x.meta, x.user, x.resources, x.kill_timeout_ms, x.kill_signal, x.logs,
+           x.has_restart, x.restart, x.artifacts, x.constraints);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, group_spec& x) {
+  return f(caf::meta::type_name("stevedore::group_spec"), x.name, x.count, x.restart,
+           x.meta, x.constraints, x.tasks);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
+  return f(caf::meta::type_name("stevedore::job_spec"), x.name, x.type, x.region,
+           x.datacenters, x.priority, x.meta, x.constraints, x.groups);
+}
+
+} // namespace stevedore
