@@ -1,0 +1,31 @@
+// Subcommands of the `stevedore` program. Each lives in its own file and
+// registers itself at start-up, so adding one touches no shared file:
+//
+//   namespace { const bool registered = stevedore::cli::add_command(
+//     {"validate", "Check a job file", [](CLI::App& app) { ...; return run; }}); }
+//
+// `setup` declares the subcommand's options on `app` and returns the function
+// that runs it (called only when that subcommand was chosen); its return value
+// is the exit code.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace stevedore::cli {
+
+struct command {
+  std::string name;
+  std::string help;
+  std::function<std::function<int()>(CLI::App& app)> setup;
+};
+
+bool add_command(command cmd);
+const std::vector<command>& commands();
+
+} // namespace stevedore::cli
