@@ -46,7 +46,7 @@ struct mount_config {
   std::string target;
   std::string source;
   bool readonly = false;
-  volume_options volume_options;
+  ::stevedore::volume_options volume_options; // qualified: the member shares the type's name
   std::string bind_propagation;   // bind_options { propagation }
   std::int64_t tmpfs_size = 0;    // tmpfs_options { size } in bytes
   std::int64_t tmpfs_mode = 0;    // tmpfs_options { mode }
