@@ -1,0 +1,205 @@
+#include "policy/interpolate.hpp"
+
+#include <cctype>
+
+namespace stevedore::policy {
+
+namespace {
+
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+}
+
+bool is_name(std::string_view s) {
+  if (s.empty())
+    return false;
+  for (char c : s)
+    if (!is_name_char(c))
+      return false;
+  return true;
+}
+
+const std::string* find(const string_map* m, const std::string& key) {
+  if (m == nullptr)
+    return nullptr;
+  auto i = m->find(key);
+  return i == m->end() ? nullptr : &i->second;
+}
+
+// The value of the reference `inner` (between "${" and "}"), or nullptr.
+const std::string* resolve(std::string_view inner, const interpolation_scope& scope) {
+  // env["NAME"]: the environment only.
+  constexpr std::string_view env_open = "env[\"";
+  constexpr std::string_view env_close = "\"]";
+  if (inner.size() > env_open.size() + env_close.size() && inner.substr(0, env_open.size()) == env_open
+      && inner.substr(inner.size() - env_close.size()) == env_close) {
+    auto name = inner.substr(env_open.size(), inner.size() - env_open.size() - env_close.size());
+    return is_name(name) ? find(scope.env, std::string(name)) : nullptr;
+  }
+  if (!is_name(inner))
+    return nullptr;
+  std::string key(inner);
+  if (const auto* v = find(scope.env, key))
+    return v;
+  return find(scope.node, key);
+}
+
+// Applies interpolate() to the fields of one task config, naming each in the
+// warnings it produces.
+class config_interpolator {
+public:
+  config_interpolator(const interpolation_scope& scope, const std::string& path,
+                      std::vector<std::string>& warnings)
+    : scope_(scope), path_(path), warnings_(warnings) {}
+
+  void str(const std::string& field, std::string& value) {
+    if (value.find('$') == std::string::npos)
+      return;
+    std::vector<std::string> unresolved;
+    value = interpolate(value, scope_, unresolved);
+    for (const auto& ref : unresolved)
+      warnings_.push_back(path_ + "." + field + ": " + ref
+                          + " resolves to nothing; left as written");
+  }
+
+  void list(const std::string& field, std::vector<std::string>& values) {
+    for (size_t i = 0; i < values.size(); ++i)
+      str(field + "[" + std::to_string(i) + "]", values[i]);
+  }
+
+  void values(const std::string& field, string_map& m) {
+    for (auto& [k, v] : m)
+      str(field + "." + k, v);
+  }
+
+  // Keys and values (labels): a renamed key moves its value.
+  void keys_and_values(const std::string& field, string_map& m) {
+    string_map out;
+    for (auto [k, v] : m) {
+      str(field + "." + k, v);
+      std::string key = k;
+      str(field + "." + k, key);
+      out[key] = v;
+    }
+    m = std::move(out);
+  }
+
+private:
+  const interpolation_scope& scope_;
+  const std::string& path_;
+  std::vector<std::string>& warnings_;
+};
+
+} // namespace
+
+string_map node_values(const client_config& client, const node_facts& node) {
+  string_map out;
+  out["node.unique.id"] = client.node_id;
+  out["node.unique.name"] = client.node_name;
+  out["node.datacenter"] = client.datacenter;
+  out["node.region"] = client.region;
+  out["node.class"] = client.node_class;
+  out["nomad.datacenter"] = client.datacenter;
+  out["nomad.region"] = client.region;
+  for (const auto& [k, v] : node.attributes)
+    out["attr." + k] = v;
+  for (const auto& [k, v] : client.node_meta)
+    out["meta." + k] = v;
+  return out;
+}
+
+std::string interpolate(std::string_view text, const interpolation_scope& scope,
+                        std::vector<std::string>& unresolved) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 3, "$${") == 0) {
+      out += "${";
+      i += 3;
+      continue;
+    }
+    if (text.compare(i, 2, "${") != 0) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    auto close = text.find('}', i + 2);
+    if (close == std::string_view::npos) {
+      // No closing brace: the rest is plain text.
+      unresolved.emplace_back(text.substr(i));
+      out.append(text.substr(i));
+      break;
+    }
+    auto whole = text.substr(i, close + 1 - i);
+    if (const auto* v = resolve(text.substr(i + 2, close - i - 2), scope)) {
+      out += *v;
+    } else {
+      unresolved.emplace_back(whole);
+      out.append(whole);
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
+void interpolate_config(docker_config& c, const interpolation_scope& scope,
+                        const std::string& path, std::vector<std::string>& warnings) {
+  config_interpolator in(scope, path, warnings);
+  in.str("image", c.image);
+  in.str("load", c.load);
+  in.str("command", c.command);
+  in.list("args", c.args);
+  in.list("entrypoint", c.entrypoint);
+  in.str("auth.username", c.auth.username);
+  in.str("auth.password", c.auth.password);
+  in.str("auth.email", c.auth.email);
+  in.str("auth.server_address", c.auth.server_address);
+  in.list("dns_search_domains", c.dns_search_domains);
+  in.list("dns_options", c.dns_options);
+  in.list("dns_servers", c.dns_servers);
+  in.list("extra_hosts", c.extra_hosts);
+  in.str("hostname", c.hostname);
+  in.values("sysctl", c.sysctl);
+  in.values("ulimit", c.ulimit);
+  in.str("ipc_mode", c.ipc_mode);
+  in.str("pid_mode", c.pid_mode);
+  in.str("uts_mode", c.uts_mode);
+  in.str("userns_mode", c.userns_mode);
+  in.str("ipv4_address", c.ipv4_address);
+  in.str("ipv6_address", c.ipv6_address);
+  in.keys_and_values("labels", c.labels);
+  in.str("logging.type", c.logging.type);
+  in.values("logging.config", c.logging.config);
+  in.str("mac_address", c.mac_address);
+  in.str("network_mode", c.network_mode);
+  in.list("network_aliases", c.network_aliases);
+  in.list("security_opt", c.security_opt);
+  in.list("volumes", c.volumes);
+  in.str("volume_driver", c.volume_driver);
+  in.str("work_dir", c.work_dir);
+  for (size_t i = 0; i < c.mounts.size(); ++i) {
+    auto& m = c.mounts[i];
+    auto at = "mounts[" + std::to_string(i) + "]";
+    in.str(at + ".target", m.target);
+    in.str(at + ".source", m.source);
+    in.values(at + ".volume_options.labels", m.volume_options.labels);
+    in.str(at + ".volume_options.driver_config.name", m.volume_options.driver_config.name);
+    in.values(at + ".volume_options.driver_config.options",
+              m.volume_options.driver_config.options);
+    in.str(at + ".bind_options.propagation", m.bind_propagation);
+  }
+  for (size_t i = 0; i < c.devices.size(); ++i) {
+    auto& d = c.devices[i];
+    auto at = "devices[" + std::to_string(i) + "]";
+    in.str(at + ".host_path", d.host_path);
+    in.str(at + ".container_path", d.container_path);
+    in.str(at + ".cgroup_permissions", d.cgroup_permissions);
+  }
+  in.list("cap_add", c.cap_add);
+  in.list("cap_drop", c.cap_drop);
+  in.list("group_add", c.group_add);
+  in.values("storage_opt", c.storage_opt);
+  in.str("runtime", c.runtime);
+}
+
+} // namespace stevedore::policy

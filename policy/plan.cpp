@@ -1,0 +1,221 @@
+#include "policy/plan.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <random>
+
+#include "policy/create_body.hpp"
+#include "policy/image_ref.hpp"
+#include "policy/interpolate.hpp"
+#include "policy/ports.hpp"
+#include "policy/task_env.hpp"
+
+namespace stevedore::policy {
+
+namespace {
+
+std::string join_path(const std::string& dir, const std::string& name) {
+  if (dir.empty() || dir.back() == '/')
+    return dir + name;
+  return dir + "/" + name;
+}
+
+std::string uuid_from(std::uint64_t hi, std::uint64_t lo) {
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;                              // version 4
+  lo = (lo & ~0xc000000000000000ULL) | 0x8000000000000000ULL;     // RFC 4122 variant
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08llx-%04llx-%04llx-%04llx-%012llx",
+                static_cast<unsigned long long>(hi >> 32),
+                static_cast<unsigned long long>((hi >> 16) & 0xffff),
+                static_cast<unsigned long long>(hi & 0xffff),
+                static_cast<unsigned long long>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+// Appends `e` unless an identical problem is already there (count > 1 finds
+// the same problem in every instance).
+void add_unique(std::vector<error_info>& out, const error_info& e) {
+  auto same = [&](const error_info& x) {
+    return x.kind == e.kind && x.what == e.what && x.message == e.message;
+  };
+  if (std::none_of(out.begin(), out.end(), same))
+    out.push_back(e);
+}
+
+void add_unique(std::vector<std::string>& out, const std::string& w) {
+  if (std::find(out.begin(), out.end(), w) == out.end())
+    out.push_back(w);
+}
+
+// The image reference and how it gets onto the node.
+void decide_image(task_instance& inst, const path_resolver& resolve, const std::string& path,
+                  std::vector<error_info>& problems) {
+  const auto& c = inst.task.config;
+  auto ref = parse_image_ref(c.image);
+  if (!ref) {
+    problems.push_back(make_error(errc::invalid_input, path + ".image", ref.error().message));
+    return;
+  }
+  inst.image = canonical_string(*ref);
+  if (!c.load.empty()) {
+    inst.pull = pull_policy::load_from_tar;
+    // Go's filepath.Join semantics: a leading '/' does not escape local/.
+    auto name = c.load;
+    name.erase(0, name.find_first_not_of('/'));
+    auto archive = resolve(inst.task_dir, join_path("local", name));
+    if (archive)
+      inst.image_archive = *archive;
+    else
+      problems.push_back(make_error(errc::not_permitted, path + ".load",
+                                    "\"" + c.load + "\": " + archive.error().message));
+  } else if (!ref->digest.empty()) {
+    inst.pull = pull_policy::digest;
+  } else if (c.force_pull || always_pull(*ref)) {
+    inst.pull = pull_policy::always_pull;
+  } else {
+    inst.pull = pull_policy::pull_if_missing;
+  }
+}
+
+// Everything about one allocation that its tasks share.
+struct allocation {
+  std::string id;
+  std::int64_t index = 0;
+  std::string name;
+  std::string dir;
+};
+
+// The instance of `task` in `alloc` with identity, folders and ports set.
+task_instance make_instance(const job_spec& job, const group_spec& group, const task_spec& task,
+                            const allocation& alloc, std::vector<task_port> ports) {
+  task_instance inst;
+  inst.alloc_id = alloc.id;
+  inst.alloc_index = alloc.index;
+  inst.alloc_name = alloc.name;
+  inst.job_name = job.name;
+  inst.group_name = group.name;
+  inst.task = task;
+  inst.container_name = task.name + "-" + alloc.id;
+  inst.ports = std::move(ports);
+  inst.alloc_dir = alloc.dir;
+  inst.shared_dir = join_path(alloc.dir, "alloc");
+  inst.task_dir = join_path(alloc.dir, task.name);
+  inst.local_dir = join_path(inst.task_dir, "local");
+  inst.secrets_dir = join_path(inst.task_dir, "secrets");
+  return inst;
+}
+
+// Env, interpolation, rules, labels, image, volumes and body of one instance.
+void complete_instance(task_instance& inst, const job_spec& job, const group_spec& group,
+                       const client_config& client, const plan_options& options,
+                       const sibling_ports& siblings, const std::string& path,
+                       std::vector<error_info>& problems, std::vector<std::string>& warnings) {
+  auto node = node_values(client, options.node);
+  auto builtin = builtin_env(inst, job, group, client, siblings);
+  inst.env = final_env(builtin, inst.task.env, node, path, warnings);
+  interpolation_scope scope{&inst.env, &node};
+  interpolate_config(inst.task.config, scope, path + ".config", warnings);
+  check_task(inst.task, client, path, problems);
+
+  auto ours = stevedore_labels(inst, client);
+  inst.labels = inst.task.config.labels;
+  for (const auto& [k, v] : ours) {
+    auto given = inst.labels.find(k);
+    if (given != inst.labels.end() && given->second != v)
+      warnings.push_back(path + ".config.labels." + k + ": reserved for stevedore; replaced");
+    inst.labels[k] = v;
+  }
+
+  decide_image(inst, options.resolve, path + ".config", problems);
+  auto volumes = plan_volumes(inst, client, options.resolve, path + ".config", problems);
+  inst.create_body = to_create_body(inst, volumes, client, options.node, path + ".config", problems);
+  inst.create_body_text = inst.create_body.dump();
+}
+
+} // namespace
+
+std::string task_path(const job_spec& job, const group_spec& group, const task_spec& task) {
+  return "job." + job.name + ".group." + group.name + ".task." + task.name;
+}
+
+std::string random_alloc_id() {
+  std::random_device rd;
+  auto word = [&] { return (std::uint64_t(rd()) << 32) | rd(); };
+  auto hi = word();
+  return uuid_from(hi, word());
+}
+
+std::string derived_alloc_id(const std::string& seed, const std::string& group,
+                             std::int64_t index, bool first_group) {
+  if (first_group && index == 0)
+    return seed;
+  auto key = seed + "/" + group + "/" + std::to_string(index);
+  return uuid_from(seed_of(key), seed_of(key + "/lo"));
+}
+
+bool valid_alloc_id(const std::string& id) {
+  if (id.empty() || !std::isalnum(static_cast<unsigned char>(id.front())))
+    return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+  });
+}
+
+string_map stevedore_labels(const task_instance& inst, const client_config& client) {
+  return {
+    {"com.stevedore.alloc_id", inst.alloc_id},
+    {"com.stevedore.group", inst.group_name},
+    {"com.stevedore.job", inst.job_name},
+    {"com.stevedore.node", client.node_id},
+    {"com.stevedore.task", inst.task.name},
+  };
+}
+
+plan_result plan_job(const job_spec& job, const client_config& client, const plan_options& options) {
+  plan_result out;
+  if (!options.alloc_id.empty() && !valid_alloc_id(options.alloc_id)) {
+    out.problems.push_back(make_error(errc::invalid_input, "alloc_id",
+                                      "\"" + options.alloc_id
+                                        + "\" cannot be part of a container name "
+                                          "([A-Za-z0-9][A-Za-z0-9_.-]*)"));
+    return out;
+  }
+  port_pool pool{client.min_dynamic_port, client.max_dynamic_port, options.taken_ports};
+  auto root = client.alloc_root.empty() ? std::string(default_alloc_root) : client.alloc_root;
+  std::vector<error_info> problems;
+  std::vector<std::string> warnings;
+  for (size_t g = 0; g < job.groups.size(); ++g) {
+    const auto& group = job.groups[g];
+    for (std::int64_t index = 0; index < group.count; ++index) {
+      allocation alloc;
+      alloc.id = options.alloc_id.empty()
+                   ? random_alloc_id()
+                   : derived_alloc_id(options.alloc_id, group.name, index, g == 0);
+      alloc.index = index;
+      alloc.name = job.name + "." + group.name + "[" + std::to_string(index) + "]";
+      alloc.dir = join_path(root, alloc.id);
+      // Ports first for every task: each task's env names its siblings' ports.
+      sibling_ports siblings;
+      for (const auto& task : group.tasks)
+        siblings[task.name] =
+          allocate_ports(task.resources.ports, task.config.port_map, pool,
+                         seed_of(alloc.id + "/" + task.name),
+                         task_path(job, group, task) + ".resources.network", problems);
+      for (const auto& task : group.tasks) {
+        auto inst = make_instance(job, group, task, alloc, siblings[task.name]);
+        complete_instance(inst, job, group, client, options, siblings, task_path(job, group, task),
+                          problems, warnings);
+        out.instances.push_back(std::move(inst));
+      }
+    }
+  }
+  for (const auto& p : problems)
+    add_unique(out.problems, p);
+  for (const auto& w : warnings)
+    add_unique(out.warnings, w);
+  return out;
+}
+
+} // namespace stevedore::policy

@@ -1,0 +1,67 @@
+// From a job to the task instances the supervisor runs: one allocation per
+// group and index (count), every task of it with its alloc id, ports,
+// folders, environment, interpolated options, image pull decision and exact
+// create body. The client rules run again here on the interpolated options.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "messages/client_config.hpp"
+#include "messages/error.hpp"
+#include "messages/task_instance.hpp"
+#include "messages/task_spec.hpp"
+#include "policy/volumes.hpp"
+
+namespace stevedore::policy {
+
+// Where allocations live when client_config.alloc_root is empty.
+inline constexpr const char* default_alloc_root = "/var/lib/stevedore/alloc";
+
+struct plan_options {
+  // Empty: a random v4 UUID per allocation. Otherwise the first group's
+  // index 0 gets exactly this id and every other allocation one derived from
+  // it (derived_alloc_id), so the whole plan is reproducible.
+  std::string alloc_id;
+  std::set<std::int64_t> taken_ports; // ports already in use on the node
+  node_facts node;
+  path_resolver resolve = resolve_in_task_dir; // relative volume sources and `load`
+};
+
+struct plan_result {
+  std::vector<task_instance> instances; // groups in order, then index, then task
+  std::vector<error_info> problems;     // not_permitted / invalid_input / conflict; no duplicates
+  std::vector<std::string> warnings;    // unresolved ${...}, overridden labels; no duplicates
+  bool ok() const noexcept { return problems.empty(); }
+};
+
+plan_result plan_job(const job_spec& job, const client_config& client,
+                     const plan_options& options = {});
+
+// "job.<job>.group.<group>.task.<task>": the prefix of every problem's `what`.
+std::string task_path(const job_spec& job, const group_spec& group, const task_spec& task);
+
+// The per-task client rules (capabilities, privilege and namespace modes,
+// volumes and mounts, runtime, load); check_job applies them to every task.
+// Defined in rules.cpp.
+void check_task(const task_spec& task, const client_config& client, const std::string& task_path,
+                std::vector<error_info>& problems);
+
+// A random RFC 4122 version 4 UUID.
+std::string random_alloc_id();
+
+// The alloc id of (group, index) in a plan seeded with `seed`: `seed` itself
+// for the first group's index 0, else a UUID-shaped hash of all three.
+std::string derived_alloc_id(const std::string& seed, const std::string& group,
+                             std::int64_t index, bool first_group);
+
+// True when `id` can be part of a container name: [A-Za-z0-9][A-Za-z0-9_.-]*.
+bool valid_alloc_id(const std::string& id);
+
+// The labels every container gets, on top of (and overriding) the task's:
+// com.stevedore.alloc_id, .job, .group, .task, .node.
+string_map stevedore_labels(const task_instance& inst, const client_config& client);
+
+} // namespace stevedore::policy

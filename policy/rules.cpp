@@ -1,0 +1,94 @@
+// check_job: every rule that depends on the client settings. The same
+// per-task rules run twice: on the job as written (check_job, before any
+// allocation exists) and on each task instance after interpolation
+// (plan_job), because "${meta.mode}" can turn into "host" only then.
+#include "policy/rules.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "policy/capabilities.hpp"
+#include "policy/plan.hpp"
+#include "policy/volumes.hpp"
+
+namespace stevedore::policy {
+
+namespace {
+
+bool is_host_mode(std::string_view mode) {
+  std::string m;
+  for (char c : mode)
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      m.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return m == "host";
+}
+
+// `privileged` and the host namespaces: each hands the container the node.
+// Nomad once let the namespace modes through without this setting
+// (a published vulnerability); every one is checked here.
+void check_privilege(const docker_config& c, const client_config& client, const std::string& path,
+                     std::vector<error_info>& problems) {
+  if (client.privileged_enabled)
+    return;
+  if (c.privileged)
+    problems.push_back(make_error(errc::not_permitted, path + ".privileged",
+                                  "privileged containers are disabled on this node "
+                                  "(docker.privileged.enabled is false)"));
+  const std::pair<const char*, const std::string*> modes[] = {
+    {"pid_mode", &c.pid_mode},
+    {"ipc_mode", &c.ipc_mode},
+    {"uts_mode", &c.uts_mode},
+    {"userns_mode", &c.userns_mode},
+  };
+  for (const auto& [name, value] : modes)
+    if (is_host_mode(*value))
+      problems.push_back(make_error(errc::not_permitted, path + "." + name,
+                                    std::string(name) + " = \"host\" shares the node's namespace and "
+                                      "needs docker.privileged.enabled, which is false on this node"));
+}
+
+void check_runtime(const docker_config& c, const client_config& client, const std::string& path,
+                   std::vector<error_info>& problems) {
+  if (c.runtime.empty())
+    return;
+  const auto& allowed = client.allow_runtimes;
+  if (std::find(allowed.begin(), allowed.end(), c.runtime) == allowed.end()) {
+    std::string list;
+    for (const auto& r : allowed)
+      list += (list.empty() ? "" : ", ") + r;
+    problems.push_back(make_error(errc::not_permitted, path + ".runtime",
+                                  "runtime \"" + c.runtime
+                                    + "\" is not in docker.allow_runtimes (" + list + ")"));
+  }
+}
+
+// `load` names a tar in the task's local dir; the daemon reads it from the
+// host, so it must not name any other host file.
+void check_load(const docker_config& c, const std::string& path, std::vector<error_info>& problems) {
+  if (!c.load.empty() && !stays_inside(c.load))
+    problems.push_back(make_error(errc::not_permitted, path + ".load",
+                                  "\"" + c.load + "\" leaves the task's local directory"));
+}
+
+} // namespace
+
+void check_task(const task_spec& task, const client_config& client, const std::string& task_path,
+                std::vector<error_info>& problems) {
+  auto path = task_path + ".config";
+  const auto& c = task.config;
+  check_capabilities(c, client, path, problems);
+  check_privilege(c, client, path, problems);
+  check_volumes(c, client, path, problems);
+  check_runtime(c, client, path, problems);
+  check_load(c, path, problems);
+}
+
+std::vector<error_info> check_job(const job_spec& job, const client_config& client) {
+  std::vector<error_info> problems;
+  for (const auto& group : job.groups)
+    for (const auto& task : group.tasks)
+      check_task(task, client, task_path(job, group, task), problems);
+  return problems;
+}
+
+} // namespace stevedore::policy
