@@ -1,0 +1,73 @@
+// Tokens of HCL version 1 as Nomad 0.8 reads job files and client settings.
+// Newlines and comments carry no meaning in HCL1's grammar, so the lexer drops
+// them; strings and heredocs come out already decoded (escapes resolved,
+// heredoc indentation removed), with `${...}` kept literally.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "policy/ast.hpp"
+#include "policy/source_lines.hpp"
+
+namespace stevedore::policy::hcl {
+
+enum class tok {
+  eof,
+  ident,   // bare key or label: letters, digits, _ - . : (not first)
+  string,  // "..." with escapes resolved
+  heredoc, // <<EOF ... EOF, <<-EOF ... EOF
+  number,  // text: the literal; value: its value
+  boolean, // true / false
+  lbrace,
+  rbrace,
+  lbrack,
+  rbrack,
+  assign,
+  comma,
+  error, // text: what is wrong; pos: where
+};
+
+struct token {
+  tok type = tok::eof;
+  position pos;
+  std::string text;
+  double number = 0;
+  bool boolean = false;
+};
+
+// "string", "identifier 'foo'", "'{'", "end of file": for "found ..." in errors.
+std::string describe(const token& t);
+
+class lexer {
+public:
+  explicit lexer(std::string_view src) : src_(src), lines_(src) {}
+
+  // The next token; after an error or the end, the same kind again.
+  token next();
+
+  position at(std::size_t offset) const { return lines_.at(offset); }
+
+private:
+  // Each scans from off_ (on the token's first byte) and leaves off_ after it.
+  token scan_string();
+  token scan_heredoc();
+  token scan_number();
+  token scan_word();
+  bool skip_blank(token& err); // whitespace, newlines, comments; false on error
+  // One escape after the backslash at off_; appends its bytes to out (or,
+  // verbatim, the escape text itself). False with err set when invalid.
+  bool scan_escape(std::string& out, bool verbatim, token& err);
+
+  token make(tok type, std::size_t start, std::string text = {}) const;
+  token fail(std::size_t offset, std::string what) const;
+
+  std::string_view src_;
+  detail::source_lines lines_;
+  std::size_t off_ = 0;
+  bool failed_ = false;
+  token last_error_;
+};
+
+} // namespace stevedore::policy::hcl

@@ -1,0 +1,231 @@
+// parse_json: JSON (Nomad's JSON job form, client settings) into the tree of
+// ast.hpp, with simdjson On-Demand. Every value is visited once, in document
+// order, which is exactly how On-Demand validates: what we do not touch, it
+// does not check, so nothing is skipped here.
+#include <simdjson.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "policy/ast.hpp"
+#include "policy/source_lines.hpp"
+
+namespace stevedore::policy {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// As for HCL: no job file nests this deep, and the recursion stays bounded.
+constexpr int max_depth = 128;
+
+const char* in_words(simdjson::error_code e) {
+  switch (e) {
+    case simdjson::TAPE_ERROR: return "malformed JSON: a comma, colon, brace or bracket is missing or misplaced";
+    case simdjson::INCORRECT_TYPE: return "expected a JSON value";
+    case simdjson::STRING_ERROR: return "invalid string: bad escape sequence";
+    case simdjson::T_ATOM_ERROR: return "invalid literal: expected 'true'";
+    case simdjson::F_ATOM_ERROR: return "invalid literal: expected 'false'";
+    case simdjson::N_ATOM_ERROR: return "invalid literal: expected 'null'";
+    case simdjson::NUMBER_ERROR: return "invalid or out of range number";
+    case simdjson::NUMBER_OUT_OF_RANGE: return "number out of range";
+    case simdjson::UTF8_ERROR: return "invalid UTF-8";
+    case simdjson::EMPTY: return "no JSON value: the file is empty";
+    case simdjson::UNESCAPED_CHARS: return "control character in a string: it must be escaped";
+    case simdjson::UNCLOSED_STRING: return "unterminated string: no closing '\"'";
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+      return "unexpected end of input: an object or array is not closed";
+    case simdjson::TRAILING_CONTENT: return "unexpected content after the JSON value";
+    case simdjson::DEPTH_ERROR: return "nesting too deep";
+    default: return simdjson::error_message(e);
+  }
+}
+
+// Stage 1 (at iterate) reports broken strings and encodings without saying
+// where; walk the text once more to find the spot for the message.
+std::size_t locate_stage1(std::string_view s, simdjson::error_code e) {
+  bool in_string = false;
+  std::size_t open = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (e == simdjson::UTF8_ERROR && c >= 0x80) {
+      std::size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+      bool ok = n > 0 && c >= 0xC2 && c <= 0xF4 && i + n <= s.size();
+      for (std::size_t k = 1; ok && k < n; ++k)
+        ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+      if (!ok) return i;
+      i += n - 1; // overlongs and surrogates: reported at the next check
+      continue;
+    }
+    if (!in_string) {
+      if (c == '"') { in_string = true; open = i; }
+    } else if (c == '\\') {
+      ++i;
+    } else if (c == '"') {
+      in_string = false;
+    } else if (c < 0x20 && e == simdjson::UNESCAPED_CHARS) {
+      return i;
+    }
+  }
+  return in_string ? open : 0;
+}
+
+class builder {
+public:
+  builder(std::string_view text, std::string_view file)
+      : text_(text), file_(file), lines_(text), padded_(text) {}
+
+  result<node> run() {
+    od::document doc;
+    if (auto e = parser_.iterate(padded_).get(doc)) return fail(locate_stage1(text_, e), e);
+    node root;
+    od::json_type type;
+    if (auto e = doc.type().get(type)) return fail_at(doc, e);
+    if (type == od::json_type::object || type == od::json_type::array) {
+      od::value v;
+      if (auto e = doc.get_value().get(v)) return fail_at(doc, e);
+      if (!build(v, root, 1)) return *error_;
+    } else if (!scalar(doc, root)) {
+      return *error_;
+    }
+    // Whatever follows the value is an error (On-Demand stops reading there).
+    const char* rest = nullptr;
+    if (doc.current_location().get(rest) == simdjson::SUCCESS)
+      return fail(offset(rest), simdjson::TRAILING_CONTENT);
+    return root;
+  }
+
+private:
+  std::size_t offset(const char* p) const {
+    auto base = padded_.data();
+    return p >= base && p <= base + text_.size() ? static_cast<std::size_t>(p - base) : last_;
+  }
+  std::size_t offset(std::string_view token) const { return offset(token.data()); }
+
+  error_info fail(std::size_t off, simdjson::error_code e) {
+    return fail(off, in_words(e));
+  }
+  error_info fail(std::size_t off, const std::string& what) {
+    if (!error_)
+      error_ = make_error(errc::invalid_input, std::string(file_),
+                          where(file_, lines_.at(off)) + ": " + what);
+    return *error_;
+  }
+  // Where On-Demand stopped, or the last value we started when it can't say.
+  template <class T>
+  error_info fail_at(T& it, simdjson::error_code e) {
+    const char* p = nullptr;
+    return fail(it.current_location().get(p) == simdjson::SUCCESS ? offset(p) : last_, e);
+  }
+
+  bool scalar(od::document& doc, node& out) {
+    std::string_view token;
+    if (auto e = doc.raw_json_token().get(token)) return fail_at(doc, e), false;
+    last_ = offset(token);
+    out.pos = lines_.at(last_);
+    return fill(doc, token, out);
+  }
+
+  // A scalar, from a document (root) or a value: same calls, same checks.
+  template <class T>
+  bool fill(T& v, std::string_view token, node& out) {
+    od::json_type type;
+    if (auto e = v.type().get(type)) return fail_at(v, e), false;
+    simdjson::error_code e = simdjson::SUCCESS;
+    switch (type) {
+      case od::json_type::number: {
+        out.type = node::kind::number;
+        e = v.get_double().get(out.number);
+        auto end = token.find_last_not_of(" \t\r\n");
+        out.text = std::string(token.substr(0, end == std::string_view::npos ? 0 : end + 1));
+        break;
+      }
+      case od::json_type::string: {
+        out.type = node::kind::string;
+        std::string_view s;
+        e = v.get_string().get(s);
+        out.text = std::string(s);
+        break;
+      }
+      case od::json_type::boolean:
+        out.type = node::kind::boolean;
+        e = v.get_bool().get(out.boolean);
+        break;
+      case od::json_type::null: {
+        bool is_null = false;
+        e = v.is_null().get(is_null);
+        if (!e && !is_null) e = simdjson::N_ATOM_ERROR;
+        break;
+      }
+      default:
+        e = simdjson::INCORRECT_TYPE;
+    }
+    if (!e) return true;
+    if (e == simdjson::TRAILING_CONTENT) // a scalar document: "12 3"
+      return fail(offset(token.data() + token.size()), e), false;
+    if (e == simdjson::INCORRECT_TYPE) { // the first byte promised more: "tru", "-"
+      e = type == od::json_type::number    ? simdjson::NUMBER_ERROR
+          : type == od::json_type::null    ? simdjson::N_ATOM_ERROR
+          : type == od::json_type::boolean ? (token[0] == 't' ? simdjson::T_ATOM_ERROR
+                                                              : simdjson::F_ATOM_ERROR)
+                                           : e;
+    }
+    return fail(last_, e), false;
+  }
+
+  bool build(od::value v, node& out, int depth) {
+    std::string_view token = v.raw_json_token();
+    last_ = offset(token);
+    out.pos = lines_.at(last_);
+    if (depth > max_depth)
+      return fail(last_, "nesting deeper than " + std::to_string(max_depth) + " levels"), false;
+    od::json_type type;
+    if (auto e = v.type().get(type)) return fail_at(v, e), false;
+    if (type == od::json_type::object) {
+      out.type = node::kind::object;
+      od::object obj;
+      if (auto e = v.get_object().get(obj)) return fail_at(v, e), false;
+      for (auto member : obj) {
+        od::field f;
+        std::string_view key;
+        if (auto e = std::move(member).get(f)) return fail_at(v, e), false;
+        if (auto e = f.unescaped_key().get(key)) return fail_at(v, e), false;
+        out.fields.emplace_back(std::string(key), node{});
+        if (!build(f.value(), out.fields.back().second, depth + 1)) return false;
+      }
+      return true;
+    }
+    if (type == od::json_type::array) {
+      out.type = node::kind::list;
+      od::array arr;
+      if (auto e = v.get_array().get(arr)) return fail_at(v, e), false;
+      for (auto element : arr) {
+        od::value item;
+        if (auto e = std::move(element).get(item)) return fail_at(v, e), false;
+        out.items.emplace_back();
+        if (!build(item, out.items.back(), depth + 1)) return false;
+      }
+      return true;
+    }
+    return fill(v, token, out);
+  }
+
+  std::string_view text_;
+  std::string_view file_;
+  detail::source_lines lines_;
+  simdjson::padded_string padded_; // simdjson reads past the end: a padded copy
+  od::parser parser_;
+  std::size_t last_ = 0; // start of the value being read, for errors without a place
+  std::optional<error_info> error_;
+};
+
+} // namespace
+
+result<node> parse_json(std::string_view text, std::string_view file_name) {
+  return builder(text, file_name).run();
+}
+
+} // namespace stevedore::policy
