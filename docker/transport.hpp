@@ -95,6 +95,10 @@ class transport {
 public:
   struct options {
     std::size_t max_idle_connections = 16;       // keep-alive connections kept for reuse
+    std::size_t max_connections = 64;            // send() calls on the wire at once (each holds a
+                                                 // connection); more wait in line, their deadline
+                                                 // running. Streams are not counted: each holds its
+                                                 // own connection while it lasts.
     std::chrono::milliseconds connect_timeout{5000};
     std::size_t io_threads = 1;
   };
@@ -119,6 +123,12 @@ public:
 
   // Cancels every call in flight, closes every connection and joins the I/O
   // thread(s). Idempotent; also run by the destructor of the implementation.
+  // The callbacks of the calls it cancels run (errc::cancelled) before it
+  // returns, and no callback runs after. A call made after shutdown began
+  // gets its callback at once, on the caller's thread, with cancelled, and an
+  // invalid handle. Run on one of the transport's own threads (inside a
+  // callback), it cannot wait for that thread: the calls still on it end,
+  // cancelled, right after the running callback returns.
   virtual void shutdown() = 0;
 
   virtual const endpoint& where() const noexcept = 0;

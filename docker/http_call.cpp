@@ -1,0 +1,322 @@
+#include "docker/http_call.hpp"
+
+#include <algorithm>
+#include <optional>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/file.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace stevedore::docker::detail {
+
+namespace http = beast::http;
+
+namespace {
+
+// A file sent as a request body in 64 KiB reads (Beast's file_body reads
+// 4 KiB at a time), never held whole. init() rewinds, so a retried request
+// sends the file from its start again.
+struct streamed_file_body {
+  struct value_type {
+    beast::file file;
+    std::uint64_t size = 0;
+  };
+
+  static std::uint64_t size(const value_type& v) { return v.size; }
+
+  class writer {
+  public:
+    using const_buffers_type = net::const_buffer;
+    static constexpr std::size_t chunk = 64 * 1024;
+
+    template <bool isRequest, class Fields>
+    writer(http::header<isRequest, Fields>&, value_type& v) : body_(v) {}
+
+    void init(error_code& ec) {
+      body_.file.seek(0, ec);
+      remain_ = body_.size;
+    }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(error_code& ec) {
+      ec = {};
+      if (remain_ == 0)
+        return boost::none;
+      if (!buf_)
+        buf_ = std::make_unique<char[]>(chunk);
+      auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remain_, chunk));
+      std::size_t got = body_.file.read(buf_.get(), want, ec);
+      if (ec)
+        return boost::none;
+      if (got == 0) { // the file shrank after its size was taken
+        ec = http::error::short_read;
+        return boost::none;
+      }
+      remain_ -= got;
+      return {{const_buffers_type(buf_.get(), got), remain_ > 0}};
+    }
+
+  private:
+    value_type& body_;
+    std::uint64_t remain_ = 0;
+    std::unique_ptr<char[]> buf_;
+  };
+};
+
+bool idempotent(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
+bool is_http_error(const error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::end_of_stream).category();
+}
+
+} // namespace
+
+struct call_base::outgoing {
+  std::optional<http::request<http::span_body<const char>>> text;
+  std::optional<http::request<streamed_file_body>> file;
+  streamed_file_body::value_type file_body;
+};
+
+//----------------------------------------------------------------------------
+
+call_base::call_base(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln, request req, mode m)
+    : shard_(std::move(sh)), link_(std::move(ln)), req_(std::move(req)),
+      mode_(m), out_(std::make_unique<outgoing>()), timer_(shard_->ioc()) {}
+
+call_base::~call_base() = default;
+
+std::string call_base::what() const {
+  return req_.what.empty() ? req_.method + " " + req_.target : req_.what;
+}
+
+header_list call_base::to_headers(const http::fields& f) {
+  header_list out;
+  for (const auto& field : f)
+    out.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  return out;
+}
+
+void call_base::start() {
+  if (shard_->closed())
+    return fail(errc::cancelled, "transport shut down");
+  shard_->add(this);
+  registered_ = true;
+  if (!link_->setup_error.empty())
+    return fail(errc::invalid_input, link_->setup_error);
+  if (http::string_to_verb(req_.method) == http::verb::unknown)
+    return fail(errc::invalid_input, "unknown method '" + req_.method + "'");
+  if (req_.target.empty() || req_.target[0] != '/' ||
+      req_.target.find_first_of(" \r\n") != std::string::npos)
+    return fail(errc::invalid_input, "bad target '" + req_.target + "'");
+  if (!req_.body_file.empty()) {
+    error_code ec;
+    out_->file_body.file.open(req_.body_file.c_str(), beast::file_mode::scan, ec);
+    if (!ec)
+      out_->file_body.size = out_->file_body.file.size(ec);
+    if (ec)
+      return fail(errc::invalid_input, "open body file '" + req_.body_file + "': " + ec.message());
+  }
+  deadline_ = clock::now() + req_.timeout;
+  if (mode_ == mode::buffered) {
+    arm(deadline_, req_.timeout);
+    if (!shard_->try_acquire_slot()) {
+      set_step("wait for connection");
+      shard_->wait_for_slot(weak_from_this());
+      return;
+    }
+    holding_slot_ = true;
+  }
+  acquire(nullptr);
+}
+
+void call_base::resume(std::unique_ptr<connection> conn) {
+  if (done_) { // ended while the slot was on its way: pass it on
+    shard_->release_slot(std::move(conn));
+    return;
+  }
+  holding_slot_ = true;
+  acquire(std::move(conn));
+}
+
+void call_base::acquire(std::unique_ptr<connection> handed) {
+  if (!handed && attempt_ == 0)
+    handed = shard_->take_idle();
+  if (handed) {
+    reused_ = true;
+    conn_ = std::move(handed);
+    arm_for_exchange();
+    return write_request();
+  }
+  reused_ = false;
+  conn_ = make_connection(shard_->ioc(), link_->ep, link_->tls.get());
+  set_step("connect");
+  auto limit = clock::now() + link_->connect_timeout;
+  if (mode_ == mode::buffered && deadline_ < limit)
+    arm(deadline_, req_.timeout);
+  else
+    arm(limit, link_->connect_timeout);
+  conn_->async_open([self = shared_from_this()](error_code ec, const char* step, std::string detail) {
+    self->on_open(ec, step, detail);
+  });
+}
+
+void call_base::on_open(error_code ec, const char* step, const std::string& detail) {
+  if (done_)
+    return;
+  if (ec) {
+    std::string why = detail.empty() ? ec.message() : detail;
+    return fail(errc::daemon_unreachable,
+                std::string(step) + ": " + why + " (" + to_string(link_->ep) + ")");
+  }
+  arm_for_exchange();
+  write_request();
+}
+
+void call_base::write_request() {
+  set_step("write");
+  auto head = [this](auto& m) {
+    m.version(11);
+    m.method_string(req_.method);
+    m.target(req_.target);
+    for (const auto& [name, value] : req_.headers)
+      m.set(name, value);
+    m.set(http::field::host, link_->host);
+    if (m.find(http::field::user_agent) == m.end())
+      m.set(http::field::user_agent, "stevedore");
+  };
+  auto self = shared_from_this();
+  auto written = [self](error_code ec, std::size_t n) { self->on_write(ec, n); };
+  if (!req_.body_file.empty()) {
+    auto& m = out_->file.emplace();
+    head(m);
+    if (m.find(http::field::content_type) == m.end())
+      m.set(http::field::content_type, "application/x-tar");
+    m.body() = std::move(out_->file_body);
+    m.prepare_payload();
+    http::async_write(*conn_, m, std::move(written));
+    return;
+  }
+  auto& m = out_->text.emplace();
+  head(m);
+  if (!req_.body.empty() && m.find(http::field::content_type) == m.end())
+    m.set(http::field::content_type, "application/json");
+  m.body() = http::span_body<const char>::value_type(req_.body.data(), req_.body.size());
+  m.prepare_payload();
+  http::async_write(*conn_, m, std::move(written));
+}
+
+void call_base::on_write(error_code ec, std::size_t written) {
+  if (done_)
+    return;
+  if (ec) {
+    if (retry_if_stale(ec, false, written == 0))
+      return;
+    return fail_io("write", ec);
+  }
+  read_answer();
+}
+
+//----------------------------------------------------------------------------
+
+bool call_base::retry_if_stale(error_code ec, bool answer_started, bool nothing_written) {
+  // A pooled connection the daemon closed while it sat idle fails at the
+  // first write or read. Once: the retry uses a fresh connection, and a
+  // request that may already have done something on the daemon is retried
+  // only when it is safe to repeat.
+  if (attempt_ > 0 || !reused_ || answer_started || ec == net::error::operation_aborted)
+    return false;
+  if (!nothing_written && !idempotent(req_.method))
+    return false;
+  ++attempt_;
+  if (out_->file) // the file goes back to the next request; init() rewinds it
+    out_->file_body = std::move(out_->file->body());
+  conn_->close();
+  retired_.push_back(std::move(conn_));
+  buffer_.clear();
+  acquire(nullptr);
+  return true;
+}
+
+void call_base::arm(clock::time_point at, std::chrono::milliseconds reported) {
+  armed_ms_ = reported;
+  timer_.expires_at(at);
+  timer_.async_wait([self = shared_from_this(), g = ++timer_generation_](error_code ec) {
+    self->on_timer(ec, g);
+  });
+}
+
+void call_base::arm_for_exchange() {
+  if (mode_ == mode::buffered) {
+    arm(deadline_, req_.timeout);
+  } else {
+    inactivity_ = true;
+    arm(clock::now() + req_.timeout, req_.timeout);
+  }
+}
+
+void call_base::on_timer(error_code ec, unsigned generation) {
+  if (done_ || ec || generation != timer_generation_)
+    return;
+  if (inactivity_ && conn_) {
+    auto quiet_until = conn_->last_activity() + req_.timeout;
+    if (quiet_until > clock::now())
+      return arm(quiet_until, req_.timeout);
+  }
+  fail(errc::timeout, std::string(step_) + ": timeout after " +
+                          std::to_string(armed_ms_.count()) + " ms");
+}
+
+//----------------------------------------------------------------------------
+
+bool call_base::end(bool reusable) {
+  if (done_)
+    return false;
+  done_ = true;
+  ++timer_generation_;
+  timer_.cancel();
+  if (registered_) {
+    shard_->remove(this);
+    registered_ = false;
+  }
+  std::unique_ptr<connection> keep;
+  if (conn_) {
+    if (reusable && !shard_->closed())
+      keep = std::move(conn_);
+    else
+      conn_->close(); // kept (closed) until its pending completions have run
+  }
+  if (holding_slot_) {
+    holding_slot_ = false;
+    shard_->release_slot(std::move(keep));
+  } else {
+    shard_->put_idle(std::move(keep));
+  }
+  return true;
+}
+
+void call_base::fail(errc kind, std::string message) {
+  if (!end(false))
+    return;
+  deliver_error(make_error(kind, what(), std::move(message)));
+}
+
+void call_base::fail_io(const char* step, error_code ec) {
+  std::string at(step);
+  if (ec == http::error::end_of_stream || ec == net::error::eof ||
+      ec == net::ssl::error::stream_truncated)
+    return fail(errc::daemon_unreachable, at + ": connection closed by the daemon");
+  if (ec == http::error::partial_message)
+    return fail(errc::daemon_unreachable, at + ": connection closed in the middle of the answer");
+  if (ec == http::error::body_limit)
+    return fail(errc::malformed_answer, "answer body over " + std::to_string(req_.body_limit) + " bytes");
+  if (ec == http::error::short_read) // only our file body writer reports this
+    return fail(errc::invalid_input, at + ": body file '" + req_.body_file + "' shrank while being sent");
+  if (is_http_error(ec))
+    return fail(errc::malformed_answer, at + ": " + ec.message());
+  fail(errc::daemon_unreachable, at + ": " + ec.message());
+}
+
+} // namespace stevedore::docker::detail

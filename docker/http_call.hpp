@@ -1,0 +1,126 @@
+// One call on the wire, shaped like Beast's `session`: start() and then one
+// on_<step> per completion, each checking for an error first and naming its
+// step when it fails. call_base does what send() and stream() share (getting
+// a connection, connecting, writing the request, the deadline, retrying a
+// stale pooled connection once, ending exactly once); send_call and
+// stream_call read the answer.
+//
+// Everything here runs on the call's shard thread. A call ends exactly once,
+// either through a subclass delivering its answer or through fail(); after
+// that every late completion finds done() true and returns.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/fields.hpp>
+
+#include "docker/http_shard.hpp"
+
+namespace stevedore::docker {
+
+// What a call_handle holds: the call (weakly: the handle does not keep an
+// ended call alive) and the shard to post its cancellation to.
+struct call_handle::state {
+  std::weak_ptr<detail::call_base> call;
+  std::shared_ptr<detail::shard> where;
+};
+
+namespace detail {
+
+namespace beast = boost::beast;
+
+class call_base : public std::enable_shared_from_this<call_base> {
+public:
+  enum class mode {
+    buffered,  // send(): counted against the shard's slots; `timeout` bounds the whole call
+    streaming, // stream(): its own connection; `timeout` bounds each silence
+  };
+
+  call_base(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln, request req, mode m);
+  virtual ~call_base();
+
+  void start();
+  // Ends the call now with this error, unless it already ended.
+  void cancel(errc kind, std::string message) { fail(kind, std::move(message)); }
+  // The shard handed this waiting call a slot, and a connection when one was free.
+  void resume(std::unique_ptr<connection> conn);
+  bool done() const noexcept { return done_; }
+
+protected:
+  // Read the answer; the request has been written.
+  virtual void read_answer() = 0;
+  // Hand `e` to the caller; the call has ended.
+  virtual void deliver_error(error_info e) = 0;
+
+  // Ends the call: the connection goes back to the pool when `reusable`,
+  // else it is closed. False when the call had already ended.
+  bool end(bool reusable);
+  void fail(errc kind, std::string message);
+  // Fails with the kind and words that fit an I/O error at `step`.
+  void fail_io(const char* step, error_code ec);
+  // After a failed write or header read on a pooled connection: true when a
+  // fresh connection was started instead (once, and only where safe).
+  bool retry_if_stale(error_code ec, bool answer_started, bool nothing_written);
+
+  // Runs one of the caller's callbacks (empty ones are skipped). An exception
+  // from it is swallowed: it must not take the I/O thread and every other
+  // call down with it.
+  template <class R, class... Params, class... Args>
+  static void guarded(const std::function<R(Params...)>& f, Args&&... args) {
+    try {
+      if (f)
+        f(std::forward<Args>(args)...);
+    } catch (...) {
+    }
+  }
+
+  void set_step(const char* step) noexcept { step_ = step; }
+  std::string what() const;
+  static header_list to_headers(const beast::http::fields& f);
+
+  std::shared_ptr<shard> shard_;
+  std::shared_ptr<const link> link_;
+  request req_;
+  std::unique_ptr<connection> conn_;
+  beast::flat_buffer buffer_;      // read buffer: must persist between reads
+
+private:
+  struct outgoing;                 // the request as Beast serializes it
+
+  void acquire(std::unique_ptr<connection> handed);
+  void on_open(error_code ec, const char* step, const std::string& detail);
+  void write_request();
+  void on_write(error_code ec, std::size_t written);
+  void arm(clock::time_point at, std::chrono::milliseconds reported);
+  void arm_for_exchange();
+  void on_timer(error_code ec, unsigned generation);
+
+  const mode mode_;
+  std::unique_ptr<outgoing> out_;
+  std::vector<std::unique_ptr<connection>> retired_; // closed, kept until their completions have run
+  net::steady_timer timer_;
+  unsigned timer_generation_ = 0;  // a timer completion from an older arm() is ignored
+  std::chrono::milliseconds armed_ms_{0}; // the limit the armed timer enforces, for the message
+  bool inactivity_ = false;        // the timer measures silence (streams, once connected)
+  clock::time_point deadline_;     // buffered calls: the end of the whole call
+  const char* step_ = "start";
+  bool registered_ = false;        // in the shard's live set
+  bool holding_slot_ = false;
+  bool reused_ = false;            // conn_ came from the pool
+  int attempt_ = 0;
+  bool done_ = false;
+};
+
+std::shared_ptr<call_base> make_send_call(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln,
+                                          request req, std::function<void(result<response>)> done);
+std::shared_ptr<call_base> make_stream_call(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln,
+                                            request req, stream_handler handler);
+
+} // namespace detail
+} // namespace stevedore::docker

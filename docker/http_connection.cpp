@@ -1,0 +1,276 @@
+// The three kinds of connection to the daemon and how each one opens:
+// unix (connect), tcp (resolve, connect) and TLS (resolve, connect, handshake
+// with the client certificate, checking the daemon's certificate against the
+// CA and the host name or IP address). Also the client TLS context.
+#include "docker/http_connection.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+namespace stevedore::docker::detail {
+
+namespace {
+
+using tcp = net::ip::tcp;
+using local = net::local::stream_protocol;
+
+bool is_ip_literal(const std::string& host) {
+  error_code ec;
+  net::ip::make_address(host, ec);
+  return !ec;
+}
+
+//----------------------------------------------------------------------------
+
+class unix_connection final : public connection {
+public:
+  unix_connection(net::io_context& ioc, std::string path)
+      : connection(ioc), socket_(ioc), path_(std::move(path)) {}
+
+  void async_open(connect_callback done) override {
+    local::endpoint where;
+    try {
+      where = local::endpoint(path_);
+    } catch (const boost::system::system_error& e) { // path longer than sun_path
+      net::post(get_executor(), [done = std::move(done), ec = e.code()] { done(ec, "connect", ""); });
+      return;
+    }
+    socket_.async_connect(where, [this, done = std::move(done)](error_code ec) {
+      touch();
+      done(ec, "connect", "");
+    });
+  }
+
+  void close() noexcept override {
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+protected:
+  void do_read_some(net::mutable_buffer b, io_callback done) override {
+    socket_.async_read_some(b, std::move(done));
+  }
+  void do_write_some(const write_buffers& b, io_callback done) override {
+    socket_.async_write_some(b, std::move(done));
+  }
+  int native_fd() const noexcept override {
+    return const_cast<local::socket&>(socket_).native_handle();
+  }
+
+private:
+  local::socket socket_;
+  std::string path_;
+};
+
+//----------------------------------------------------------------------------
+
+// Plain tcp, and the transport under TLS: `Stream` is the socket itself or
+// an ssl::stream over it.
+template <class Stream>
+class tcp_connection_base : public connection {
+public:
+  template <class... Args>
+  tcp_connection_base(net::io_context& ioc, const endpoint& ep, Args&&... stream_args)
+      : connection(ioc), resolver_(ioc), stream_(ioc, std::forward<Args>(stream_args)...),
+        host_(ep.host), port_(std::to_string(ep.port)) {}
+
+  void close() noexcept override {
+    resolver_.cancel();
+    error_code ignored;
+    socket().close(ignored);
+  }
+
+protected:
+  tcp::socket& socket() {
+    if constexpr (std::is_same_v<Stream, tcp::socket>)
+      return stream_;
+    else
+      return stream_.next_layer();
+  }
+
+  void resolve_and_connect(connect_callback next) {
+    resolver_.async_resolve(host_, port_,
+        [this, next = std::move(next)](error_code ec, tcp::resolver::results_type found) {
+          if (ec)
+            return next(ec, "resolve", "");
+          net::async_connect(socket(), found, [this, next](error_code ec, const tcp::endpoint&) {
+            touch();
+            if (!ec)
+              socket().set_option(tcp::no_delay(true), ec);
+            next(ec, "connect", "");
+          });
+        });
+  }
+
+  void do_read_some(net::mutable_buffer b, io_callback done) override {
+    stream_.async_read_some(b, std::move(done));
+  }
+  void do_write_some(const write_buffers& b, io_callback done) override {
+    stream_.async_write_some(b, std::move(done));
+  }
+  int native_fd() const noexcept override {
+    return const_cast<tcp_connection_base*>(this)->socket().native_handle();
+  }
+
+  tcp::resolver resolver_;
+  Stream stream_;
+  std::string host_;
+  std::string port_;
+};
+
+class tcp_connection final : public tcp_connection_base<tcp::socket> {
+public:
+  tcp_connection(net::io_context& ioc, const endpoint& ep) : tcp_connection_base(ioc, ep) {}
+  void async_open(connect_callback done) override { resolve_and_connect(std::move(done)); }
+};
+
+class tls_connection final : public tcp_connection_base<net::ssl::stream<tcp::socket>> {
+public:
+  tls_connection(net::io_context& ioc, const endpoint& ep, net::ssl::context& ctx)
+      : tcp_connection_base(ioc, ep, ctx) {}
+
+  void async_open(connect_callback done) override {
+    resolve_and_connect([this, done](error_code ec, const char* step, std::string detail) {
+      if (ec)
+        return done(ec, step, std::move(detail));
+      if (!prepare_verification(ec))
+        return done(ec, "handshake", "cannot set the expected host name");
+      stream_.async_handshake(net::ssl::stream_base::client, [this, done](error_code ec) {
+        touch();
+        done(ec, "handshake", ec ? verify_failure() : std::string());
+      });
+    });
+  }
+
+private:
+  // SNI only for names (RFC 6066 forbids IP literals there); the certificate
+  // must name the host, as a DNS name or as an IP address SAN.
+  bool prepare_verification(error_code& ec) {
+    SSL* ssl = stream_.native_handle();
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    if (is_ip_literal(host_)) {
+      if (X509_VERIFY_PARAM_set1_ip_asc(param, host_.c_str()) != 1) {
+        ec = net::error::invalid_argument;
+        return false;
+      }
+      return true;
+    }
+    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    if (X509_VERIFY_PARAM_set1_host(param, host_.c_str(), host_.size()) != 1 ||
+        SSL_set_tlsext_host_name(ssl, host_.c_str()) != 1) {
+      ec = net::error::invalid_argument;
+      return false;
+    }
+    return true;
+  }
+
+  // OpenSSL's own reason when the daemon's certificate was refused.
+  std::string verify_failure() {
+    long v = SSL_get_verify_result(stream_.native_handle());
+    if (v == X509_V_OK)
+      return "";
+    return std::string("certificate verify failed: ") + X509_verify_cert_error_string(v);
+  }
+};
+
+} // namespace
+
+//----------------------------------------------------------------------------
+
+bool connection::idle_usable() const noexcept {
+  int fd = native_fd();
+  if (fd < 0)
+    return false;
+  char c;
+  ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  // Nothing to read: alive. 0: the daemon closed it. Data: something we did
+  // not ask for (a TLS close_notify, say); either way not reusable.
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+std::unique_ptr<connection> make_connection(net::io_context& ioc, const endpoint& ep,
+                                            net::ssl::context* tls) {
+  switch (ep.kind) {
+    case endpoint::scheme::unix_socket:
+      return std::make_unique<unix_connection>(ioc, ep.path);
+    case endpoint::scheme::tcp:
+      return std::make_unique<tcp_connection>(ioc, ep);
+    case endpoint::scheme::tls:
+      return std::make_unique<tls_connection>(ioc, ep, *tls);
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Loading a missing file through OpenSSL gives "system lib"; say what the
+// system said instead.
+std::string unreadable(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0)
+    return std::strerror(errno);
+  return "";
+}
+
+error_info setup_error(std::string message) {
+  return make_error(errc::invalid_input, "tls setup", std::move(message));
+}
+
+} // namespace
+
+result<std::shared_ptr<net::ssl::context>> make_tls_context(const endpoint& ep) {
+  auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  error_code ec;
+  if (ep.tls_verify) {
+    ctx->set_verify_mode(net::ssl::verify_peer, ec);
+    if (ep.tls_ca.empty()) {
+      ctx->set_default_verify_paths(ec);
+    } else {
+      if (auto why = unreadable(ep.tls_ca); !why.empty())
+        return setup_error("cannot read CA file '" + ep.tls_ca + "': " + why);
+      ctx->load_verify_file(ep.tls_ca, ec);
+      if (ec)
+        return setup_error("bad CA file '" + ep.tls_ca + "': " + ec.message());
+    }
+  } else {
+    ctx->set_verify_mode(net::ssl::verify_none, ec);
+  }
+  if (!ep.tls_cert.empty()) {
+    if (auto why = unreadable(ep.tls_cert); !why.empty())
+      return setup_error("cannot read client certificate '" + ep.tls_cert + "': " + why);
+    ctx->use_certificate_chain_file(ep.tls_cert, ec);
+    if (ec)
+      return setup_error("bad client certificate '" + ep.tls_cert + "': " + ec.message());
+  }
+  if (!ep.tls_key.empty()) {
+    if (auto why = unreadable(ep.tls_key); !why.empty())
+      return setup_error("cannot read client key '" + ep.tls_key + "': " + why);
+    ctx->use_private_key_file(ep.tls_key, net::ssl::context::pem, ec);
+    if (ec)
+      return setup_error("bad client key '" + ep.tls_key + "': " + ec.message());
+    if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+      return setup_error("client key '" + ep.tls_key + "' does not match certificate '" +
+                         ep.tls_cert + "'");
+  }
+  return ctx;
+}
+
+std::string host_header(const endpoint& ep) {
+  if (ep.kind == endpoint::scheme::unix_socket)
+    return "docker";
+  std::string host = ep.host.find(':') != std::string::npos ? "[" + ep.host + "]" : ep.host;
+  return host + ":" + std::to_string(ep.port);
+}
+
+} // namespace stevedore::docker::detail
