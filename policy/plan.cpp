@@ -219,3 +219,42 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
 }
 
 } // namespace stevedore::policy
+
+namespace stevedore::policy {
+
+json plan_json(const std::vector<task_instance>& instances) {
+  json list = json::array();
+  for (const auto& inst : instances) {
+    json j = json::object();
+    j.set("alloc_id", inst.alloc_id);
+    j.set("alloc_name", inst.alloc_name);
+    j.set("alloc_index", inst.alloc_index);
+    j.set("job", inst.job_name);
+    j.set("group", inst.group_name);
+    j.set("task", inst.task.name);
+    j.set("container_name", inst.container_name);
+    j.set("image", inst.image);
+    j.set("pull", to_string(inst.pull));
+    if (!inst.image_archive.empty())
+      j.set("image_archive", inst.image_archive);
+    json ports = json::array();
+    for (const auto& p : inst.ports) {
+      json pj = json::object();
+      pj.set("label", p.label);
+      pj.set("host_port", p.host_port);
+      pj.set("container_port", p.container_port);
+      pj.set("static", p.is_static);
+      ports.push(std::move(pj));
+    }
+    j.set("ports", std::move(ports));
+    j.set("alloc_dir", inst.alloc_dir);
+    j.set("task_dir", inst.task_dir);
+    j.set("create_body", inst.create_body);
+    list.push(std::move(j));
+  }
+  json out = json::object();
+  out.set("instances", std::move(list));
+  return out;
+}
+
+} // namespace stevedore::policy

@@ -65,3 +65,12 @@ bool valid_alloc_id(const std::string& id);
 string_map stevedore_labels(const task_instance& inst, const client_config& client);
 
 } // namespace stevedore::policy
+
+namespace stevedore::policy {
+
+// What `stevedore plan` prints: {"instances": [{alloc_id, alloc_name,
+// alloc_index, job, group, task, container_name, image, pull,
+// image_archive?, ports, alloc_dir, task_dir, create_body}, ...]}.
+json plan_json(const std::vector<task_instance>& instances);
+
+} // namespace stevedore::policy

@@ -1,0 +1,109 @@
+// check_job: privilege, namespace modes, runtime, load, and that every
+// problem of every task is reported with its path.
+#include "policy/rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include "tests/policy/mapping_fixtures.hpp"
+
+using namespace stevedore;
+using namespace stevedore::policy;
+
+namespace {
+
+const std::string config_path = "job.web.group.cache.task.redis.config";
+
+struct rule_case {
+  const char* name;
+  void (*set)(docker_config&);
+  bool privileged_enabled;
+  std::string expect_what; // empty: no problem
+};
+
+class privilege_rules : public ::testing::TestWithParam<rule_case> {};
+
+TEST_P(privilege_rules, judged) {
+  const auto& tc = GetParam();
+  docker_config cfg;
+  tc.set(cfg);
+  auto client = test::test_client();
+  client.privileged_enabled = tc.privileged_enabled;
+  auto problems = check_job(test::one_task_job(cfg), client);
+  if (tc.expect_what.empty()) {
+    EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : to_string(problems[0]));
+    return;
+  }
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].kind, errc::not_permitted);
+  EXPECT_EQ(problems[0].what, config_path + "." + tc.expect_what);
+  EXPECT_NE(problems[0].message.find("docker.privileged.enabled"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+  cases, privilege_rules,
+  ::testing::Values(
+    rule_case{"plain_task_passes", [](docker_config&) {}, false, ""},
+    rule_case{"privileged_denied", [](docker_config& c) { c.privileged = true; }, false, "privileged"},
+    rule_case{"privileged_allowed_when_enabled", [](docker_config& c) { c.privileged = true; }, true, ""},
+    rule_case{"pid_host_denied", [](docker_config& c) { c.pid_mode = "host"; }, false, "pid_mode"},
+    rule_case{"ipc_host_denied", [](docker_config& c) { c.ipc_mode = "host"; }, false, "ipc_mode"},
+    rule_case{"uts_host_denied", [](docker_config& c) { c.uts_mode = "host"; }, false, "uts_mode"},
+    rule_case{"userns_host_denied", [](docker_config& c) { c.userns_mode = "host"; }, false, "userns_mode"},
+    rule_case{"host_mode_any_case_denied", [](docker_config& c) { c.pid_mode = "HOST"; }, false, "pid_mode"},
+    rule_case{"pid_host_allowed_when_enabled", [](docker_config& c) { c.pid_mode = "host"; }, true, ""},
+    rule_case{"userns_host_allowed_when_enabled", [](docker_config& c) { c.userns_mode = "host"; }, true, ""},
+    rule_case{"ipc_container_mode_allowed", [](docker_config& c) { c.ipc_mode = "container:db"; }, false, ""},
+    rule_case{"network_host_allowed_as_in_nomad", [](docker_config& c) { c.network_mode = "host"; }, false, ""}),
+  [](const auto& info) { return std::string(info.param.name); });
+
+TEST(check_job, every_problem_of_every_task_is_reported) {
+  docker_config cfg;
+  cfg.privileged = true;
+  cfg.pid_mode = "host";
+  cfg.cap_add = {"SYS_ADMIN"};
+  cfg.volumes = {"/etc:/host-etc"};
+  auto job = test::one_task_job(cfg);
+  auto second = test::only_task(job);
+  second.name = "sidecar";
+  job.groups[0].tasks.push_back(second);
+  auto client = test::test_client();
+  client.volumes_enabled = false;
+  auto problems = check_job(job, client);
+  ASSERT_EQ(problems.size(), 8u);
+  EXPECT_EQ(problems[0].what, config_path + ".cap_add");
+  EXPECT_EQ(problems[4].what, "job.web.group.cache.task.sidecar.config.cap_add");
+  for (const auto& p : problems)
+    EXPECT_EQ(p.kind, errc::not_permitted) << to_string(p);
+}
+
+TEST(check_job, runtime_must_be_allowed) {
+  docker_config cfg;
+  cfg.runtime = "kata";
+  auto problems = check_job(test::one_task_job(cfg), test::test_client());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].what, config_path + ".runtime");
+  EXPECT_EQ(problems[0].kind, errc::not_permitted);
+  EXPECT_NE(problems[0].message.find("kata"), std::string::npos);
+}
+
+TEST(check_job, allowed_runtime_passes) {
+  docker_config cfg;
+  cfg.runtime = "nvidia";
+  EXPECT_TRUE(check_job(test::one_task_job(cfg), test::test_client()).empty());
+}
+
+TEST(check_job, load_cannot_leave_the_local_dir) {
+  docker_config cfg;
+  cfg.load = "../../../etc/shadow";
+  auto problems = check_job(test::one_task_job(cfg), test::test_client());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].what, config_path + ".load");
+}
+
+TEST(check_job, load_inside_local_dir_passes) {
+  docker_config cfg;
+  cfg.load = "images/redis.tar";
+  EXPECT_TRUE(check_job(test::one_task_job(cfg), test::test_client()).empty());
+}
+
+} // namespace
