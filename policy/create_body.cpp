@@ -35,16 +35,19 @@ json object_with(const char* key, json value) {
   return out;
 }
 
+// A decimal integer, optionally negative (ulimits use -1 for unlimited).
 bool parse_int(const std::string& text, std::int64_t& out) {
-  if (text.empty() || text.size() > 18)
+  bool negative = !text.empty() && text.front() == '-';
+  auto digits = text.substr(negative ? 1 : 0);
+  if (digits.empty() || digits.size() > 18)
     return false;
   std::int64_t v = 0;
-  for (char c : text) {
+  for (char c : digits) {
     if (!std::isdigit(static_cast<unsigned char>(c)))
       return false;
     v = v * 10 + (c - '0');
   }
-  out = v;
+  out = negative ? -v : v;
   return true;
 }
 

@@ -71,6 +71,9 @@ TEST(ulimit, soft_and_hard) {
   ASSERT_TRUE(parse_ulimit("4242", soft, hard));
   EXPECT_EQ(soft, 4242);
   EXPECT_EQ(hard, 4242);
+  ASSERT_TRUE(parse_ulimit("-1:-1", soft, hard));
+  EXPECT_EQ(soft, -1);
+  EXPECT_EQ(hard, -1);
   EXPECT_FALSE(parse_ulimit("lots", soft, hard));
   EXPECT_FALSE(parse_ulimit("1:", soft, hard));
 }
