@@ -43,7 +43,10 @@ public:
   }
 
 private:
-  void advance() { cur_ = lex_.next(); }
+  void advance() {
+    prev_line_ = cur_.pos.line;
+    cur_ = lex_.next();
+  }
 
   bool fail(position pos, const std::string& what) {
     if (!error_)
@@ -155,7 +158,10 @@ private:
       case tok::lbrack:
         return list(out, key, depth);
       case tok::ident:
-        return unexpected("expected a value for '" + key + "' (strings need double quotes)");
+        // `image = redis` wants quotes; a word on the next line is a new key.
+        if (cur_.pos.line == prev_line_)
+          return unexpected("expected a value for '" + key + "' (strings need double quotes)");
+        return unexpected("expected a value for '" + key + "'");
       default:
         return unexpected("expected a value for '" + key + "'");
     }
@@ -194,6 +200,7 @@ private:
   hcl::lexer lex_;
   std::string_view file_;
   token cur_;
+  int prev_line_ = 0; // line of the token before cur_
   std::optional<error_info> error_;
 };
 

@@ -4,6 +4,7 @@
 // does not check, so nothing is skipped here.
 #include <simdjson.h>
 
+#include <cctype>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -24,7 +25,7 @@ constexpr int max_depth = 128;
 
 const char* in_words(simdjson::error_code e) {
   switch (e) {
-    case simdjson::TAPE_ERROR: return "malformed JSON: a comma, colon, brace or bracket is missing or misplaced";
+    case simdjson::TAPE_ERROR: return "malformed JSON: missing or misplaced comma, colon, brace or bracket";
     case simdjson::INCORRECT_TYPE: return "expected a JSON value";
     case simdjson::STRING_ERROR: return "invalid string: bad escape sequence";
     case simdjson::T_ATOM_ERROR: return "invalid literal: expected 'true'";
@@ -106,7 +107,15 @@ private:
   std::size_t offset(std::string_view token) const { return offset(token.data()); }
 
   error_info fail(std::size_t off, simdjson::error_code e) {
-    return fail(off, in_words(e));
+    std::string what = in_words(e);
+    // Structure errors read better with the byte that broke the structure.
+    if (e == simdjson::TAPE_ERROR || e == simdjson::INCORRECT_TYPE) {
+      auto c = off < text_.size() ? static_cast<unsigned char>(text_[off]) : 0;
+      if (off >= text_.size()) what += "; found end of file";
+      else if (c >= 0x20 && c < 0x7F) what += std::string("; found '") + text_[off] + "'";
+      if (std::isalpha(c) && c != 't' && c != 'f' && c != 'n') what += " (strings need double quotes)";
+    }
+    return fail(off, what);
   }
   error_info fail(std::size_t off, const std::string& what) {
     if (!error_)
