@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "policy/plan.hpp"
+#include "policy/rules.hpp"
 #include "tests/policy/mapping_fixtures.hpp"
 
 using namespace stevedore;
@@ -335,6 +336,27 @@ TEST(golden, two_groups_plan) {
   auto plan = plan_job(job, test::test_client(), test::fixed_plan());
   ASSERT_TRUE(plan.ok()) << to_string(plan.problems[0]);
   expect_golden("two_groups_plan", plan_json(plan.instances).dump(2) + "\n");
+}
+
+} // namespace
+
+namespace {
+
+// The specification's examples as a job file, through the decoder, the
+// rules and the plan: the same path `stevedore plan` takes.
+TEST(golden, spec_webservice_from_hcl) {
+  std::string file = std::string(STEVEDORE_GOLDEN_DIR) + "/spec_webservice.hcl";
+  auto text = read_file(file);
+  ASSERT_FALSE(text.empty()) << file;
+  auto job = read_job(text, "spec_webservice.hcl");
+  ASSERT_TRUE(job.ok()) << to_string(job.problems[0]);
+  auto client = full_client();
+  client.node_meta = {{"foo", "bar"}};
+  EXPECT_TRUE(check_job(job.value, client).empty());
+  auto plan = plan_job(job.value, client, test::fixed_plan());
+  ASSERT_TRUE(plan.ok()) << to_string(plan.problems[0]);
+  EXPECT_TRUE(plan.warnings.empty()) << plan.warnings[0];
+  expect_golden("spec_webservice", plan_json(plan.instances).dump(2) + "\n");
 }
 
 } // namespace
