@@ -1,0 +1,3 @@
+config {
+  image = "https://hub.docker.internal/redis:3.2"
+}

@@ -1,0 +1,8 @@
+config {
+  args = [
+    "-bind", "${NOMAD_PORT_http}",
+    "${nomad.datacenter}",
+    "${MY_ENV}",
+    "${meta.foo}",
+  ]
+}

@@ -1,0 +1,5 @@
+config {
+  sysctl {
+    net.core.somaxconn = "16384"
+  }
+}

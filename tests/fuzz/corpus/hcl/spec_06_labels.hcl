@@ -1,0 +1,6 @@
+config {
+  labels {
+    foo = "bar"
+    zip = "zap"
+  }
+}

@@ -1,0 +1,9 @@
+config {
+  logging {
+    type = "fluentd"
+    config {
+      fluentd-address = "localhost:24224"
+      tag = "your_tag"
+    }
+  }
+}

@@ -1,0 +1,5 @@
+config {
+  security_opt = [
+    "credentialspec=file://gmsaUser.json",
+  ]
+}

@@ -1,0 +1,5 @@
+config {
+  cap_add = [
+    "SYS_TIME",
+  ]
+}

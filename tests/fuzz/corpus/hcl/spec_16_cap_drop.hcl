@@ -1,0 +1,5 @@
+config {
+  cap_drop = [
+    "MKNOD",
+  ]
+}

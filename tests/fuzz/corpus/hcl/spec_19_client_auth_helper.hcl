@@ -1,0 +1,6 @@
+client {
+  enabled = true
+  options {
+    "docker.auth.helper" = "ecr"
+  }
+}

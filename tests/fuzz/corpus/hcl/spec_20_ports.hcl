@@ -1,0 +1,10 @@
+task "example" {
+  driver = "docker"
+
+  resources {
+    network {
+      port "http" {}
+      port "https" {}
+    }
+  }
+}

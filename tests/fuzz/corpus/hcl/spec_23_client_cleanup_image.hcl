@@ -1,0 +1,5 @@
+client {
+  options {
+    "docker.cleanup.image" = "false"
+  }
+}
