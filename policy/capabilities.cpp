@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include "policy/interpolate.hpp"
+
 namespace stevedore::policy {
 
 namespace {
@@ -91,7 +93,13 @@ std::vector<std::string> disallowed_capabilities(const std::vector<std::string>&
 }
 
 void check_capabilities(const docker_config& config, const client_config& client,
-                        const std::string& path, std::vector<error_info>& problems) {
+                        const std::string& path, std::vector<error_info>& problems,
+                        bool defer_references) {
+  if (defer_references)
+    for (const auto* field : {&config.cap_add, &config.cap_drop})
+      for (const auto& c : *field)
+        if (has_reference(c))
+          return;
   bool known = true;
   for (const auto* field : {&config.cap_add, &config.cap_drop}) {
     const char* name = field == &config.cap_add ? "cap_add" : "cap_drop";

@@ -37,8 +37,10 @@ std::vector<std::string> disallowed_capabilities(const std::vector<std::string>&
 // Appends a problem for unknown names in cap_add / cap_drop (invalid_input)
 // and one naming every effective capability outside the whitelist
 // (not_permitted, `what` = <path>.cap_add). `path` is the task's config path
-// ("job.web.group.cache.task.redis.config").
+// ("job.web.group.cache.task.redis.config"). With `defer_references`, a
+// cap_add / cap_drop holding "${" is judged only after interpolation.
 void check_capabilities(const docker_config& config, const client_config& client,
-                        const std::string& path, std::vector<error_info>& problems);
+                        const std::string& path, std::vector<error_info>& problems,
+                        bool defer_references = false);
 
 } // namespace stevedore::policy

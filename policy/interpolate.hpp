@@ -36,6 +36,12 @@ struct interpolation_scope {
 // ("node.unique.id", "attr.kernel.name", "meta.rack", "nomad.region").
 string_map node_values(const client_config& client, const node_facts& node);
 
+// True when `text` holds "${" (a reference, or an escaped one): a value
+// whose meaning is known only after interpolation.
+inline bool has_reference(std::string_view text) noexcept {
+  return text.find("${") != std::string_view::npos;
+}
+
 // `text` with every resolvable ${...} replaced and $${ turned into ${. Each
 // reference left as written is appended to `unresolved` ("${meta.rack}").
 std::string interpolate(std::string_view text, const interpolation_scope& scope,

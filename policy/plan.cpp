@@ -117,7 +117,7 @@ void complete_instance(task_instance& inst, const job_spec& job, const group_spe
   inst.env = final_env(builtin, inst.task.env, node, path, warnings);
   interpolation_scope scope{&inst.env, &node};
   interpolate_config(inst.task.config, scope, path + ".config", warnings);
-  check_task(inst.task, client, path, problems);
+  check_task_rules(inst.task, client, path, rule_stage::interpolated, problems);
 
   auto ours = stevedore_labels(inst, client);
   inst.labels = inst.task.config.labels;

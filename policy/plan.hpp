@@ -43,11 +43,16 @@ plan_result plan_job(const job_spec& job, const client_config& client,
 // "job.<job>.group.<group>.task.<task>": the prefix of every problem's `what`.
 std::string task_path(const job_spec& job, const group_spec& group, const task_spec& task);
 
+// When the per-task rules run: on the job as written (check_job), values
+// holding "${" are left for the second run on the interpolated task
+// (plan_job), where every value is judged as it will reach the daemon.
+enum class rule_stage { as_written, interpolated };
+
 // The per-task client rules (capabilities, privilege and namespace modes,
-// volumes and mounts, runtime, load); check_job applies them to every task.
-// Defined in rules.cpp.
-void check_task(const task_spec& task, const client_config& client, const std::string& task_path,
-                std::vector<error_info>& problems);
+// volumes and mounts, runtime, load). Defined in rules.cpp.
+void check_task_rules(const task_spec& task, const client_config& client,
+                      const std::string& task_path, rule_stage stage,
+                      std::vector<error_info>& problems);
 
 // A random RFC 4122 version 4 UUID.
 std::string random_alloc_id();

@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "policy/capabilities.hpp"
+#include "policy/interpolate.hpp"
 #include "policy/plan.hpp"
 #include "policy/volumes.hpp"
 
@@ -48,8 +49,8 @@ void check_privilege(const docker_config& c, const client_config& client, const 
 }
 
 void check_runtime(const docker_config& c, const client_config& client, const std::string& path,
-                   std::vector<error_info>& problems) {
-  if (c.runtime.empty())
+                   bool defer, std::vector<error_info>& problems) {
+  if (c.runtime.empty() || (defer && has_reference(c.runtime)))
     return;
   const auto& allowed = client.allow_runtimes;
   if (std::find(allowed.begin(), allowed.end(), c.runtime) == allowed.end()) {
@@ -64,7 +65,10 @@ void check_runtime(const docker_config& c, const client_config& client, const st
 
 // `load` names a tar in the task's local dir; the daemon reads it from the
 // host, so it must not name any other host file.
-void check_load(const docker_config& c, const std::string& path, std::vector<error_info>& problems) {
+void check_load(const docker_config& c, const std::string& path, bool defer,
+                std::vector<error_info>& problems) {
+  if (defer && has_reference(c.load))
+    return;
   if (!c.load.empty() && !stays_inside(c.load))
     problems.push_back(make_error(errc::not_permitted, path + ".load",
                                   "\"" + c.load + "\" leaves the task's local directory"));
@@ -72,22 +76,27 @@ void check_load(const docker_config& c, const std::string& path, std::vector<err
 
 } // namespace
 
-void check_task(const task_spec& task, const client_config& client, const std::string& task_path,
-                std::vector<error_info>& problems) {
+void check_task_rules(const task_spec& task, const client_config& client,
+                      const std::string& task_path, rule_stage stage,
+                      std::vector<error_info>& problems) {
   auto path = task_path + ".config";
   const auto& c = task.config;
-  check_capabilities(c, client, path, problems);
+  bool defer = stage == rule_stage::as_written;
+  check_capabilities(c, client, path, problems, defer);
+  // Never deferred: a value holding "${" is not "host" (yet); the
+  // interpolated run catches it when it becomes "host".
   check_privilege(c, client, path, problems);
-  check_volumes(c, client, path, problems);
-  check_runtime(c, client, path, problems);
-  check_load(c, path, problems);
+  check_volumes(c, client, path, problems, defer);
+  check_runtime(c, client, path, defer, problems);
+  check_load(c, path, defer, problems);
 }
 
 std::vector<error_info> check_job(const job_spec& job, const client_config& client) {
   std::vector<error_info> problems;
   for (const auto& group : job.groups)
     for (const auto& task : group.tasks)
-      check_task(task, client, task_path(job, group, task), problems);
+      check_task_rules(task, client, task_path(job, group, task), rule_stage::as_written,
+                       problems);
   return problems;
 }
 

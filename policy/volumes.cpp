@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "policy/interpolate.hpp"
+
 namespace stevedore::policy {
 
 namespace fs = std::filesystem;
@@ -185,7 +187,7 @@ result<std::string> resolve_in_task_dir(const std::string& task_dir, const std::
 }
 
 void check_volumes(const docker_config& c, const client_config& client, const std::string& path,
-                   std::vector<error_info>& problems) {
+                   std::vector<error_info>& problems, bool defer_references) {
   bool has_driver = !c.volume_driver.empty();
   if (has_driver && !client.volumes_enabled)
     problems.push_back(make_error(errc::not_permitted, path + ".volume_driver",
@@ -194,6 +196,8 @@ void check_volumes(const docker_config& c, const client_config& client, const st
   target_set targets(path, problems);
   for (size_t i = 0; i < c.volumes.size(); ++i) {
     auto field = "volumes[" + std::to_string(i) + "]";
+    if (defer_references && has_reference(c.volumes[i]))
+      continue;
     auto v = parse_volume(c.volumes[i]);
     if (!v) {
       problems.push_back(make_error(errc::invalid_input, path + "." + field,
@@ -206,6 +210,9 @@ void check_volumes(const docker_config& c, const client_config& client, const st
   }
   for (size_t i = 0; i < c.mounts.size(); ++i) {
     auto field = "mounts[" + std::to_string(i) + "]";
+    const auto& m = c.mounts[i];
+    if (defer_references && (has_reference(m.source) || has_reference(m.target)))
+      continue;
     check_mount(c.mounts[i], client, path + "." + field, problems);
     targets.add(c.mounts[i].target, field + ".target");
   }

@@ -62,9 +62,12 @@ result<std::string> resolve_in_task_dir(const std::string& task_dir, const std::
 
 // Every volume / mount rule that needs no folder: the client settings, the
 // shapes, lexical escapes, duplicate container paths (also against /alloc,
-// /local and /secrets). `path` is the task's config path.
+// /local and /secrets). `path` is the task's config path. With
+// `defer_references`, an entry holding "${" is judged only after
+// interpolation (its shape, source and target may all change).
 void check_volumes(const docker_config& config, const client_config& client,
-                   const std::string& path, std::vector<error_info>& problems);
+                   const std::string& path, std::vector<error_info>& problems,
+                   bool defer_references = false);
 
 // What goes into HostConfig.Binds and HostConfig.Mounts.
 struct volume_plan {

@@ -107,3 +107,42 @@ TEST(check_job, load_inside_local_dir_passes) {
 }
 
 } // namespace
+
+namespace {
+
+// Values holding ${...} are judged after interpolation (plan_job), so the
+// job as written is not rejected for what it may become.
+TEST(check_job, references_are_left_for_the_interpolated_run) {
+  docker_config cfg;
+  cfg.cap_add = {"${meta.cap}"};
+  cfg.runtime = "${meta.runtime}";
+  cfg.volumes = {"data:${NOMAD_TASK_DIR}/data", "${meta.vol}"};
+  mount_config m;
+  m.target = "${NOMAD_SECRETS_DIR}/x";
+  m.source = "vol";
+  cfg.mounts = {m};
+  cfg.load = "${meta.tar}";
+  EXPECT_TRUE(check_job(test::one_task_job(cfg), test::test_client()).empty());
+}
+
+TEST(check_job, plan_judges_the_interpolated_values) {
+  docker_config cfg;
+  cfg.cap_add = {"${meta.cap}"};
+  cfg.runtime = "${meta.runtime}";
+  auto client = test::test_client();
+  client.node_meta = {{"cap", "SYS_ADMIN"}, {"runtime", "kata"}};
+  auto plan = plan_job(test::one_task_job(cfg), client, test::fixed_plan());
+  ASSERT_EQ(plan.problems.size(), 2u);
+  EXPECT_EQ(plan.problems[0].what, config_path + ".cap_add");
+  EXPECT_EQ(plan.problems[1].what, config_path + ".runtime");
+}
+
+TEST(check_job, escaped_reference_is_judged_literally_after_interpolation) {
+  docker_config cfg;
+  cfg.cap_add = {"$${x}"};
+  auto plan = plan_job(test::one_task_job(cfg), test::test_client(), test::fixed_plan());
+  ASSERT_EQ(plan.problems.size(), 1u);
+  EXPECT_EQ(plan.problems[0].kind, errc::invalid_input); // "${x}" is no capability
+}
+
+} // namespace
