@@ -7,6 +7,7 @@
 // and the stream ends with status_error(). A stream that stops early (on_data
 // returned false, an error, cancel) closes its connection; one that read its
 // answer to the end pools it again.
+#include <limits>
 #include <optional>
 
 #include <boost/beast/http/buffer_body.hpp>
@@ -32,7 +33,9 @@ public:
 private:
   void read_answer() override {
     parser_.emplace();
-    parser_->body_limit(boost::none);
+    // Not boost::none: Beast 1.74 then refuses any answer with a Content-Length
+    // (it compares the length with an empty optional).
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(64 * 1024);
     set_step("read header");
     http::async_read_header(*conn_, buffer_, *parser_,
