@@ -208,7 +208,10 @@ std::string normalize_signal(std::string_view name) {
 
 void check_task(decode_context& ctx, const task_spec& t, const field_locator& loc,
                 const field_locator& config_loc) {
-  if (!container_name_safe(t.name)) {
+  if (t.name.empty()) {
+    auto at = loc("name");
+    ctx.problem(at.path, at.pos, "the task needs a name");
+  } else if (!container_name_safe(t.name)) {
     auto at = loc("name");
     ctx.problem(at.path, at.pos,
                 "task name " + quote(t.name) +
@@ -252,6 +255,10 @@ void check_task(decode_context& ctx, const task_spec& t, const field_locator& lo
 }
 
 void check_group(decode_context& ctx, const group_spec& g, const field_locator& loc) {
+  if (g.name.empty()) {
+    auto at = loc("name");
+    ctx.problem(at.path, at.pos, "the group needs a name");
+  }
   if (g.count < 0) {
     auto at = loc("count");
     ctx.problem(at.path, at.pos, "must not be negative, got " + std::to_string(g.count));
@@ -504,7 +511,9 @@ group_spec read_group(decode_context& ctx, const labelled_block& lb, const std::
                    "disconnect", "prevent_reschedule_on_lost"})
     r.ignore(key, not_supported);
   r.finish("unknown field");
-  check_group(ctx, g, locator(r));
+  check_group(ctx, g, [&](std::string_view key) -> field_ref {
+    return key == "name" ? field_ref{path, lb.pos} : r.at(key);
+  });
   return g;
 }
 

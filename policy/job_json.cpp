@@ -171,9 +171,7 @@ task_spec read_task(decode_context& ctx, const node& body, const std::string& gr
                                     : field_path(field_path(group_path, "task"), t.name);
   object_reader r(ctx, body, path);
   r.skip("Name");
-  if (t.name.empty())
-    ctx.problem(r.path_of("Name"), body.pos, "required");
-  else
+  if (!t.name.empty())
     names.add(ctx, t.name, {path, body.pos}, "task");
   r.get("Driver", t.driver);
   r.get("User", t.user);
@@ -239,7 +237,7 @@ task_spec read_task(decode_context& ctx, const node& body, const std::string& gr
   object_reader cr(ctx, config ? *config : no_config, config_path);
   auto task_loc = [&](std::string_view key) -> field_ref {
     if (key == "name")
-      return {path, body.pos};
+      return t.name.empty() ? r.at("Name") : field_ref{path, body.pos};
     static const std::pair<std::string_view, std::string_view> names[] = {
       {"driver", "Driver"}, {"kill_timeout", "KillTimeout"}, {"kill_signal", "KillSignal"}};
     for (const auto& [from, to] : names)
@@ -264,9 +262,7 @@ group_spec read_group(decode_context& ctx, const node& body, const std::string& 
     g.name.empty() ? provisional : field_path(field_path(job_path, "group"), g.name);
   object_reader r(ctx, body, path);
   r.skip("Name");
-  if (g.name.empty())
-    ctx.problem(r.path_of("Name"), body.pos, "required");
-  else
+  if (!g.name.empty())
     names.add(ctx, g.name, {path, body.pos}, "group");
   r.get("Count", g.count);
   g.restart = default_restart(job_type);
@@ -284,7 +280,7 @@ group_spec read_group(decode_context& ctx, const node& body, const std::string& 
                    "Disconnect", "PreventRescheduleOnLost"})
     r.ignore(key, not_supported);
   r.finish(unknown_field);
-  check_group(ctx, g, locator(r, {{"count", "Count"}, {"task", "Tasks"}}));
+  check_group(ctx, g, locator(r, {{"name", "Name"}, {"count", "Count"}, {"task", "Tasks"}}));
   return g;
 }
 
