@@ -151,6 +151,7 @@ void call_base::acquire(std::unique_ptr<connection> handed) {
     return write_request();
   }
   reused_ = false;
+  inactivity_ = false; // a retry connects again: connect_timeout, not silence, bounds that
   conn_ = make_connection(shard_->ioc(), link_->ep, link_->tls.get());
   set_step("connect");
   auto limit = clock::now() + link_->connect_timeout;
@@ -177,6 +178,14 @@ void call_base::on_open(error_code ec, const char* step, const std::string& deta
 
 void call_base::write_request() {
   set_step("write");
+  try {
+    start_write();
+  } catch (const std::exception& e) { // Beast refuses some requests by throwing (TRACE with a body)
+    fail(errc::invalid_input, std::string("write: ") + e.what());
+  }
+}
+
+void call_base::start_write() {
   auto head = [this](auto& m) {
     m.version(11);
     m.method_string(req_.method);

@@ -96,6 +96,7 @@ private:
   void acquire(std::unique_ptr<connection> handed);
   void on_open(error_code ec, const char* step, const std::string& detail);
   void write_request();
+  void start_write();
   void on_write(error_code ec, std::size_t written);
   void arm(clock::time_point at, std::chrono::milliseconds reported);
   void arm_for_exchange();

@@ -23,7 +23,9 @@ namespace http = beast::http;
 
 class stream_call final : public call_base {
 public:
-  static constexpr std::size_t chunk_size = 64 * 1024;
+  // Per live stream, and there may be one per task: small. Docker's progress,
+  // event and log lines are far shorter.
+  static constexpr std::size_t chunk_size = 16 * 1024;
 
   stream_call(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln, request req,
               stream_handler handler)

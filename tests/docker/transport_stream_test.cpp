@@ -72,6 +72,23 @@ TEST(TransportStream, CompletedStreamLeavesItsConnectionForReuse) {
   EXPECT_EQ(server->accepted(), 1u);
 }
 
+TEST(TransportStream, StaleGetStreamIsRetriedOnAFreshConnection) {
+  auto server = fake_server::unix_socket();
+  server->play(script().expect_request().answer(200, "OK").expect_request().close());
+  server->play(script().expect_request().write(chunked_head(200) + chunk("fresh\n") + last_chunk()));
+  stream_probe s;
+  auto t = transport::make(server->where());
+
+  auto p = std::make_shared<probe<result<response>>>();
+  t->send(get("/_ping"), [p](result<response> r) { p->callback()(std::move(r)); });
+  ASSERT_TRUE(p->wait());
+  t->stream(get("/v1.41/events"), s.handler());
+  ASSERT_TRUE(s.wait_end());
+  EXPECT_TRUE(s.end().ok()) << end_line(s);
+  EXPECT_EQ(s.data(), "fresh\n");
+  EXPECT_EQ(server->accepted(), 2u);
+}
+
 TEST(TransportStream, BodyWithoutChunkingOrLengthEndsAtClose) {
   auto server = fake_server::unix_socket();
   server->play(script().expect_request().write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nfirst ").write("second").close());
@@ -108,19 +125,19 @@ TEST(TransportStream, TimeoutBoundsSilenceNotTheWholeStream) {
   auto server = fake_server::unix_socket();
   script paced;
   paced.expect_request().write(chunked_head(200));
-  for (int i = 0; i < 6; ++i) // 6 x 60 ms, longer than the 200 ms timeout in all
-    paced.pause(60ms).write(chunk("tick\n"));
+  for (int i = 0; i < 5; ++i) // 5 x 70 ms: longer than the 250 ms timeout in all
+    paced.pause(70ms).write(chunk("tick\n"));
   paced.write(last_chunk());
   server->play(paced);
   stream_probe s;
   auto t = transport::make(server->where());
 
   request req = get("/v1.41/events");
-  req.timeout = 200ms;
+  req.timeout = 250ms;
   t->stream(req, s.handler());
   ASSERT_TRUE(s.wait_end());
   EXPECT_TRUE(s.end().ok()) << end_line(s);
-  EXPECT_EQ(s.data().size(), 6 * 5u);
+  EXPECT_EQ(s.data().size(), 5 * 5u);
 }
 
 TEST(TransportStream, SilentHeaderTimesOut) {

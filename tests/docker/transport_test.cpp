@@ -498,6 +498,20 @@ TEST(Transport, BadRequestsAreRefusedBeforeConnecting) {
   EXPECT_EQ(server->accepted(), 0u);
 }
 
+TEST(Transport, RequestBeastRefusesToWriteFailsOnce) {
+  auto server = fake_server::unix_socket();
+  server->play_always(script().hold());
+  auto t = transport::make(server->where());
+
+  request req = get("/trace");
+  req.method = "TRACE";
+  req.body = "not allowed";
+  auto r = call(*t, req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, errc::invalid_input);
+  EXPECT_EQ(r.error().message.rfind("write: ", 0), 0u) << r.error().message;
+}
+
 //----------------------------------------------------------------------------
 // Cancellation and shutdown
 

@@ -109,6 +109,19 @@ TEST_F(TransportTls, MutualTlsRequestSucceedsAndKeepsItsConnection) {
   EXPECT_TRUE(s->problems().empty()) << s->problems().at(0);
 }
 
+TEST_F(TransportTls, StreamsOverTls) {
+  auto s = server();
+  s->play(script().expect_request().write(chunked_head(200) + chunk("a\n") + chunk("b\n") + last_chunk()));
+  stream_probe probe;
+  auto t = transport::make(client_of(*s));
+  request req;
+  req.target = "/v1.41/events";
+  t->stream(req, probe.handler());
+  ASSERT_TRUE(probe.wait_end());
+  ASSERT_TRUE(probe.end().ok()) << to_string(probe.end().error());
+  EXPECT_EQ(probe.data(), "a\nb\n");
+}
+
 TEST_F(TransportTls, HostNameIsCheckedAgainstTheCertificate) {
   auto s = server();
   s->play(script().expect_request().answer(200, "OK"));
