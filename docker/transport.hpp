@@ -95,9 +95,11 @@ class transport {
 public:
   struct options {
     std::size_t max_idle_connections = 16;       // keep-alive connections kept for reuse
-    std::size_t max_connections = 64;            // send() calls on the wire at once (each holds a
+    std::size_t max_connections = 128;           // send() calls on the wire at once (each holds a
                                                  // connection); more wait in line, their deadline
-                                                 // running. Streams are not counted: each holds its
+                                                 // running. A call the daemon answers late (a stop
+                                                 // waiting out its kill timeout) holds its place all
+                                                 // along. Streams are not counted: each holds its
                                                  // own connection while it lasts.
     std::chrono::milliseconds connect_timeout{5000};
     std::size_t io_threads = 1;

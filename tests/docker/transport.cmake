@@ -14,6 +14,8 @@ stevedore_test(docker_transport_test
     endpoint_test.cpp
     status_error_test.cpp
     transport_test.cpp
+    transport_failure_test.cpp
+    transport_lifecycle_test.cpp
     transport_stream_test.cpp
     transport_tls_test.cpp
   LIBS stevedore_docker stevedore_fake_server

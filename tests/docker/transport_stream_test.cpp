@@ -3,20 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "docker/transport.hpp"
-#include "tests/docker/callback_probe.hpp"
-#include "tests/docker/fake_server.hpp"
+#include "tests/docker/transport_test_util.hpp"
 
 namespace stevedore::docker {
 namespace {
 
 using namespace stevedore::testing;
 using namespace std::chrono_literals;
-
-request get(std::string target) {
-  request r;
-  r.target = std::move(target);
-  return r;
-}
 
 std::string end_line(stream_probe& s) { return s.end().ok() ? "ok" : to_string(s.end().error()); }
 
