@@ -3,6 +3,8 @@
 // body that is not such JSON is quoted raw, on one line and capped.
 #include <string>
 
+#include <ostream> // boost/beast/http/status.hpp needs it and does not include it
+
 #include <boost/beast/http/status.hpp>
 #include <simdjson.h>
 

@@ -92,7 +92,14 @@ public:
   script& reset();                            // abortive close (RST)
   script& serve(responder r);                 // read a request, write r(request); again until the client closes
 
-  struct step;
+  struct step {
+    enum class kind { expect_request, write, pause, wait_for, hold, close, reset, serve };
+    kind what;
+    std::string bytes;
+    std::chrono::milliseconds duration{0};
+    std::shared_ptr<gate> g;
+    responder respond;
+  };
   const std::vector<step>& steps() const noexcept { return steps_; }
 
 private:

@@ -3,7 +3,9 @@
 
 # The fake daemon, for any test that needs one to answer, stall or misbehave
 # on cue (the Engine API decoding tests link it too).
-add_library(stevedore_fake_server STATIC ${CMAKE_CURRENT_LIST_DIR}/fake_server.cpp)
+add_library(stevedore_fake_server STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/fake_script.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fake_server.cpp)
 target_include_directories(stevedore_fake_server PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(stevedore_fake_server
   PUBLIC stevedore_docker Threads::Threads
