@@ -1,0 +1,213 @@
+// `stevedore validate`: the built program on good and bad files, checking the
+// exit code, the problem lines on stdout and the warnings on stderr.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class validate : public ::testing::Test {
+protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/stevedore-validate-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Writes NAME into the temporary directory; returns its bare name (the
+  // program runs in that directory, so messages carry short names).
+  std::string write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return name;
+  }
+
+  outcome run(const std::string& args) {
+    const std::string cmd = "cd '" + dir_.string() + "' && '" STEVEDORE_BIN "' validate " +
+                            args + " >out.txt 2>err.txt";
+    int status = std::system(cmd.c_str());
+    outcome o;
+    o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    o.out = slurp(dir_ / "out.txt");
+    o.err = slurp(dir_ / "err.txt");
+    return o;
+  }
+
+  fs::path dir_;
+};
+
+const char* const good_job = R"(job "web" {
+  datacenters = ["dc1"]
+  group "cache" {
+    count = 2
+    task "redis" {
+      driver = "docker"
+      config {
+        image = "redis:3.2"
+        port_map {
+          db = 6379
+        }
+      }
+      resources {
+        network {
+          port "db" {}
+        }
+      }
+    }
+  }
+}
+)";
+
+TEST_F(validate, good_job_exits_zero) {
+  auto o = run(write("job.hcl", good_job));
+  EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
+  EXPECT_EQ(o.out, "job.hcl: job \"web\" is valid (1 group, 1 task)\n");
+  EXPECT_EQ(o.err, "");
+}
+
+TEST_F(validate, good_json_job_exits_zero) {
+  auto o = run(write("job.json", R"({"Job": {"ID": "web", "TaskGroups": [{"Name": "g", "Tasks": [
+  {"Name": "a", "Driver": "docker", "Config": {"image": "redis"}},
+  {"Name": "b", "Driver": "docker", "Config": {"image": "busybox"}}]}]}})"));
+  EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
+  EXPECT_EQ(o.out, "job.json: job \"web\" is valid (1 group, 2 tasks)\n");
+}
+
+TEST_F(validate, every_problem_one_line_each_place_first) {
+  auto o = run(write("bad.hcl", R"(job "web" {
+  group "cache" {
+    task "redis" {
+      driver = "docker"
+      config {
+        image = "Redis"
+        ulimitt {
+          nofile = "1"
+        }
+        ulimit {
+          nproc = "10:5"
+        }
+      }
+    }
+  }
+}
+)"));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out,
+            "bad.hcl:6:17: job.web.group.cache.task.redis.config.image: \"Redis\" is not a valid "
+            "image reference: repository name must be lowercase\n"
+            "bad.hcl:7:9: job.web.group.cache.task.redis.config.ulimitt: unknown option\n"
+            "bad.hcl:11:19: job.web.group.cache.task.redis.config.ulimit.nproc: soft limit 10 is "
+            "greater than hard limit 5\n");
+  EXPECT_EQ(o.err, "");
+}
+
+TEST_F(validate, syntax_error) {
+  auto o = run(write("broken.hcl", "job \"web\" {\n  group \"cache\" {\n"));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out, "broken.hcl:2:17: block 'group' is not closed: expected '}' before end of file\n");
+}
+
+TEST_F(validate, warnings_go_to_stderr_and_do_not_fail) {
+  auto o = run(write("job.hcl", R"(job "web" {
+  update {
+    max_parallel = 1
+  }
+  task "t" {
+    driver = "docker"
+    config {
+      image = "redis"
+      SSL = true
+    }
+  }
+}
+)"));
+  EXPECT_EQ(o.exit_code, 0) << o.out;
+  EXPECT_EQ(o.err,
+            "warning: job.hcl:2:3: job.web.update: not supported by stevedore; ignored\n"
+            "warning: job.hcl:9:13: job.web.task.t.config.SSL: deprecated since Nomad 0.5.3 and "
+            "ignored\n");
+}
+
+TEST_F(validate, unreadable_job_file) {
+  auto o = run("missing.hcl");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out, "missing.hcl: cannot read the job file: No such file or directory\n");
+  auto d = run(".");
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_EQ(d.out, ".: cannot read the job file: it is a directory\n");
+}
+
+TEST_F(validate, unreadable_client_settings) {
+  auto o = run(write("job.hcl", good_job) + " --config nope.hcl");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out, "nope.hcl: cannot read the client settings: No such file or directory\n");
+}
+
+TEST_F(validate, client_settings_problems_name_their_file) {
+  write("client.hcl", "client {\n  options {\n    \"docker.cleanup.image\" = \"perhaps\"\n  }\n}\n");
+  auto o = run(write("job.hcl", good_job) + " --config client.hcl");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out,
+            "client.hcl:3:30: client.options[\"docker.cleanup.image\"]: expected a bool, got "
+            "\"perhaps\"\n");
+}
+
+const char* const privileged_job = R"(job "web" {
+  task "t" {
+    driver = "docker"
+    config {
+      image = "redis"
+      privileged = true
+    }
+  }
+}
+)";
+
+TEST_F(validate, client_rules_apply_with_default_settings) {
+  // Privileged containers are off unless the client enables them.
+  auto o = run(write("job.hcl", privileged_job));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out,
+            "job.hcl: job.web.group.t.task.t.config.privileged: privileged containers are "
+            "disabled on this node (docker.privileged.enabled is false)\n");
+}
+
+TEST_F(validate, client_settings_can_allow_what_the_defaults_refuse) {
+  write("client.hcl",
+        "client {\n  options {\n    \"docker.privileged.enabled\" = \"true\"\n  }\n}\n");
+  auto o = run(write("job.hcl", privileged_job) + " --config client.hcl");
+  EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
+}
+
+TEST_F(validate, usage_error_without_a_file) {
+  auto o = run("");
+  EXPECT_NE(o.exit_code, 0);
+  EXPECT_NE(o.exit_code, 1);
+}
+
+} // namespace

@@ -1,0 +1,121 @@
+// `stevedore validate FILE [--config CLIENT]`: is this job file one stevedore
+// would run on this client? Reads the job (HCL or JSON) and the client
+// settings (Nomad's defaults when none are given), then applies the rules
+// that depend on those settings (policy::check_job).
+//
+// Output: one line per problem on stdout, "FILE:LINE:COL: path: why" (or
+// "FILE: path: why" where no place is known), every problem rather than the
+// first; warnings on stderr; on success one line naming what was checked.
+// Exit 0 when there is no problem, 1 otherwise (an unreadable file included).
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "policy/decode.hpp"
+#include "policy/rules.hpp"
+#include "tools/stevedore/command.hpp"
+
+namespace {
+
+using namespace stevedore;
+
+struct validate_args {
+  std::string job_file;
+  std::string config_file;
+};
+
+// The file's text; false with `why` set when it cannot be read.
+bool read_text(const std::string& path, std::string& out, std::string& why) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    why = "it is a directory";
+    return false;
+  }
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = errno != 0 ? std::strerror(errno) : "cannot open";
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    why = "read error";
+    return false;
+  }
+  out = ss.str();
+  return true;
+}
+
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings)
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
+}
+
+// Prints the problems of FILE; their count.
+std::size_t report(const std::vector<error_info>& problems, const std::string& file) {
+  for (const auto& p : problems)
+    std::printf("%s\n", policy::format_problem(p, file).c_str());
+  return problems.size();
+}
+
+int run_validate(const validate_args& args) {
+  std::string text, why;
+  if (!read_text(args.job_file, text, why)) {
+    std::printf("%s: cannot read the job file: %s\n", args.job_file.c_str(), why.c_str());
+    return 1;
+  }
+  auto job = policy::read_job(text, args.job_file);
+  print_warnings(job.warnings);
+  std::size_t problems = report(job.problems, args.job_file);
+
+  client_config client;
+  bool client_ok = true;
+  if (!args.config_file.empty()) {
+    std::string config_text;
+    if (!read_text(args.config_file, config_text, why)) {
+      std::printf("%s: cannot read the client settings: %s\n", args.config_file.c_str(),
+                  why.c_str());
+      return 1;
+    }
+    auto settings = policy::read_client_config(config_text, args.config_file);
+    print_warnings(settings.warnings);
+    problems += report(settings.problems, args.config_file);
+    client_ok = settings.ok();
+    client = std::move(settings.value);
+  }
+  // The client rules judge values; on a job or settings that did not decode
+  // they would only repeat the problems above in other words.
+  if (job.ok() && client_ok)
+    problems += report(policy::check_job(job.value, client), args.job_file);
+  if (problems > 0)
+    return 1;
+
+  std::size_t tasks = 0;
+  for (const auto& g : job.value.groups)
+    tasks += g.tasks.size();
+  std::printf("%s: job \"%s\" is valid (%zu group%s, %zu task%s)\n", args.job_file.c_str(),
+              job.value.name.c_str(), job.value.groups.size(),
+              job.value.groups.size() == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
+  return 0;
+}
+
+const bool registered = stevedore::cli::add_command(
+  {"validate", "Check a job file (and client settings) without running anything",
+   [](CLI::App& app) {
+     auto args = std::make_shared<validate_args>();
+     app.add_option("file", args->job_file, "Job file (HCL or Nomad's JSON job form)")
+       ->required();
+     app.add_option("--config", args->config_file,
+                    "Client settings file (HCL or JSON); Nomad's defaults when left out");
+     return [args] { return run_validate(*args); };
+   }});
+
+} // namespace
