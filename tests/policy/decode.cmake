@@ -7,7 +7,8 @@ set(_decode_tests
   config_decode_test.cpp
   job_decode_test.cpp
   job_json_test.cpp
-  client_decode_test.cpp)
+  client_decode_test.cpp
+  spec_examples_test.cpp)
 set(_decode_sources)
 foreach(_t ${_decode_tests})
   if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${_t})
@@ -18,3 +19,6 @@ stevedore_test(policy_decode_test
   SOURCES ${_decode_sources}
   LIBS stevedore_policy
   LABELS policy)
+# The specification's example blocks, verbatim (shared with the parser tests).
+target_compile_definitions(policy_decode_test PRIVATE
+  STEVEDORE_SPEC_EXAMPLES_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data/spec_examples")
