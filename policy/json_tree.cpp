@@ -4,11 +4,14 @@
 // does not check, so nothing is skipped here.
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include "policy/ast.hpp"
@@ -74,6 +77,60 @@ std::size_t locate_stage1(std::string_view s, simdjson::error_code e) {
   return in_string ? open : 0;
 }
 
+// What simdjson's DOM parser makes of a number On-Demand's get_double
+// (3.0.1) refuses: it overflows on long exponents, so "0e99999999999999999999"
+// and "3.11e-11111000000000049111" fail there although they are well-formed
+// and (DOM agrees) zero. Well-formed literals are read again here: values too
+// small for a double become zero, too large ones stay errors.
+bool read_number_again(std::string_view lit, double& out) {
+  std::size_t i = 0;
+  bool negative = i < lit.size() && lit[i] == '-';
+  if (negative) ++i;
+  auto digits = [&] {
+    std::size_t from = i;
+    while (i < lit.size() && lit[i] >= '0' && lit[i] <= '9') ++i;
+    return lit.substr(from, i - from);
+  };
+  std::string_view whole = digits();
+  if (whole.empty() || (whole.size() > 1 && whole[0] == '0')) return false;
+  std::string_view fraction;
+  if (i < lit.size() && lit[i] == '.') {
+    ++i;
+    fraction = digits();
+    if (fraction.empty()) return false;
+  }
+  long long exponent = 0; // saturated: only its order of magnitude matters
+  if (i < lit.size() && (lit[i] == 'e' || lit[i] == 'E')) {
+    ++i;
+    bool minus = i < lit.size() && lit[i] == '-';
+    if (i < lit.size() && (lit[i] == '-' || lit[i] == '+')) ++i;
+    std::string_view e = digits();
+    if (e.empty()) return false;
+    for (char c : e) exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000'000LL);
+    if (minus) exponent = -exponent;
+  }
+  if (i != lit.size()) return false;
+  // The value lies in [10^(magnitude-1), 10^magnitude).
+  std::string significant = std::string(whole) + std::string(fraction);
+  auto first = significant.find_first_not_of('0');
+  if (first == std::string::npos) {
+    out = negative ? -0.0 : 0.0;
+    return true;
+  }
+  long long magnitude = static_cast<long long>(whole.size()) - static_cast<long long>(first) + exponent;
+  if (magnitude > 310) return false;
+  if (magnitude < -330) {
+    out = negative ? -0.0 : 0.0;
+    return true;
+  }
+  auto [end, ec] = std::from_chars(lit.data(), lit.data() + lit.size(), out);
+  if (ec == std::errc::result_out_of_range && magnitude <= 0) {
+    out = negative ? -0.0 : 0.0;
+    return true;
+  }
+  return ec == std::errc() && end == lit.data() + lit.size();
+}
+
 class builder {
 public:
   builder(std::string_view text, std::string_view file)
@@ -89,13 +146,13 @@ public:
       od::value v;
       if (auto e = doc.get_value().get(v)) return fail_at(doc, e);
       if (!build(v, root, 1)) return *error_;
+      // Whatever follows the value is an error (On-Demand stops reading there).
+      const char* rest = nullptr;
+      if (doc.current_location().get(rest) == simdjson::SUCCESS)
+        return fail(offset(rest), simdjson::TRAILING_CONTENT);
     } else if (!scalar(doc, root)) {
       return *error_;
     }
-    // Whatever follows the value is an error (On-Demand stops reading there).
-    const char* rest = nullptr;
-    if (doc.current_location().get(rest) == simdjson::SUCCESS)
-      return fail(offset(rest), simdjson::TRAILING_CONTENT);
     return root;
   }
 
@@ -135,7 +192,13 @@ private:
     if (auto e = doc.raw_json_token().get(token)) return fail_at(doc, e), false;
     last_ = offset(token);
     out.pos = lines_.at(last_);
-    return fill(doc, token, out);
+    if (!fill(doc, token, out)) return false;
+    // The token runs up to the next one: anything there is trailing content.
+    // (Checked here, not with current_location: a root number that fill()
+    // accepted after get_double refused it leaves the iterator in place.)
+    if (std::size_t end = last_ + token.size(); end < text_.size())
+      return fail(end, simdjson::TRAILING_CONTENT), false;
+    return true;
   }
 
   // A scalar, from a document (root) or a value: same calls, same checks.
@@ -144,12 +207,20 @@ private:
     od::json_type type;
     if (auto e = v.type().get(type)) return fail_at(v, e), false;
     simdjson::error_code e = simdjson::SUCCESS;
+    // The token runs to the next structural character, so it can hold more
+    // than the scalar: a root `null":"` or `12"x"`. On-Demand (3.0.1) lets
+    // some of that through (root is_null looks at four bytes only), so the
+    // literal itself is held to what the type allows.
+    auto last = token.find_last_not_of(" \t\r\n");
+    std::string_view literal = token.substr(0, last == std::string_view::npos ? 0 : last + 1);
     switch (type) {
       case od::json_type::number: {
         out.type = node::kind::number;
         e = v.get_double().get(out.number);
-        auto end = token.find_last_not_of(" \t\r\n");
-        out.text = std::string(token.substr(0, end == std::string_view::npos ? 0 : end + 1));
+        out.text = std::string(literal);
+        if (e == simdjson::NUMBER_ERROR && read_number_again(literal, out.number)) e = simdjson::SUCCESS;
+        if (!e && literal.find_first_not_of("0123456789+-.eE") != std::string_view::npos)
+          e = simdjson::NUMBER_ERROR;
         break;
       }
       case od::json_type::string: {
@@ -162,11 +233,20 @@ private:
       case od::json_type::boolean:
         out.type = node::kind::boolean;
         e = v.get_bool().get(out.boolean);
+        // A root `false` followed by four spaces or more: 3.0.1's get_bool
+        // refuses it. The literal decides.
+        if (literal == "true" || literal == "false") {
+          out.boolean = literal == "true";
+          e = simdjson::SUCCESS;
+        } else if (!e) {
+          e = out.boolean ? simdjson::T_ATOM_ERROR : simdjson::F_ATOM_ERROR;
+        }
         break;
       case od::json_type::null: {
         bool is_null = false;
         e = v.is_null().get(is_null);
-        if (!e && !is_null) e = simdjson::N_ATOM_ERROR;
+        // A root `null x` answers false: the trailing check in scalar() says why.
+        if (!e && literal != "null") e = simdjson::N_ATOM_ERROR;
         break;
       }
       default:

@@ -7,10 +7,29 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "policy/ast.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
+
+namespace {
+
+// An integer literal beyond 64 bits: valid JSON, read as a double by
+// On-Demand's get_double, refused by the DOM parser (NUMBER_ERROR).
+bool has_big_integer(const stevedore::policy::node& n) {
+  if (n.type == stevedore::policy::node::kind::number &&
+      n.text.find_first_of(".eE") == std::string::npos &&
+      n.text.size() - (n.text[0] == '-') > 18)
+    return true;
+  for (const auto& item : n.items)
+    if (has_big_integer(item)) return true;
+  for (const auto& field : n.fields)
+    if (has_big_integer(field.second)) return true;
+  return false;
+}
+
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stevedore;
@@ -27,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   simdjson::dom::element root;
   auto dom_error = dom.parse(padded).get(root);
   bool too_deep = !r.ok() && r.error().message.find("nesting deeper than") != std::string::npos;
-  if (r.ok() && dom_error)
+  if (r.ok() && dom_error && !(dom_error == simdjson::NUMBER_ERROR && has_big_integer(*r)))
     fuzz::violated("parse_json accepted what the DOM parser rejects",
                    simdjson::error_message(dom_error));
   if (!r.ok() && !dom_error && !too_deep)

@@ -104,6 +104,15 @@ const json_case json_cases[] = {
   {"number_root", "42", "42"},
   {"true_root", "true", "true"},
   {"null_root", "null", "null"},
+  // simdjson's On-Demand get_double refuses these; they are zero (as the DOM
+  // parser says).
+  {"zero_with_huge_exponent", "[0e99999999999999999999, -0.0E+999999999999999999999]",
+   "[0e99999999999999999999,-0.0E+999999999999999999999]"},
+  {"underflow_with_huge_exponent", "[3.11e-11111000000000049111]", "[3.11e-11111000000000049111]"},
+  {"zero_with_huge_exponent_root", "0e99999999999999999999 ", "0e99999999999999999999"},
+  {"false_root_with_spaces", "false     ", "false"},
+  {"true_root_with_spaces", "true    \n", "true"},
+  {"null_root_with_spaces", " null \n", "null"},
   {"non_ascii", "{\"caf\xc3\xa9\":\"\xe2\x82\xac\"}", "{caf\xc3\xa9=\"\xe2\x82\xac\"}"},
 };
 
@@ -165,6 +174,14 @@ const json_error_case json_error_cases[] = {
   {"extra_closer", "{\"a\":1}}", "1:8: unexpected content after the JSON value"},
   {"trailing_garbage", "{\"a\":1}\nx", "2:1: unexpected content after the JSON value"},
   {"two_scalars", "12 3", "1:4: unexpected content after the JSON value"},
+  {"null_then_garbage", "null x", "1:6: unexpected content after the JSON value"},
+  {"null_then_string", "null\":\"", "1:1: invalid literal: expected 'null'"},
+  {"true_then_string", "true\"x\"", "1:1: invalid literal: expected 'true'"},
+  {"number_then_string", "12\"x\"", "1:1: invalid or out of range number"},
+  {"zero_then_garbage", "0e99999999999999999999 x", "1:24: unexpected content after the JSON value"},
+  {"overflow_with_huge_exponent", "[1e99999999999999999999]", "1:2: invalid or out of range number"},
+  {"nonzero_with_huge_exponent", "[0.5e99999999999999999999]", "1:2: invalid or out of range number"},
+  {"zero_with_leading_zero", "[00e99999999999999999999]", "1:2: invalid or out of range number"},
   {"unclosed_object", "{\"a\":{\"b\":", "1:11: malformed JSON: missing or misplaced comma, colon, brace or bracket; found end of file"},
   {"bad_true", "{\"a\":tru}", "1:6: invalid literal: expected 'true'"},
   {"bad_false", "[fals]", "1:2: invalid literal: expected 'false'"},
