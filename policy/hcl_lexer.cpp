@@ -1,5 +1,6 @@
 #include "policy/hcl_lexer.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <limits>
@@ -104,6 +105,30 @@ std::string unindent(std::string_view body, std::string_view prefix) {
     start = end + 1;
   }
   return out;
+}
+
+// Whether a well-formed decimal float literal is less than 1 in magnitude
+// (its first significant digit after the point, exponent included).
+bool below_one(std::string_view lit) {
+  auto e = lit.find_first_of("eE");
+  std::string_view mantissa = lit.substr(0, e);
+  long long exponent = 0;
+  bool minus = false;
+  if (e != std::string_view::npos) {
+    std::string_view digits = lit.substr(e + 1);
+    minus = !digits.empty() && digits[0] == '-';
+    if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) digits.remove_prefix(1);
+    for (char c : digits) exponent = std::min(exponent * 10 + (c - '0'), 1'000'000'000'000LL);
+  }
+  if (minus) exponent = -exponent;
+  if (!mantissa.empty() && mantissa[0] == '-') mantissa.remove_prefix(1);
+  auto point = mantissa.find('.');
+  long long whole = static_cast<long long>(point == std::string_view::npos ? mantissa.size() : point);
+  std::string digits(mantissa.substr(0, whole));
+  if (point != std::string_view::npos) digits += mantissa.substr(point + 1);
+  auto first = digits.find_first_not_of('0');
+  if (first == std::string::npos) return true;
+  return whole - static_cast<long long>(first) + exponent <= 0;
 }
 
 } // namespace
@@ -322,9 +347,17 @@ token lexer::scan_string() {
     } else if (c == '}') {
       --braces;
     }
-    out += c;
-    ++off_;
+    std::size_t n = text_length(off_);
+    if (n == 0) return fail(off_, "invalid text in string: " + show_byte(c) + " is not UTF-8");
+    out.append(src_.substr(off_, n));
+    off_ += n;
   }
+}
+
+std::size_t lexer::text_length(std::size_t offset) const {
+  auto c = static_cast<unsigned char>(src_[offset]);
+  if (c == 0) return 0; // HCL1 refuses NUL anywhere
+  return c < 0x80 ? 1 : utf8_length(src_, offset);
 }
 
 token lexer::scan_heredoc() {
@@ -356,6 +389,12 @@ token lexer::scan_heredoc() {
     while (tail > lead && line[tail - 1] == '\r') --tail;
     if (line.substr(lead, tail - lead) == anchor) {
       std::string_view body = src_.substr(body_start, line_start - body_start);
+      for (std::size_t i = body_start; i < line_start;) {
+        std::size_t n = text_length(i);
+        if (n == 0)
+          return fail(i, "invalid text in heredoc: " + show_byte(src_[i]) + " is not UTF-8");
+        i += n;
+      }
       off_ = nl == std::string_view::npos ? src_.size() : nl + 1;
       return make(tok::heredoc, start,
                   indented ? unindent(body, line.substr(0, lead)) : std::string(body));
@@ -391,7 +430,7 @@ token lexer::scan_number() {
     if (i < src_.size() && src_[i] == '.') {
       ++i;
       is_float = true;
-      ok = run(is_digit);
+      run(is_digit); // "1." is a float in HCL1 too
     }
     if (ok && i < src_.size() && (src_[i] == 'e' || src_[i] == 'E')) {
       ++i;
@@ -417,6 +456,10 @@ token lexer::scan_number() {
   const char* last = src_.data() + i;
   if (is_float) {
     auto [end, ec] = std::from_chars(src_.data() + start, last, t.number);
+    if (ec == std::errc::result_out_of_range && below_one(literal)) {
+      t.number = negative ? -0.0 : 0.0; // too small for a double: zero, as Go reads it
+      return t;
+    }
     if (ec == std::errc::result_out_of_range)
       return fail(start, "number '" + literal + "' is out of range");
     if (ec != std::errc() || end != last) return fail(start, "invalid number '" + literal + "'");

@@ -60,6 +60,10 @@ private:
   // verbatim, the escape text itself). False with err set when invalid.
   bool scan_escape(std::string& out, bool verbatim, token& err);
 
+  // Bytes of the character at offset that strings and heredocs may hold
+  // (well-formed UTF-8, no NUL), or 0.
+  std::size_t text_length(std::size_t offset) const;
+
   token make(tok type, std::size_t start, std::string text = {}) const;
   token fail(std::size_t offset, std::string what) const;
 

@@ -276,6 +276,7 @@ const grammar_case grammar_cases[] = {
   {"numbers_keep_their_literal", "a = -1\nb = 1.5\nc = 1e3\nd = -2.5E-3\ne = 0",
    "{a=-1,b=1.5,c=1e3,d=-2.5E-3,e=0}"},
   {"hex_and_octal", "a = 0x1F\nb = 0755", "{a=0x1F,b=0755}"},
+  {"floats_as_hcl1_writes_them", "a = 1.\nb = 1.e2\nc = 1e-400", "{a=1.,b=1.e2,c=1e-400}"},
   {"string_escapes", R"(a = "t\tn\nq\"b\\ \u00e9 \U0001F600 \x41\101 \a")",
    "{a=\"t\\tn\\nq\\\"b\\\\ \xc3\xa9 \xf0\x9f\x98\x80 AA \\x07\"}"},
   {"interpolation_kept", R"(a = "${NOMAD_PORT_http}")", R"({a="${NOMAD_PORT_http}"})"},
@@ -354,6 +355,13 @@ TEST(HclValues, NumbersCarryTheirValue) {
   EXPECT_EQ(find(t, "f")->number, -9223372036854775808.0);
 }
 
+TEST(HclValues, FloatsTooSmallForADoubleAreZero) {
+  node t = parse_ok("a = 1.\nb = 1e-400\nc = -1.5e-99999999999999999999");
+  EXPECT_EQ(find(t, "a")->number, 1);
+  EXPECT_EQ(find(t, "b")->number, 0);
+  EXPECT_EQ(find(t, "c")->number, 0);
+}
+
 TEST(HclValues, BlockAndAssignedObjectAreToldApart) {
   node t = parse_ok("a { x = 1 }\nb = { x = 1 }");
   EXPECT_TRUE(find(t, "a")->block);
@@ -390,7 +398,7 @@ TEST(HclBounds, ReadsOnlyTheGivenBytes) {
 
 struct error_case {
   const char* name;
-  const char* input;
+  std::string input; // empty: made by error_input()
   const char* message; // after "job.nomad:"
 };
 
@@ -463,16 +471,20 @@ const error_case error_cases[] = {
   {"float_out_of_range", "a = 1e999", "1:5: number '1e999' is out of range"},
   {"number_with_unit", "a = 10s", "1:5: invalid number '10s'"},
   {"number_with_two_dots", "a = 1.2.3", "1:5: invalid number '1.2.3'"},
-  {"number_without_fraction_digits", "a = 1.", "1:5: invalid number '1.'"},
+  {"number_without_exponent_digits_after_point", "a = 1.e", "1:5: invalid number '1.e'"},
+  {"nul_in_string", std::string("a = \"x\0y\"", 10), "1:7: invalid text in string: byte 0x00 is not UTF-8"},
+  {"invalid_utf8_in_string", "a = \"caf\xc3\"", "1:9: invalid text in string: byte 0xc3 is not UTF-8"},
+  {"invalid_utf8_in_interpolation", "a = \"${\xff}\"", "1:8: invalid text in string: byte 0xff is not UTF-8"},
+  {"invalid_utf8_in_heredoc", "a = <<EOF\nok\n\xed\xa0\x80\nEOF\n", "3:1: invalid text in heredoc: byte 0xed is not UTF-8"},
   {"number_without_exponent_digits", "a = 1e+", "1:5: invalid number '1e+'"},
   {"hex_without_digits", "a = 0x", "1:5: invalid number '0x'"},
   {"bad_octal", "a = 089", "1:5: invalid octal number '089'"},
-  {"too_deep_blocks", nullptr, "1:515: nesting deeper than 128 levels"},
-  {"too_deep_lists", nullptr, "1:133: nesting deeper than 128 levels"},
+  {"too_deep_blocks", "", "1:515: nesting deeper than 128 levels"},
+  {"too_deep_lists", "", "1:133: nesting deeper than 128 levels"},
 };
 
 std::string error_input(const error_case& c) {
-  if (c.input) return c.input;
+  if (!c.input.empty()) return c.input;
   if (std::string(c.name) == "too_deep_blocks") {
     std::string s;
     for (int i = 0; i < 200; ++i) s += "a { ";
