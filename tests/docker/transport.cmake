@@ -22,3 +22,11 @@ stevedore_test(docker_transport_test
     transport_tls_test.cpp
   LIBS stevedore_docker stevedore_fake_server
   LABELS docker)
+
+# Against the real daemon of tools/testenv.sh; skipped without it. Reads the
+# env file itself until tests/support/testenv.hpp (stevedore_testenv) exists.
+stevedore_test(transport_integration_test
+  SOURCES transport_integration_test.cpp
+  INTEGRATION
+  LIBS stevedore_docker stevedore_fake_server
+  LABELS docker)
