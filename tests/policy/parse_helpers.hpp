@@ -99,8 +99,10 @@ inline std::string read_file(const std::string& path) {
   return out.str();
 }
 
+#ifdef STEVEDORE_PARSE_DATA_DIR // set for the test binary, not the fuzz targets
 inline std::string data_path(std::string_view name) {
   return std::string(STEVEDORE_PARSE_DATA_DIR) + "/" + std::string(name);
 }
+#endif
 
 } // namespace stevedore::policy::testing
