@@ -137,22 +137,8 @@ public:
       : text_(text), file_(file), lines_(text), padded_(text) {}
 
   result<node> run() {
-    od::document doc;
-    if (auto e = parser_.iterate(padded_).get(doc)) return fail(locate_stage1(text_, e), e);
     node root;
-    od::json_type type;
-    if (auto e = doc.type().get(type)) return fail_at(doc, e);
-    if (type == od::json_type::object || type == od::json_type::array) {
-      od::value v;
-      if (auto e = doc.get_value().get(v)) return fail_at(doc, e);
-      if (!build(v, root, 1)) return *error_;
-      // Whatever follows the value is an error (On-Demand stops reading there).
-      const char* rest = nullptr;
-      if (doc.current_location().get(rest) == simdjson::SUCCESS)
-        return fail(offset(rest), simdjson::TRAILING_CONTENT);
-    } else if (!scalar(doc, root)) {
-      return *error_;
-    }
+    if (!read(root)) return *error_;
     return root;
   }
 
@@ -163,7 +149,24 @@ private:
   }
   std::size_t offset(std::string_view token) const { return offset(token.data()); }
 
-  error_info fail(std::size_t off, simdjson::error_code e) {
+  bool read(node& root) {
+    od::document doc;
+    if (auto e = parser_.iterate(padded_).get(doc)) return fail(locate_stage1(text_, e), e);
+    od::json_type type;
+    if (auto e = doc.type().get(type)) return fail_at(doc, e);
+    if (type != od::json_type::object && type != od::json_type::array) return scalar(doc, root);
+    od::value v;
+    if (auto e = doc.get_value().get(v)) return fail_at(doc, e);
+    if (!build(v, root, 1)) return false;
+    // Whatever follows the value is an error (On-Demand stops reading there).
+    const char* rest = nullptr;
+    if (doc.current_location().get(rest) == simdjson::SUCCESS)
+      return fail(offset(rest), simdjson::TRAILING_CONTENT);
+    return true;
+  }
+
+  // The fail functions keep the first error and return false.
+  bool fail(std::size_t off, simdjson::error_code e) {
     std::string what = in_words(e);
     // Structure errors read better with the byte that broke the structure.
     if (e == simdjson::TAPE_ERROR || e == simdjson::INCORRECT_TYPE) {
@@ -174,22 +177,22 @@ private:
     }
     return fail(off, what);
   }
-  error_info fail(std::size_t off, const std::string& what) {
+  bool fail(std::size_t off, const std::string& what) {
     if (!error_)
       error_ = make_error(errc::invalid_input, std::string(file_),
                           where(file_, lines_.at(off)) + ": " + what);
-    return *error_;
+    return false;
   }
   // Where On-Demand stopped, or the last value we started when it can't say.
   template <class T>
-  error_info fail_at(T& it, simdjson::error_code e) {
+  bool fail_at(T& it, simdjson::error_code e) {
     const char* p = nullptr;
     return fail(it.current_location().get(p) == simdjson::SUCCESS ? offset(p) : last_, e);
   }
 
   bool scalar(od::document& doc, node& out) {
     std::string_view token;
-    if (auto e = doc.raw_json_token().get(token)) return fail_at(doc, e), false;
+    if (auto e = doc.raw_json_token().get(token)) return fail_at(doc, e);
     last_ = offset(token);
     out.pos = lines_.at(last_);
     if (!fill(doc, token, out)) return false;
@@ -197,7 +200,7 @@ private:
     // (Checked here, not with current_location: a root number that fill()
     // accepted after get_double refused it leaves the iterator in place.)
     if (std::size_t end = last_ + token.size(); end < text_.size())
-      return fail(end, simdjson::TRAILING_CONTENT), false;
+      return fail(end, simdjson::TRAILING_CONTENT);
     return true;
   }
 
@@ -205,7 +208,7 @@ private:
   template <class T>
   bool fill(T& v, std::string_view token, node& out) {
     od::json_type type;
-    if (auto e = v.type().get(type)) return fail_at(v, e), false;
+    if (auto e = v.type().get(type)) return fail_at(v, e);
     simdjson::error_code e = simdjson::SUCCESS;
     // The token runs to the next structural character, so it can hold more
     // than the scalar: a root `null":"` or `12"x"`. On-Demand (3.0.1) lets
@@ -254,7 +257,7 @@ private:
     }
     if (!e) return true;
     if (e == simdjson::TRAILING_CONTENT) // a scalar document: "12 3"
-      return fail(offset(token.data() + token.size()), e), false;
+      return fail(offset(token.data() + token.size()), e);
     if (e == simdjson::INCORRECT_TYPE) { // the first byte promised more: "tru", "-"
       e = type == od::json_type::number    ? simdjson::NUMBER_ERROR
           : type == od::json_type::null    ? simdjson::N_ATOM_ERROR
@@ -262,7 +265,7 @@ private:
                                                               : simdjson::F_ATOM_ERROR)
                                            : e;
     }
-    return fail(last_, e), false;
+    return fail(last_, e);
   }
 
   bool build(od::value v, node& out, int depth) {
@@ -270,18 +273,18 @@ private:
     last_ = offset(token);
     out.pos = lines_.at(last_);
     if (depth > max_depth)
-      return fail(last_, "nesting deeper than " + std::to_string(max_depth) + " levels"), false;
+      return fail(last_, "nesting deeper than " + std::to_string(max_depth) + " levels");
     od::json_type type;
-    if (auto e = v.type().get(type)) return fail_at(v, e), false;
+    if (auto e = v.type().get(type)) return fail_at(v, e);
     if (type == od::json_type::object) {
       out.type = node::kind::object;
       od::object obj;
-      if (auto e = v.get_object().get(obj)) return fail_at(v, e), false;
+      if (auto e = v.get_object().get(obj)) return fail_at(v, e);
       for (auto member : obj) {
         od::field f;
         std::string_view key;
-        if (auto e = std::move(member).get(f)) return fail_at(v, e), false;
-        if (auto e = f.unescaped_key().get(key)) return fail_at(v, e), false;
+        if (auto e = std::move(member).get(f)) return fail_at(v, e);
+        if (auto e = f.unescaped_key().get(key)) return fail_at(v, e);
         out.fields.emplace_back(std::string(key), node{});
         if (!build(f.value(), out.fields.back().second, depth + 1)) return false;
       }
@@ -290,10 +293,10 @@ private:
     if (type == od::json_type::array) {
       out.type = node::kind::list;
       od::array arr;
-      if (auto e = v.get_array().get(arr)) return fail_at(v, e), false;
+      if (auto e = v.get_array().get(arr)) return fail_at(v, e);
       for (auto element : arr) {
         od::value item;
-        if (auto e = std::move(element).get(item)) return fail_at(v, e), false;
+        if (auto e = std::move(element).get(item)) return fail_at(v, e);
         out.items.emplace_back();
         if (!build(item, out.items.back(), depth + 1)) return false;
       }
