@@ -40,6 +40,22 @@ struct token {
 // "string", "identifier 'foo'", "'{'", "end of file": for "found ..." in errors.
 std::string describe(const token& t);
 
+// Shared by hcl_lexer.cpp and hcl_text.cpp.
+namespace detail {
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_hex(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+inline bool is_octal(char c) { return c >= '0' && c <= '7'; }
+inline bool is_ascii_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+// Length of the well-formed UTF-8 sequence of two to four bytes at s[i], or 0.
+std::size_t utf8_length(std::string_view s, std::size_t i);
+// A byte as an error message shows it: 'x' when printable, else "byte 0x01".
+std::string show_byte(char c);
+} // namespace detail
+
 class lexer {
 public:
   explicit lexer(std::string_view src) : src_(src), lines_(src) {}
@@ -68,7 +84,7 @@ private:
   token fail(std::size_t offset, std::string what) const;
 
   std::string_view src_;
-  detail::source_lines lines_;
+  policy::detail::source_lines lines_;
   std::size_t off_ = 0;
   bool failed_ = false;
   token last_error_;
