@@ -63,7 +63,6 @@ public:
   // The next token; after an error or the end, the same kind again.
   token next();
 
-  position at(std::size_t offset) const { return lines_.at(offset); }
 
 private:
   // Each scans from off_ (on the token's first byte) and leaves off_ after it.
