@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that stevedore's build, tests and demo need.
+# Idempotent: only packages that are missing are installed, and `apt-get
+# update` runs only when something is missing. Runs as root, without stdin.
+#
+#   bash tools/install-deps.sh            # build + test environment
+#   bash tools/install-deps.sh --build    # build only
+set -euo pipefail
+
+build_pkgs=(cmake ninja-build g++ libcaf-dev libboost-dev libsimdjson-dev libspdlog-dev
+  libfmt-dev libgtest-dev libcli11-dev libssl-dev libsqlite3-dev pkg-config)
+# dockerd needs containerd, runc, tini (docker-init) and iptables: docker.io
+# depends on all four, but they are listed so a missing one is visible here.
+# iproute2 (`ip`) is used to find and remove the docker0 bridge.
+# ca-certificates is only a recommendation of docker.io; curl warns without it.
+testenv_pkgs=(docker.io containerd runc tini iptables docker-registry apache2-utils
+  busybox-static openssl curl iproute2 ca-certificates)
+
+want=("${build_pkgs[@]}")
+if [[ "${1:-}" != "--build" ]]; then
+  want+=("${testenv_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "installed" ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Package scripts must not start the system's dockerd or registry: a daemon on
+# /var/run/docker.sock would own docker0 and block the private test daemon.
+# Debian's convention: /usr/sbin/policy-rc.d exiting 101 forbids starts.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [[ ! -e "$policy" ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  made_policy=1
+fi
+cleanup() { if ((made_policy)); then rm -f "$policy"; fi; }
+trap cleanup EXIT
+
+apt-get update -q </dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+echo "install-deps: done"
