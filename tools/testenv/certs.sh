@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Certificates for the daemon's mutual-TLS listener (sourced by testenv.sh).
 #
 #   $STATE/pki/    ca-key.pem ca.pem server-cert.pem server-key.pem (daemon side)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of tools/testenv.sh (sourced, not run).
 # Everything here works on $STATE (the state dir) and never on the system's
 # Docker (/var/run/docker.sock, /etc/docker, /var/lib/docker).
@@ -9,8 +10,10 @@ die() {
 }
 
 # The Debian binaries; /usr/local/bin/docker (if any) is an unrelated client.
+# shellcheck disable=SC2034 # used by the other sourced files
 DOCKERD=/usr/sbin/dockerd
 DOCKER=/usr/bin/docker
+# shellcheck disable=SC2034
 REGISTRY_BIN=/usr/bin/docker-registry
 
 # pid_matches PID EXE_NAME NEEDLE: PID is alive, runs EXE_NAME, and its command
@@ -26,7 +29,7 @@ pid_matches() {
 
 cmdline_of() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null || true; }
 
-read_pid() { [[ -f "$1" ]] && tr -dc '0-9' <"$1" || true; }
+read_pid() { if [[ -f "$1" ]]; then tr -dc '0-9' <"$1"; fi; }
 
 # pids_with_exe EXE_NAME: every live process running that executable.
 pids_with_exe() {
@@ -87,10 +90,10 @@ free_port() {
   die "no free TCP port found on 127.0.0.1"
 }
 
-# wait_until SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.2 s.
+# wait_until SECONDS COMMAND...: poll COMMAND every 0.2 s.
 wait_until() {
-  local secs=$1 what=$2 i
-  shift 2
+  local secs=$1 i
+  shift
   for ((i = 0; i < secs * 5; i++)); do
     "$@" && return 0
     sleep 0.2

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The private dockerd (sourced by testenv.sh): Debian's /usr/sbin/dockerd with
 # its own socket, data root, exec root, pid file, config file and trust key,
 # all in $STATE, plus a mutual-TLS listener on 127.0.0.1.
@@ -63,7 +64,7 @@ ensure_daemon() {
   port=$(cat "$STATE/tls.port" 2>/dev/null || true)
   if daemon_alive; then
     # It may still be starting (another `up` just launched it).
-    if [[ -n "$port" ]] && wait_until 20 "dockerd" daemon_answers "$port"; then
+    if [[ -n "$port" ]] && wait_until 20 daemon_answers "$port"; then
       TLS_PORT=$port
       return 0
     fi
@@ -96,7 +97,7 @@ ensure_daemon() {
   echo "$port" >"$STATE/tls.port"
   echo "$pid" >"$STATE/dockerd.launch.pid"
   TLS_PORT=$port
-  if ! wait_until 60 "dockerd" daemon_answers "$port"; then
+  if ! wait_until 60 daemon_answers "$port"; then
     tail -n 30 "$STATE/dockerd.log" >&2 || true
     die "dockerd did not answer /_ping on $(SOCKET) and 127.0.0.1:$port within 60s (log: $STATE/dockerd.log)"
   fi
@@ -112,6 +113,9 @@ remove_all_containers() {
     dk rm -f $ids >/dev/null 2>&1 || true
   fi
 }
+
+# cgroup files always report size 0, so `test -s` cannot tell.
+file_empty() { [[ -z "$(cat "$1" 2>/dev/null)" ]]; }
 
 # Processes of our containers whose shim died with a killed daemon live on,
 # reparented to init; they are found by their cgroup (.../docker/<id>, or
@@ -131,7 +135,7 @@ kill_container_orphans() {
     done <"$procs"
     # runc would have removed the container's cgroup; it is empty once the
     # killed processes are gone.
-    wait_until 5 "cgroup" test ! -s "$procs" || true
+    wait_until 5 file_empty "$procs" || true
     rmdir "$(dirname "$procs")" 2>/dev/null || true
   done < <(find /sys/fs/cgroup -name cgroup.procs -path '*docker*' 2>/dev/null)
 }

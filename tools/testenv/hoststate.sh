@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What dockerd leaves on the host after it exits, and how we undo it (sourced
 # by testenv.sh). Checked on Debian 12's dockerd 20.10: a clean SIGTERM
 # shutdown keeps the docker0 bridge, the DOCKER* iptables chains and the rules

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Test images, built from Debian's busybox-static only (sourced by testenv.sh).
 #
 #   stevedore-test/busybox:1   CMD ["/bin/sh"]

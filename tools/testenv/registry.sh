@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The registry: Debian's docker-registry (distribution 2.8) on 127.0.0.1 with
 # htpasswd (bcrypt) basic auth (sourced by testenv.sh).
 #
@@ -67,7 +68,7 @@ ensure_registry() {
   ensure_registry_credentials
   port=$(cat "$dir/port" 2>/dev/null || true)
   if registry_alive && [[ -n "$port" ]] &&
-    wait_until 5 "registry" registry_answers "127.0.0.1:$port"; then
+    wait_until 5 registry_answers "127.0.0.1:$port"; then
     REGISTRY_ADDR=127.0.0.1:$port
     return 0
   fi
@@ -82,7 +83,7 @@ ensure_registry() {
   echo "$pid" >"$dir/registry.pid"
   echo "$port" >"$dir/port"
   REGISTRY_ADDR=127.0.0.1:$port
-  if ! wait_until 30 "registry" registry_answers "$REGISTRY_ADDR"; then
+  if ! wait_until 30 registry_answers "$REGISTRY_ADDR"; then
     tail -n 20 "$dir/registry.log" >&2 || true
     die "docker-registry did not answer 401/200 on $REGISTRY_ADDR within 30s (log: $dir/registry.log)"
   fi
