@@ -10,7 +10,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$REPO/build-release
 BIN=$BUILD/tools/stevedore
-JOB=$REPO/tools/jobs/hello.nomad
+JOB=tools/jobs/hello.nomad # relative to REPO
 DEMO_ENV=$BUILD/demo-testenv.env
 DOCKER_CLI=/usr/bin/docker # /usr/local/bin/docker, if any, is not Debian's
 
@@ -85,17 +85,18 @@ ensure_demo_image() {
   rm -rf "$tmp"
 }
 
+cd "$REPO" # job paths in messages read relative to the repository
 help=$("$BIN" --help 2>&1 || true)
 has_command() { grep -qE "^[[:space:]]+$1([[:space:]]|$)" <<<"$help"; }
 
 if has_command validate; then
-  step "stevedore validate ${JOB#"$REPO"/}"
+  step "stevedore validate $JOB"
   "$BIN" validate "$JOB"
 fi
 rc=0
 if has_command run; then
   ensure_demo_image
-  step "stevedore run ${JOB#"$REPO"/}"
+  step "stevedore run $JOB"
   "$BIN" run "$JOB" || rc=$?
 elif has_command info; then
   step "stevedore info (this build has no 'run' yet)"
