@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build/tests/messages/messages_test[1]_tests.cmake")
-  include("/work/main/build/tests/messages/messages_test[1]_tests.cmake")
-else()
-  add_test(messages_test_NOT_BUILT messages_test_NOT_BUILT)
-endif()
