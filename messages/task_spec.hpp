@@ -181,6 +181,7 @@ struct group_spec {
   string_map meta;
   std::vector<constraint_spec> constraints;
   std::vector<task_spec> tasks;
+  bool implicit = false;        // a task written outside any group: a group of one, named after it
 };
 
 struct job_spec {
@@ -274,7 +275,7 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_spec& x) {
   return f(caf::meta::type_name("stevedore::group_spec"), x.name, x.count, x.restart,
-           x.meta, x.constraints, x.tasks);
+           x.meta, x.constraints, x.tasks, x.implicit);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {

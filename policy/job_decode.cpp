@@ -548,6 +548,7 @@ job_spec read_job_block(decode_context& ctx, const labelled_block& lb) {
       continue;
     group_spec g;
     g.name = tb.label;
+    g.implicit = true;
     g.restart = default_restart(job.type);
     g.tasks.push_back(read_task(ctx, tb, p, g.restart));
     job.groups.push_back(std::move(g));

@@ -137,6 +137,9 @@ void complete_instance(task_instance& inst, const job_spec& job, const group_spe
 } // namespace
 
 std::string task_path(const job_spec& job, const group_spec& group, const task_spec& task) {
+  // The path the user wrote: a task outside any group has no group in it.
+  if (group.implicit)
+    return "job." + job.name + ".task." + task.name;
   return "job." + job.name + ".group." + group.name + ".task." + task.name;
 }
 

@@ -146,3 +146,23 @@ TEST(check_job, escaped_reference_is_judged_literally_after_interpolation) {
 }
 
 } // namespace
+
+// A task written outside any group is reported at the path the user wrote,
+// the same one decoding uses: no invented ".group." in it.
+TEST(check_job, task_outside_a_group_keeps_its_written_path) {
+  auto job = read_job(R"(job "web" {
+  task "t" {
+    driver = "docker"
+    config {
+      image      = "redis:3.2"
+      privileged = true
+    }
+  }
+})", "web.nomad");
+  ASSERT_TRUE(job.ok()) << to_string(job.problems.front());
+  ASSERT_EQ(job.value.groups.size(), 1u);
+  EXPECT_TRUE(job.value.groups[0].implicit);
+  auto problems = check_job(job.value, test::test_client());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].what, "job.web.task.t.config.privileged");
+}
