@@ -1,0 +1,116 @@
+#include "actors/task_dir.hpp"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include <filesystem>
+#include <system_error>
+
+namespace stevedore {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+error_info dir_error(const task_instance& inst, const std::string& what, const std::string& why) {
+  return make_error(errc::invalid_input, "task " + inst.task.name + ": " + what, why);
+}
+
+// `path` with every symlink resolved as far as it exists; the rest appended.
+fs::path resolved(const fs::path& path) {
+  std::error_code ec;
+  auto r = fs::weakly_canonical(path, ec);
+  return ec ? path.lexically_normal() : r;
+}
+
+bool inside(const fs::path& root, const fs::path& p) {
+  auto rel = p.lexically_relative(root);
+  return !rel.empty() && *rel.begin() != "..";
+}
+
+result<unit> make_dir(const task_instance& inst, const fs::path& dir, bool secret) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return dir_error(inst, "create " + dir.string(), ec.message());
+  if (secret && ::chmod(dir.c_str(), 0700) != 0)
+    return dir_error(inst, "chmod " + dir.string(), std::generic_category().message(errno));
+  return unit{};
+}
+
+} // namespace
+
+result<std::vector<std::string>> fetch_artifact(const task_instance& inst,
+                                                const artifact_spec& artifact, std::size_t index) {
+  const std::string what = "artifact[" + std::to_string(index) + "] " + artifact.source;
+  std::string source = artifact.source;
+  if (source.rfind("file://", 0) == 0)
+    source.erase(0, 7);
+  else if (source.find("://") != std::string::npos || source.find("::") != std::string::npos)
+    return dir_error(inst, what, "only local files are supported (absolute path or file://), "
+                                 "stevedore fetches nothing over the network");
+  if (source.empty() || source.front() != '/')
+    return dir_error(inst, what, "a local source must be an absolute path");
+  std::error_code ec;
+  auto status = fs::status(source, ec);
+  if (ec || !fs::exists(status))
+    return dir_error(inst, what, "no such file");
+
+  const fs::path root = resolved(inst.task_dir);
+  const fs::path dest_dir = resolved(root / (artifact.destination.empty() ? "local" : artifact.destination));
+  if (dest_dir != root && !inside(root, dest_dir))
+    return dir_error(inst, what, "destination " + artifact.destination +
+                                 " escapes the task directory");
+  if (auto made = make_dir(inst, dest_dir, false); !made)
+    return std::move(made).error();
+
+  const fs::path target = dest_dir / fs::path(source).filename();
+  std::vector<std::string> fetched;
+  if (fs::is_directory(status)) {
+    fs::copy(source, target,
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing |
+               fs::copy_options::copy_symlinks, ec);
+    if (ec)
+      return dir_error(inst, what, "copy to " + target.string() + ": " + ec.message());
+    for (auto it = fs::recursive_directory_iterator(target, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file())
+        fetched.push_back(it->path().string());
+  } else {
+    fs::copy_file(source, target, fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      return dir_error(inst, what, "copy to " + target.string() + ": " + ec.message());
+    fetched.push_back(target.string());
+  }
+  return fetched;
+}
+
+result<std::vector<std::string>> prepare_task_dir(const task_instance& inst) {
+  if (inst.alloc_dir.empty() || inst.task_dir.empty())
+    return make_error(errc::internal, "task " + inst.task.name + ": task directory",
+                      "the plan gave no allocation directory");
+  const fs::path shared = inst.shared_dir.empty() ? fs::path(inst.alloc_dir) / "alloc"
+                                                  : fs::path(inst.shared_dir);
+  const fs::path task = inst.task_dir;
+  struct folder { fs::path path; bool secret; };
+  const folder folders[] = {
+    {shared / "logs", false}, {shared / "tmp", false}, {shared / "data", false},
+    {inst.local_dir.empty() ? task / "local" : fs::path(inst.local_dir), false},
+    {inst.secrets_dir.empty() ? task / "secrets" : fs::path(inst.secrets_dir), true},
+    {task / "tmp", false},
+  };
+  for (const auto& f : folders)
+    if (auto made = make_dir(inst, f.path, f.secret); !made)
+      return std::move(made).error();
+  std::vector<std::string> fetched;
+  for (std::size_t i = 0; i < inst.task.artifacts.size(); ++i) {
+    auto got = fetch_artifact(inst, inst.task.artifacts[i], i);
+    if (!got)
+      return std::move(got).error();
+    fetched.insert(fetched.end(), got->begin(), got->end());
+  }
+  return fetched;
+}
+
+} // namespace stevedore
