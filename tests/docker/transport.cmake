@@ -23,10 +23,9 @@ stevedore_test(docker_transport_test
   LIBS stevedore_docker stevedore_fake_server
   LABELS docker)
 
-# Against the real daemon of tools/testenv.sh; skipped without it. Reads the
-# env file itself until tests/support/testenv.hpp (stevedore_testenv) exists.
+# Against the real daemon of tools/testenv.sh (fails without it).
 stevedore_test(transport_integration_test
   SOURCES transport_integration_test.cpp
   INTEGRATION
-  LIBS stevedore_docker stevedore_fake_server
+  LIBS stevedore_docker stevedore_fake_server stevedore_testenv
   LABELS docker)

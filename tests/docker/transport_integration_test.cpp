@@ -2,54 +2,40 @@
 // (tools/testenv.sh): its Unix socket and its mutual-TLS endpoint, reached
 // through docker.endpoint settings and through the DOCKER_* variables.
 //
-// The environment is found through STEVEDORE_TESTENV, a KEY=VALUE file.
-// tests/support/testenv.hpp is to read it for every integration test; until
-// it exists this file reads the few keys it needs itself.
+// The environment comes from tests/support (integration_test FAILs when it
+// is missing, never skips).
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
-#include <fstream>
 #include <map>
 
 #include <gtest/gtest.h>
 
 #include "docker/transport.hpp"
 #include "tests/docker/transport_test_util.hpp"
+#include "tests/support/integration_test.hpp"
 
 namespace stevedore::docker {
 namespace {
 
 using namespace stevedore::testing;
 
-class TransportIntegration : public ::testing::Test {
+class TransportIntegration : public testenv::integration_test {
 protected:
-  void SetUp() override {
-    const char* file = std::getenv("STEVEDORE_TESTENV");
-    std::ifstream in(file ? file : "");
-    if (!in)
-      GTEST_SKIP() << "no test environment (STEVEDORE_TESTENV=" << (file ? file : "") << ")";
-    for (std::string line; std::getline(in, line);)
-      if (auto eq = line.find('='); eq != std::string::npos)
-        env_[line.substr(0, eq)] = line.substr(eq + 1);
-    for (const char* key : {"STEVEDORE_DOCKER_HOST", "STEVEDORE_DOCKER_TLS_HOST", "STEVEDORE_DOCKER_CERT_PATH"})
-      ASSERT_FALSE(env_[key].empty()) << key << " missing from " << file;
-  }
-
   endpoint socket_endpoint() {
-    auto ep = resolve_endpoint(env_["STEVEDORE_DOCKER_HOST"], "", "", "", getenv_fn());
+    auto ep = resolve_endpoint(env_.docker_host, "", "", "", getenv_fn());
     EXPECT_TRUE(ep.ok());
     return *ep;
   }
 
   endpoint tls_endpoint(const std::string& ca_file = "ca.pem") {
-    std::string dir = env_["STEVEDORE_DOCKER_CERT_PATH"] + "/";
-    auto ep = resolve_endpoint(env_["STEVEDORE_DOCKER_TLS_HOST"], dir + "cert.pem", dir + "key.pem",
+    std::string dir = env_.docker_cert_path + "/";
+    auto ep = resolve_endpoint(env_.docker_tls_host, dir + "cert.pem", dir + "key.pem",
                                dir + ca_file, getenv_fn());
     EXPECT_TRUE(ep.ok());
     return *ep;
   }
 
-  std::map<std::string, std::string> env_;
 };
 
 TEST_F(TransportIntegration, PingOverTheUnixSocket) {
@@ -75,9 +61,9 @@ TEST_F(TransportIntegration, PingOverMutualTls) {
 }
 
 TEST_F(TransportIntegration, PingOverTlsFoundThroughDockerVariables) {
-  std::map<std::string, std::string> vars = {{"DOCKER_HOST", env_["STEVEDORE_DOCKER_TLS_HOST"]},
+  std::map<std::string, std::string> vars = {{"DOCKER_HOST", env_.docker_tls_host},
                                              {"DOCKER_TLS_VERIFY", "1"},
-                                             {"DOCKER_CERT_PATH", env_["STEVEDORE_DOCKER_CERT_PATH"]}};
+                                             {"DOCKER_CERT_PATH", env_.docker_cert_path}};
   auto ep = resolve_endpoint("", "", "", "", [&vars](const char* name) -> const char* {
     auto it = vars.find(name);
     return it == vars.end() ? nullptr : it->second.c_str();
