@@ -1,0 +1,446 @@
+#include "tools/agent/api.hpp"
+
+#include <atomic>
+#include <map>
+#include <optional>
+
+#include "policy/rules.hpp"
+#include "tools/agent/encode.hpp"
+#include "tools/agent/request_json.hpp"
+
+namespace stevedore::agent {
+
+int http_status(errc kind) noexcept {
+  switch (kind) {
+    case errc::invalid_input: return 400;
+    case errc::not_permitted: return 403;
+    case errc::not_found: return 404;
+    case errc::conflict: return 409;
+    case errc::unavailable:
+    case errc::daemon_unreachable:
+    case errc::cancelled: return 503;
+    case errc::timeout: return 504;
+    case errc::unauthorized:
+    case errc::daemon_error:
+    case errc::malformed_answer: return 502;
+    case errc::ok:
+    case errc::internal: return 500;
+  }
+  return 500;
+}
+
+namespace {
+
+// Which method each task action takes.
+const std::map<std::string, std::string, std::less<>>& action_methods() {
+  static const std::map<std::string, std::string, std::less<>> m = {
+    {"stop", "POST"}, {"signal", "POST"}, {"exec", "POST"}, {"logs", "GET"}, {"stats", "GET"}};
+  return m;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The path's segments, percent-decoded (so "%2F" stays inside its segment);
+// nullopt on a broken escape.
+std::optional<std::vector<std::string>> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty())
+      out.push_back(std::move(cur));
+    cur.clear();
+  };
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '/') {
+      flush();
+    } else if (c == '%') {
+      if (i + 2 >= path.size() || hex_value(path[i + 1]) < 0 || hex_value(path[i + 2]) < 0)
+        return std::nullopt;
+      cur += static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
+      i += 2;
+    } else {
+      cur += c;
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, std::size_t from, std::size_t to) {
+  std::string out;
+  for (std::size_t i = from; i < to; ++i) {
+    if (i > from)
+      out += '/';
+    out += parts[i];
+  }
+  return out;
+}
+
+// Answers through `res`, counting every answer and error in `m`.
+class answer {
+public:
+  answer(std::shared_ptr<metrics> m, std::shared_ptr<responder> res)
+    : m_(std::move(m)), res_(std::move(res)) {}
+
+  void json_body(int status, const json& body) const {
+    m_->observe_http(status);
+    res_->reply(status, body.dump());
+  }
+  void text(int status, std::string body, std::string content_type) const {
+    m_->observe_http(status);
+    res_->reply(status, std::move(body), std::move(content_type));
+  }
+  void error(const error_info& e, header_list headers = {}) const {
+    error(http_status(e.kind), e.kind, to_string(e), std::move(headers));
+  }
+  void error(int status, errc kind, const std::string& message, header_list headers = {}) const {
+    m_->observe_http(status);
+    m_->observe_error(kind);
+    res_->reply(status, error_json(message), "application/json", std::move(headers));
+  }
+  // Several problems (a job file): the first decides the status and the
+  // line; all of them are listed.
+  void problems(const std::vector<error_info>& ps) const {
+    const auto& first = ps.front();
+    std::string line = to_string(first);
+    if (ps.size() > 1)
+      line += " (and " + std::to_string(ps.size() - 1) + " more)";
+    json body = json::object();
+    body.set("error", line);
+    json all = json::array();
+    for (const auto& p : ps)
+      all.push(to_string(p));
+    body.set("problems", std::move(all));
+    const int status = http_status(first.kind);
+    m_->observe_http(status);
+    m_->observe_error(first.kind);
+    res_->reply(status, body.dump());
+  }
+  // The common case: an error answers the error, a value answers ok(value).
+  template <class T, class F>
+  void then(result<T>& r, F&& ok) const {
+    if (!r)
+      return error(r.error());
+    ok(*r);
+  }
+
+  const std::shared_ptr<responder>& res() const { return res_; }
+  const std::shared_ptr<metrics>& m() const { return m_; }
+
+private:
+  std::shared_ptr<metrics> m_;
+  std::shared_ptr<responder> res_;
+};
+
+// Answers 405 unless the method is one of `allowed`.
+bool method_is(const http_request& req, const answer& a, std::initializer_list<const char*> allowed) {
+  std::string allow;
+  for (const char* m : allowed) {
+    if (req.method == m)
+      return true;
+    allow += allow.empty() ? "" : ", ";
+    allow += m;
+  }
+  a.error(405, errc::invalid_input, "method " + req.method + " not allowed on " + req.path +
+                                      " (allowed: " + allow + ")",
+          {{"Allow", allow}});
+  return false;
+}
+
+// "1", "true" -> true; "0", "false", absent -> false; anything else: an error.
+std::optional<bool> flag(const http_request& req, std::string_view key, const answer& a) {
+  const std::string* v = req.param(key);
+  if (!v || *v == "0" || *v == "false")
+    return false;
+  if (v->empty() || *v == "1" || *v == "true")
+    return true;
+  a.error(400, errc::invalid_input,
+          std::string(key) + ": expected 1, 0, true or false, got '" + *v + "'");
+  return std::nullopt;
+}
+
+} // namespace
+
+struct api::task_route {
+  std::string id;
+  std::string action; // empty: the task's status
+};
+
+std::shared_ptr<api> api::make(std::shared_ptr<backend> b, std::shared_ptr<metrics> m,
+                               api_options opts) {
+  return std::shared_ptr<api>(new api(std::move(b), std::move(m), std::move(opts)));
+}
+
+api::api(std::shared_ptr<backend> b, std::shared_ptr<metrics> m, api_options opts)
+  : backend_(std::move(b)), metrics_(std::move(m)), opts_(std::move(opts)),
+    files_(std::make_shared<file_worker>()) {}
+
+handler api::as_handler() {
+  return [self = shared_from_this()](http_request req, std::shared_ptr<responder> res) {
+    self->handle(std::move(req), std::move(res));
+  };
+}
+
+void api::handle(http_request req, std::shared_ptr<responder> res) {
+  answer a(metrics_, res);
+  auto segs = split_path(req.path);
+  if (!segs)
+    return a.error(400, errc::invalid_input, "path " + req.path + ": broken percent escape");
+  const auto& s = *segs;
+  const std::size_t n = s.size();
+  if (n == 1 && s[0] == "metrics") {
+    if (method_is(req, a, {"GET"}))
+      get_metrics(res);
+    return;
+  }
+  if (n >= 2 && s[0] == "v1") {
+    if (n == 2 && s[1] == "jobs") {
+      if (method_is(req, a, {"POST"}))
+        post_job(req, res);
+      return;
+    }
+    if (n == 2 && s[1] == "tasks") {
+      if (!method_is(req, a, {"GET", "POST"}))
+        return;
+      if (req.method == "POST")
+        return post_task(req, res);
+      backend_->list_tasks([a](result<std::vector<task_status>> r) {
+        a.then(r, [&](const std::vector<task_status>& tasks) {
+          json list = json::array();
+          for (const auto& t : tasks)
+            list.push(task_summary_json(t));
+          json body = json::object();
+          body.set("tasks", std::move(list));
+          a.json_body(200, body);
+        });
+      });
+      return;
+    }
+    if (n >= 3 && s[1] == "tasks") {
+      task_route route;
+      auto it = action_methods().find(s.back());
+      // "GET .../{alloc}/stop" with a task named "stop" is that task's status.
+      const bool is_action = n >= 4 && it != action_methods().end() &&
+                             !(req.method == "GET" && it->second != "GET");
+      if (is_action) {
+        route.id = join(s, 2, n - 1);
+        route.action = s.back();
+      } else {
+        route.id = join(s, 2, n);
+      }
+      return task_action(route, req, res);
+    }
+    if (n == 2 && s[1] == "images") {
+      if (!method_is(req, a, {"GET"}))
+        return;
+      backend_->images([a](result<std::vector<image_record>> r) {
+        a.then(r, [&](const std::vector<image_record>& images) {
+          json list = json::array();
+          for (const auto& i : images)
+            list.push(image_record_json(i));
+          json body = json::object();
+          body.set("images", std::move(list));
+          a.json_body(200, body);
+        });
+      });
+      return;
+    }
+    if (n == 2 && s[1] == "node") {
+      if (!method_is(req, a, {"GET"}))
+        return;
+      backend_->node([a](result<fingerprint> r) {
+        a.then(r, [&](const fingerprint& f) {
+          json body = fingerprint_json(f);
+          if (f.health == daemon_health::healthy)
+            return a.json_body(200, body);
+          std::string line = std::string("docker daemon ") + to_string(f.health) +
+                             (f.reason.empty() ? "" : ": " + f.reason);
+          json with_error = json::object();
+          with_error.set("error", line);
+          for (const auto& [k, v] : body.members())
+            with_error.set(k, v);
+          a.m()->observe_error(errc::unavailable);
+          a.json_body(503, with_error);
+        });
+      });
+      return;
+    }
+    if (n == 2 && s[1] == "events") {
+      if (method_is(req, a, {"GET"}))
+        get_events(res);
+      return;
+    }
+  }
+  a.error(404, errc::not_found, "no such route: " + req.path);
+}
+
+void api::post_job(http_request& req, std::shared_ptr<responder> res) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
+    return answer(metrics_, res).error(400, errc::invalid_input,
+                                       "body: empty; expected a job in HCL or Nomad's JSON form");
+  submit(std::move(req.body), std::move(res));
+}
+
+void api::post_task(http_request& req, std::shared_ptr<responder> res) {
+  answer a(metrics_, res);
+  auto name = read_task_name(req.body);
+  if (!name)
+    return a.error(name.error());
+  std::string job = *name;
+  if (const std::string* j = req.param("job")) {
+    if (j->empty())
+      return a.error(400, errc::invalid_input, "job: empty; expected the job's name");
+    job = *j;
+  }
+  // The task alone becomes a job of one group of one: the same decoding,
+  // checks and planning as a job file, with the same field paths.
+  std::string text = "{\"Job\":{\"ID\":";
+  json_escape(text, job);
+  text += ",\"TaskGroups\":[{\"Name\":";
+  json_escape(text, *name);
+  text += ",\"Tasks\":[";
+  text += req.body;
+  text += "]}]}}";
+  submit(std::move(text), std::move(res));
+}
+
+void api::submit(std::string text, std::shared_ptr<responder> res) {
+  answer a(metrics_, res);
+  auto job = policy::read_job(text, "body");
+  if (!job.ok())
+    return a.problems(job.problems);
+  auto problems = policy::check_job(job.value, opts_.client);
+  if (!problems.empty())
+    return a.problems(problems);
+  // A sick daemon refuses new work up front rather than half-starting a job.
+  backend_->node([a, b = backend_, spec = std::move(job.value),
+                  warnings = std::move(job.warnings)](result<fingerprint> f) mutable {
+    if (!f)
+      return a.error(f.error());
+    if (f->health != daemon_health::healthy)
+      return a.error(503, errc::unavailable,
+                     std::string("docker daemon ") + to_string(f->health) +
+                       (f->reason.empty() ? "" : ": " + f->reason) + "; new tasks are refused");
+    b->start_job(std::move(spec), [a, warnings = std::move(warnings)](
+                                    result<std::vector<std::string>> ids) {
+      a.then(ids, [&](const std::vector<std::string>& list) {
+        json body = json::object();
+        body.set("task_ids", json::array_of(list));
+        body.set("warnings", json::array_of(warnings));
+        a.json_body(201, body);
+      });
+    });
+  });
+}
+
+void api::task_action(const task_route& route, http_request& req, std::shared_ptr<responder> res) {
+  answer a(metrics_, res);
+  const std::string& id = route.id;
+  if (route.action.empty()) {
+    if (!method_is(req, a, {"GET"}))
+      return;
+    backend_->task(id, [a](result<task_status> r) {
+      a.then(r, [&](const task_status& t) { a.json_body(200, task_status_json(t)); });
+    });
+    return;
+  }
+  if (!method_is(req, a, {action_methods().find(route.action)->second.c_str()}))
+    return;
+  if (route.action == "stop") {
+    backend_->stop_task(id, [a, id](result<unit> r) {
+      a.then(r, [&](unit) {
+        json body = json::object();
+        body.set("id", id);
+        body.set("state", "stopping");
+        a.json_body(202, body);
+      });
+    });
+  } else if (route.action == "signal") {
+    auto sig = read_signal_request(req.body);
+    if (!sig)
+      return a.error(sig.error());
+    backend_->signal_task(id, *sig, [a, id, sig = *sig](result<unit> r) {
+      a.then(r, [&](unit) {
+        json body = json::object();
+        body.set("id", id);
+        body.set("signal", sig);
+        a.json_body(200, body);
+      });
+    });
+  } else if (route.action == "exec") {
+    auto cmd = read_exec_request(req.body);
+    if (!cmd)
+      return a.error(cmd.error());
+    backend_->exec_task(id, std::move(*cmd), [a](result<exec_output> r) {
+      a.then(r, [&](const exec_output& o) { a.json_body(200, exec_output_json(o)); });
+    });
+  } else if (route.action == "stats") {
+    backend_->task_stats(id, [a](result<task_stats> r) {
+      a.then(r, [&](const task_stats& s) { a.json_body(200, task_stats_json(s)); });
+    });
+  } else if (route.action == "logs") {
+    get_logs(id, req, std::move(res));
+  }
+}
+
+void api::get_logs(const std::string& id, http_request& req, std::shared_ptr<responder> res) {
+  answer a(metrics_, res);
+  std::string stream = "stdout";
+  if (const std::string* s = req.param("stream")) {
+    if (*s != "stdout" && *s != "stderr")
+      return a.error(400, errc::invalid_input, "stream: expected stdout or stderr, got '" + *s + "'");
+    stream = *s;
+  }
+  auto follow = flag(req, "follow", a);
+  if (!follow)
+    return;
+  backend_->task_logs(id, [a, id, stream, follow = *follow, b = backend_, w = files_,
+                           opts = opts_.logs](result<log_files> r) {
+    a.then(r, [&](const log_files& files) {
+      a.m()->observe_http(200);
+      ended_fn ended = [b, id](std::function<void(bool)> tell) {
+        b->task(id, [tell = std::move(tell)](result<task_status> t) {
+          tell(!t || is_terminal(t->state) || t->state == task_state::exited);
+        });
+      };
+      stream_logs(w, files, stream, follow, a.res(), std::move(ended), opts);
+    });
+  });
+}
+
+void api::get_events(std::shared_ptr<responder> res) {
+  metrics_->observe_http(200);
+  res->begin_stream(200, "application/x-ndjson");
+  // A client that reads slower than events come is cut off once its backlog
+  // passes the limit, instead of holding memory without bound.
+  auto backlog = std::make_shared<std::atomic<std::size_t>>(0);
+  auto cut = std::make_shared<std::atomic<bool>>(false);
+  const std::size_t limit = opts_.event_backlog;
+  cancel_fn cancel = backend_->subscribe([res, backlog, cut, limit](const task_event& e) {
+    if (cut->load())
+      return;
+    if (backlog->fetch_add(1) >= limit) {
+      cut->store(true);
+      res->end_stream();
+      return;
+    }
+    res->write(task_event_json(e).dump() + "\n", [backlog](bool) { backlog->fetch_sub(1); });
+  });
+  res->on_close([cancel] { cancel(); });
+}
+
+void api::get_metrics(std::shared_ptr<responder> res) {
+  backend_->list_tasks([m = metrics_, res](result<std::vector<task_status>> r) {
+    const std::string text = m->render(r.ok() ? &r.value() : nullptr);
+    m->observe_http(200);
+    res->reply(200, text, "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+} // namespace stevedore::agent

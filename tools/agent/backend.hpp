@@ -1,0 +1,67 @@
+// What the agent's HTTP API asks of the supervisor, and nothing more. The
+// API layer (api.hpp) speaks only to this interface, so that route tests run
+// against a fake and the real supervisor plugs in through an adapter
+// (supervisor_backend.hpp) without the HTTP code seeing CAF.
+//
+// Every call returns at once; its callback runs exactly once, later, on any
+// thread (an actor's reply, an Engine API I/O thread). Callbacks must not
+// block. An unknown task id answers errc::not_found; a daemon that cannot
+// take new work answers errc::unavailable.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "messages/node.hpp"
+#include "messages/result.hpp"
+#include "messages/task_spec.hpp"
+#include "messages/task_state.hpp"
+
+namespace stevedore::agent {
+
+template <class T>
+using reply = std::function<void(result<T>)>;
+
+// What a command run with exec printed, and how it ended.
+struct exec_output {
+  std::int64_t exit_code = -1;
+  std::string stdout_text;
+  std::string stderr_text;
+  bool truncated = false;   // output went past the backend's cap and was cut
+};
+
+// Where a task's collected logs are: files `<dir>/<task_name>.<stream>.<N>`,
+// the highest N the newest (Nomad's rotation).
+struct log_files {
+  std::string dir;          // <alloc_dir>/alloc/logs
+  std::string task_name;
+};
+
+// Stops a subscription; may be called from any thread, more than once.
+using cancel_fn = std::function<void()>;
+
+class backend {
+public:
+  virtual ~backend() = default;
+
+  // Starts every task instance of a decoded, checked job; answers their ids.
+  virtual void start_job(job_spec job, reply<std::vector<std::string>> done) = 0;
+  virtual void list_tasks(reply<std::vector<task_status>> done) = 0;
+  virtual void task(std::string id, reply<task_status> done) = 0;
+  // Stops the task with its kill signal and timeout; answers once asked
+  // (the task reports the rest through its state).
+  virtual void stop_task(std::string id, reply<unit> done) = 0;
+  virtual void signal_task(std::string id, std::string signal, reply<unit> done) = 0;
+  virtual void exec_task(std::string id, std::vector<std::string> cmd,
+                         reply<exec_output> done) = 0;
+  virtual void task_logs(std::string id, reply<log_files> done) = 0;
+  virtual void task_stats(std::string id, reply<task_stats> done) = 0;
+  virtual void images(reply<std::vector<image_record>> done) = 0;
+  virtual void node(reply<fingerprint> done) = 0;
+  // Every task event from now on, until the returned function is called.
+  virtual cancel_fn subscribe(std::function<void(const task_event&)> on_event) = 0;
+};
+
+} // namespace stevedore::agent

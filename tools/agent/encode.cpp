@@ -1,0 +1,141 @@
+#include "tools/agent/encode.hpp"
+
+namespace stevedore::agent {
+
+namespace {
+
+json exit_json(const exit_result& x) {
+  json j = json::object();
+  j.set("exit_code", x.exit_code);
+  j.set("signal", x.signal.empty() ? json() : json(x.signal));
+  j.set("oom_killed", x.oom_killed);
+  j.set("error", x.error.empty() ? json() : json(x.error));
+  j.set("finished_at_ms", x.finished_at_ms);
+  return j;
+}
+
+bool has_exited(const task_status& t) {
+  if (t.state == task_state::exited || t.state == task_state::cleaned)
+    return true;
+  return t.state == task_state::failed && t.exit.finished_at_ms != 0;
+}
+
+} // namespace
+
+std::string error_json(const std::string& message) {
+  json j = json::object();
+  j.set("error", message);
+  return j.dump();
+}
+
+json task_summary_json(const task_status& t) {
+  json j = json::object();
+  j.set("id", t.task_id);
+  j.set("name", t.task_name);
+  j.set("job", t.job_name);
+  j.set("group", t.group_name);
+  j.set("alloc_id", t.alloc_id);
+  j.set("state", to_string(t.state));
+  j.set("container_id", t.container_id);
+  j.set("image", t.image);
+  return j;
+}
+
+json task_status_json(const task_status& t) {
+  json j = task_summary_json(t);
+  j.set("container_name", t.container_name);
+  j.set("image_id", t.image_id);
+  j.set("restarts", t.restarts);
+  json history = json::array();
+  for (const auto& h : t.history) {
+    json e = json::object();
+    e.set("state", to_string(h.state));
+    e.set("at_ms", h.at_ms);
+    if (!h.reason.empty())
+      e.set("reason", h.reason);
+    history.push(std::move(e));
+  }
+  j.set("history", std::move(history));
+  json ports = json::array();
+  for (const auto& p : t.ports) {
+    json e = json::object();
+    e.set("label", p.label);
+    e.set("host_port", p.host_port);
+    e.set("container_port", p.container_port);
+    ports.push(std::move(e));
+  }
+  j.set("ports", std::move(ports));
+  j.set("exit", has_exited(t) ? exit_json(t.exit) : json());
+  return j;
+}
+
+json task_event_json(const task_event& e) {
+  json j = json::object();
+  j.set("task_id", e.task_id);
+  j.set("kind", e.kind);
+  j.set("at_ms", e.at_ms);
+  j.set("state", to_string(e.state));
+  if (!e.message.empty())
+    j.set("message", e.message);
+  if (e.kind == "progress") {
+    j.set("bytes_current", e.bytes_current);
+    j.set("bytes_total", e.bytes_total);
+  }
+  if (e.kind == "exit")
+    j.set("exit", exit_json(e.exit));
+  return j;
+}
+
+json task_stats_json(const task_stats& s) {
+  json j = json::object();
+  j.set("task_id", s.task_id);
+  j.set("container_id", s.container_id);
+  j.set("at_ms", s.at_ms);
+  json mem = json::object();
+  mem.set("rss", s.memory_rss);
+  mem.set("cache", s.memory_cache);
+  mem.set("usage", s.memory_usage);
+  mem.set("max_usage", s.memory_max_usage);
+  j.set("memory", std::move(mem));
+  json cpu = json::object();
+  cpu.set("percent", s.cpu_percent);
+  cpu.set("user_percent", s.cpu_user_percent);
+  cpu.set("system_percent", s.cpu_system_percent);
+  cpu.set("throttled_periods", s.throttled_periods);
+  cpu.set("throttled_time", s.throttled_time);
+  j.set("cpu", std::move(cpu));
+  j.set("samples", s.samples);
+  return j;
+}
+
+json image_record_json(const image_record& r) {
+  json j = json::object();
+  j.set("image_id", r.image_id);
+  j.set("references", json::array_of(r.references));
+  j.set("holders", json::array_of(r.holders));
+  j.set("state", r.state);
+  j.set("cleanup_at_ms", r.cleanup_at_ms == 0 ? json() : json(r.cleanup_at_ms));
+  return j;
+}
+
+json fingerprint_json(const fingerprint& f) {
+  json j = json::object();
+  j.set("health", to_string(f.health));
+  if (!f.reason.empty())
+    j.set("reason", f.reason);
+  j.set("attributes", json::object_of(f.attributes));
+  j.set("at_ms", f.at_ms);
+  j.set("polls", f.polls);
+  return j;
+}
+
+json exec_output_json(const exec_output& o) {
+  json j = json::object();
+  j.set("exit_code", o.exit_code);
+  j.set("stdout", o.stdout_text);
+  j.set("stderr", o.stderr_text);
+  j.set("truncated", o.truncated);
+  return j;
+}
+
+} // namespace stevedore::agent
