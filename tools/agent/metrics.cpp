@@ -10,6 +10,10 @@ namespace {
 // Shortest text that reads back as the same double ("0.005", "30", "1e-05").
 std::string number(double v) {
   char buf[32];
+  if (v == static_cast<double>(static_cast<long long>(v)) && v < 1e15 && v > -1e15) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+    return buf;
+  }
   std::snprintf(buf, sizeof buf, "%.17g", v);
   for (int precision = 1; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);

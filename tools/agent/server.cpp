@@ -313,6 +313,9 @@ void session::on_header(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
       ec == net::error::operation_aborted || ec == net::error::connection_reset || closed_)
     return close();
+  if (ec == http::error::body_limit) // Beast judges Content-Length with the header
+    return refuse(413, "request body is over the limit of " +
+                         std::to_string(core_->opts.body_limit) + " bytes");
   if (ec == http::error::header_limit)
     return refuse(431, "request header is over the limit of " +
                            std::to_string(core_->opts.header_limit) + " bytes");

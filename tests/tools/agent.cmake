@@ -1,0 +1,15 @@
+# The agent (tools/agent): its HTTP server and every API route over real
+# loopback sockets against a fake backend, its log streaming, and the
+# metrics with the metered Engine API client. No daemon needed.
+add_library(stevedore_agent_testing STATIC ${CMAKE_CURRENT_LIST_DIR}/agent_http.cpp)
+target_include_directories(stevedore_agent_testing PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(stevedore_agent_testing PRIVATE stevedore_warnings)
+
+stevedore_test(agent_test
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/agent_routes_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/agent_server_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/agent_logs_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/agent_metrics_test.cpp
+  LIBS stevedore_agent stevedore_agent_testing simdjson::simdjson
+  LABELS agent)
