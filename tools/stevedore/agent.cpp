@@ -1,0 +1,137 @@
+// `stevedore agent [--config CLIENT] [--listen ADDR:PORT] [--state-dir DIR]
+// [--token-file F]`: runs the supervisor and serves its HTTP API
+// (tools/agent/api.hpp) until SIGINT or SIGTERM, then stops every task with
+// its kill signal and timeout and exits 0. Prints one line with the address
+// bound ("listening on http://127.0.0.1:43127") once it serves. Anything but
+// a loopback address is refused without a token, before anything starts.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "policy/rules.hpp"
+#include "tools/agent/api.hpp"
+#include "tools/agent/server.hpp"
+#include "tools/agent/supervisor_backend.hpp"
+#include "tools/stevedore/command.hpp"
+
+namespace {
+
+using namespace stevedore;
+
+struct agent_args {
+  std::string config_file;
+  std::string listen = "127.0.0.1:4680";
+  std::string state_dir = "/var/lib/stevedore";
+  std::string token_file;
+  std::size_t body_limit = 1u << 20;
+};
+
+int fail(const std::string& line) {
+  std::fprintf(stderr, "stevedore agent: %s\n", line.c_str());
+  return 1;
+}
+
+bool read_client(const std::string& path, client_config& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    fail(path + ": cannot read the client settings");
+    return false;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto decoded = policy::read_client_config(ss.str(), path);
+  for (const auto& w : decoded.warnings)
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
+  for (const auto& p : decoded.problems)
+    std::fprintf(stderr, "%s\n", to_string(p).c_str());
+  if (!decoded.ok())
+    return false;
+  out = std::move(decoded.value);
+  return true;
+}
+
+int run_agent(const agent_args& args) {
+  client_config client;
+  if (!args.config_file.empty() && !read_client(args.config_file, client))
+    return 1;
+  if (client.alloc_root.empty())
+    client.alloc_root = (std::filesystem::path(args.state_dir) / "alloc").string();
+
+  agent::server_options so;
+  so.listen = args.listen;
+  so.body_limit = args.body_limit;
+  if (!args.token_file.empty()) {
+    auto token = agent::read_token_file(args.token_file);
+    if (!token)
+      return fail(to_string(token.error()));
+    so.token = std::move(*token);
+  }
+  // Refused before the supervisor starts: nothing to undo.
+  auto where = agent::parse_listen(so.listen);
+  if (!where)
+    return fail(to_string(where.error()));
+  if (!where->loopback && so.token.empty())
+    return fail("listen " + so.listen +
+                ": not a loopback address; serving it needs a bearer token (--token-file)");
+
+  // SIGINT and SIGTERM are blocked in every thread (those started below
+  // inherit the mask) and taken by sigwait here, in main's thread.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto m = std::make_shared<agent::metrics>();
+  auto supervisor = agent::start_supervisor(client, args.state_dir, m);
+  if (!supervisor)
+    return fail(to_string(supervisor.error()));
+  agent::api_options ao;
+  ao.client = client;
+  auto api = agent::api::make((*supervisor)->api_backend(), m, ao);
+  auto srv = agent::server::start(so, api->as_handler());
+  if (!srv) {
+    (*supervisor)->shutdown();
+    return fail(to_string(srv.error()));
+  }
+  std::printf("stevedore agent: listening on http://%s\n", (*srv)->address().c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  std::printf("stevedore agent: %s received, stopping tasks\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fflush(stdout);
+  (*srv)->stop();
+  (*supervisor)->shutdown();
+  std::printf("stevedore agent: stopped\n");
+  std::fflush(stdout);
+  return 0;
+}
+
+const bool registered = stevedore::cli::add_command(
+  {"agent", "Run the supervisor with its HTTP API until SIGINT or SIGTERM",
+   [](CLI::App& app) {
+     auto args = std::make_shared<agent_args>();
+     app.add_option("--config", args->config_file, "Client settings file (HCL or JSON)");
+     app.add_option("--listen", args->listen,
+                    "ADDR:PORT to serve the API on (port 0: any free port)")
+       ->capture_default_str();
+     app.add_option("--state-dir", args->state_dir,
+                    "Folder for the supervisor's state and allocations")
+       ->capture_default_str();
+     app.add_option("--token-file", args->token_file,
+                    "File whose first line is the bearer token every request must carry");
+     app.add_option("--body-limit", args->body_limit, "Largest request body, in bytes")
+       ->capture_default_str();
+     return [args] { return run_agent(*args); };
+   }});
+
+} // namespace
