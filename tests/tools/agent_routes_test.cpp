@@ -259,6 +259,15 @@ TEST_F(routes, exec_answers_exit_code_and_output) {
   EXPECT_EQ(backend_->execs()[0], (std::vector<std::string>{"sh", "-c", "exit 3"}));
 }
 
+TEST_F(routes, exec_output_that_is_not_utf8_still_answers_json) {
+  backend_->add_task(running_task("a1/t"));
+  backend_->set_exec_answer({0, std::string("ok \xff\xfe end \xc3\xa9", 12), "", false});
+  auto r = post("/v1/tasks/a1/t/exec", R"({"cmd":["cat","/bin/sh"]})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(std::string_view(js(r->body)["stdout"]), "ok \xEF\xBF\xBD\xEF\xBF\xBD end \xc3\xa9");
+}
+
 TEST_F(routes, bad_exec_requests_are_400_naming_the_field) {
   backend_->add_task(running_task("a1/t"));
   const std::vector<std::pair<std::string, std::string>> cases = {

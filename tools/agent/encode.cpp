@@ -4,6 +4,36 @@ namespace stevedore::agent {
 
 namespace {
 
+// Container output is bytes, JSON text is UTF-8: each byte that does not
+// start a well-formed sequence becomes U+FFFD, so the answer stays JSON.
+std::string utf8_text(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const auto c = static_cast<unsigned char>(in[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = len != 0 && i + len <= in.size();
+    for (std::size_t k = 1; ok && k < len; ++k)
+      ok = (static_cast<unsigned char>(in[i + k]) & 0xc0) == 0x80;
+    if (ok && len > 1) {
+      // No overlong forms, surrogates or code points past U+10FFFF.
+      const auto c1 = static_cast<unsigned char>(in[i + 1]);
+      ok = !(len == 2 && c < 0xc2) && !(len == 3 && c == 0xe0 && c1 < 0xa0) &&
+           !(len == 3 && c == 0xed && c1 >= 0xa0) && !(len == 4 && c == 0xf0 && c1 < 0x90) &&
+           !(len == 4 && (c > 0xf4 || (c == 0xf4 && c1 >= 0x90)));
+    }
+    if (ok) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 json exit_json(const exit_result& x) {
   json j = json::object();
   j.set("exit_code", x.exit_code);
@@ -76,7 +106,7 @@ json task_event_json(const task_event& e) {
   j.set("at_ms", e.at_ms);
   j.set("state", to_string(e.state));
   if (!e.message.empty())
-    j.set("message", e.message);
+    j.set("message", utf8_text(e.message));
   if (e.kind == "progress") {
     j.set("bytes_current", e.bytes_current);
     j.set("bytes_total", e.bytes_total);
@@ -132,8 +162,8 @@ json fingerprint_json(const fingerprint& f) {
 json exec_output_json(const exec_output& o) {
   json j = json::object();
   j.set("exit_code", o.exit_code);
-  j.set("stdout", o.stdout_text);
-  j.set("stderr", o.stderr_text);
+  j.set("stdout", utf8_text(o.stdout_text));
+  j.set("stderr", utf8_text(o.stderr_text));
   j.set("truncated", o.truncated);
   return j;
 }
