@@ -13,3 +13,14 @@ stevedore_test(agent_test
     ${CMAKE_CURRENT_LIST_DIR}/agent_metrics_test.cpp
   LIBS stevedore_agent stevedore_agent_testing simdjson::simdjson
   LABELS agent)
+
+# `stevedore agent` against the real daemon: only once the program has the
+# subcommand (the supervisor's embedding header exists).
+if(TARGET stevedore_agent_supervisor)
+  stevedore_test(agent_integration_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_integration_test.cpp
+    LIBS stevedore_testenv stevedore_agent_testing simdjson::simdjson
+    LABELS agent INTEGRATION)
+  add_dependencies(agent_integration_test stevedore)
+  target_compile_definitions(agent_integration_test PRIVATE STEVEDORE_BIN="$<TARGET_FILE:stevedore>")
+endif()
