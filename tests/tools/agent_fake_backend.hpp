@@ -60,6 +60,11 @@ public:
     std::lock_guard<std::mutex> lock(mu_);
     exec_answer_ = std::move(o);
   }
+  // The next start_job fails with `e` (a supervisor that refuses the work).
+  void fail_next_start(error_info e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    start_error_ = std::move(e);
+  }
   // Sends `e` to every subscriber; returns how many there were.
   std::size_t emit(const task_event& e) {
     std::vector<std::function<void(const task_event&)>> subs;
@@ -88,6 +93,11 @@ public:
     std::vector<std::string> ids;
     {
       std::lock_guard<std::mutex> lock(mu_);
+      if (start_error_.kind != errc::ok) {
+        error_info e = std::move(start_error_);
+        start_error_ = {};
+        return later_locked(std::move(done), result<std::vector<std::string>>(std::move(e)));
+      }
       for (const auto& g : job.groups)
         for (const auto& t : g.tasks) {
           task_status st;
@@ -192,6 +202,7 @@ private:
   std::vector<image_record> images_;
   fingerprint fp_{daemon_health::healthy, "", {{"driver.docker", "1"}}, 0, 1};
   exec_output exec_answer_;
+  error_info start_error_;
   std::vector<job_spec> jobs_;
   std::vector<std::string> stopped_;
   std::vector<std::pair<std::string, std::string>> signals_;

@@ -181,6 +181,21 @@ TEST_F(routes, job_while_the_daemon_is_unhealthy_is_503) {
   EXPECT_TRUE(backend_->jobs().empty());
 }
 
+TEST_F(routes, supervisor_refusals_keep_their_status_and_line) {
+  const std::vector<std::pair<error_info, int>> cases = {
+    {make_error(errc::unavailable, "task t", "docker daemon unhealthy"), 503},
+    {make_error(errc::conflict, "task t", "container name in use by another owner"), 409},
+    {make_error(errc::daemon_error, "pull busybox:1", "registry answered 500", 500), 502},
+  };
+  for (const auto& [e, status] : cases) {
+    backend_->fail_next_start(e);
+    auto r = post("/v1/jobs", good_hcl);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, status) << r->body;
+    EXPECT_EQ(error_of(*r), to_string(e));
+  }
+}
+
 TEST_F(routes, single_task_runs_as_a_job_of_its_own) {
   auto r = post("/v1/tasks?job=solo",
                 R"({"Name": "one", "Driver": "docker", "Config": {"image": "busybox:1"}})");

@@ -155,6 +155,19 @@ TEST_F(server_test, unauthenticated_request_with_a_body_is_refused_unread) {
   EXPECT_TRUE(backend_->jobs().empty());
 }
 
+TEST_F(server_test, connections_past_the_cap_are_closed_at_once) {
+  server_options so;
+  so.max_connections = 1;
+  serve(so);
+  http_conn first(port_);
+  ASSERT_TRUE(first.send("GET", "/v1/tasks"));
+  ASSERT_TRUE(first.read_reply()); // the first connection is open and served
+  http_conn second(port_);
+  EXPECT_TRUE(second.closed_within(2s));
+  ASSERT_TRUE(first.send("GET", "/v1/tasks"));
+  EXPECT_TRUE(first.read_reply());
+}
+
 TEST(agent_server, non_loopback_listen_without_token_is_refused_at_start) {
   server_options so;
   so.listen = "0.0.0.0:0";
