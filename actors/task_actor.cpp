@@ -1,0 +1,507 @@
+// The task actor's behaviour: message handlers that check an answer is still
+// current (epoch), record what it says and call the next step
+// (task_steps.cpp); reporting; pure helpers of task_actor.hpp.
+#include "actors/task_actor.hpp"
+
+#include <csignal>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/container_events.hpp"
+#include "actors/errors.hpp"
+#include "actors/task_actor_state.hpp"
+
+namespace stevedore {
+
+std::string task_id_of(const task_instance& inst) {
+  return inst.alloc_id + "/" + inst.task.name;
+}
+
+std::string stop_signal_for(const task_spec& task, const image_info& image) {
+  if (!task.kill_signal.empty())
+    return task.kill_signal;
+  if (!image.stop_signal.empty())
+    return image.stop_signal;
+  return "SIGTERM";
+}
+
+std::string signal_name(int number) {
+  static const char* names[] = {
+    nullptr,   "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT",
+    "SIGBUS",  "SIGFPE",  "SIGKILL",   "SIGUSR1", "SIGSEGV",   "SIGUSR2", "SIGPIPE",
+    "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",
+    "SIGTTIN", "SIGTTOU", "SIGURG",    "SIGXCPU", "SIGXFSZ",   "SIGVTALRM", "SIGPROF",
+    "SIGWINCH", "SIGIO",  "SIGPWR",    "SIGSYS"};
+  if (number > 0 && number < static_cast<int>(sizeof(names) / sizeof(names[0])))
+    return names[number];
+  return {};
+}
+
+exit_result exit_result_of(const container_info& info) {
+  exit_result r;
+  r.exit_code = info.exit_code;
+  r.oom_killed = info.oom_killed;
+  r.error = info.error;
+  if (info.exit_code > 128 && info.exit_code < 128 + 65)
+    r.signal = signal_name(static_cast<int>(info.exit_code - 128));
+  r.finished_at_ms = task_detail::now_ms();
+  return r;
+}
+
+bool is_our_container(const task_instance& inst, const container_info& info) {
+  bool any = false;
+  for (const auto& [k, v] : inst.labels) {
+    if (k.rfind("com.stevedore.", 0) != 0)
+      continue;
+    any = true;
+    auto i = info.labels.find(k);
+    if (i == info.labels.end() || i->second != v)
+      return false;
+  }
+  return any;
+}
+
+namespace task_detail {
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void emit(self_ptr self, task_event ev) {
+  auto& s = self->state;
+  ev.task_id = s.task_id;
+  ev.state = s.current;
+  if (ev.at_ms == 0)
+    ev.at_ms = now_ms();
+  for (auto& sub : s.subscribers)
+    self->send(sub, event_atom::value, ev);
+}
+
+void set_state(self_ptr self, task_state st, std::string reason) {
+  auto& s = self->state;
+  s.current = st;
+  ++s.epoch;
+  s.attempts = 0;
+  s.parked = false;
+  state_change change{st, now_ms(), reason};
+  s.history.push_back(change);
+  task_event ev;
+  ev.kind = "state";
+  ev.at_ms = change.at_ms;
+  ev.message = std::move(reason);
+  emit(self, std::move(ev));
+}
+
+void warn(self_ptr self, std::string message) {
+  task_event ev;
+  ev.kind = "warning";
+  ev.message = std::move(message);
+  emit(self, std::move(ev));
+}
+
+task_status status_of(const state& s) {
+  task_status st;
+  st.task_id = s.task_id;
+  st.task_name = s.inst.task.name;
+  st.alloc_id = s.inst.alloc_id;
+  st.job_name = s.inst.job_name;
+  st.group_name = s.inst.group_name;
+  st.container_name = s.inst.container_name;
+  st.container_id = s.container_id;
+  st.image = s.inst.image;
+  st.image_id = s.image_id;
+  st.state = s.current;
+  st.history = s.history;
+  st.exit = s.exit;
+  for (const auto& p : s.inst.ports)
+    st.ports.push_back(port_mapping{p.label, p.host_port, p.container_port});
+  st.restarts = s.restarts;
+  return st;
+}
+
+namespace {
+
+void note(self_ptr self, const char* what) {
+  auto& s = self->state;
+  ++s.messages;
+  s.last_message = what;
+  s.last_at_ms = now_ms();
+}
+
+bool current(self_ptr self, std::uint64_t epoch) {
+  return epoch == self->state.epoch && !is_terminal(self->state.current);
+}
+
+void on_running(self_ptr self) {
+  auto& s = self->state;
+  set_state(self, task_state::running, s.container_id.substr(0, 12));
+  if (s.svc.stats) {
+    self->send(s.svc.stats, watch_atom::value, s.task_id, s.container_id);
+    s.stats_watched = true;
+  }
+  if (s.svc.logs && !s.log_collector)
+    s.log_collector = s.svc.logs(self->system(), s.inst, s.container_id);
+  if (s.stop_requested)
+    begin_stop(self);
+}
+
+void watch_events(self_ptr self) {
+  auto& s = self->state;
+  if (s.svc.events && !s.events_watched) {
+    self->send(s.svc.events, watch_atom::value, s.container_id,
+               caf::actor_cast<caf::actor>(self));
+    s.events_watched = true;
+  }
+}
+
+void on_created(self_ptr self, create_answer& answer) {
+  auto& s = self->state;
+  s.container_id = answer.id;
+  s.intent.clear(); // confirmed: the container exists under this id
+  for (auto& w : answer.warnings)
+    warn(self, "daemon: " + w);
+  watch_events(self);
+  if (s.stop_requested) {
+    cleanup(self, after_remove::clean, "stopped before its container started");
+    return;
+  }
+  start(self);
+}
+
+// A 409 on create: the name is taken. Decide from the holder's labels.
+void on_name_holder(self_ptr self, const container_info& info) {
+  auto& s = self->state;
+  if (!is_our_container(s.inst, info)) {
+    fail(self, "create " + s.inst.container_name + ": the name is taken by container " +
+                 info.id.substr(0, 12) + ", which stevedore did not create for this task; "
+                 "it is left untouched");
+    return;
+  }
+  if (info.running && !s.stop_requested) {
+    s.container_id = info.id;
+    s.intent.clear();
+    warn(self, "adopted running container " + info.id.substr(0, 12) + " (" +
+                 s.inst.container_name + ") left by an earlier run of this task");
+    watch_events(self);
+    on_running(self);
+    inspect(self); // it may have died before the watch began
+    return;
+  }
+  if (s.conflict_attempts >= s.settings.max_conflict_retries) {
+    fail(self, "create " + s.inst.container_name + ": name still taken after removing " +
+                 std::to_string(s.conflict_attempts) + " dead containers of this task");
+    return;
+  }
+  ++s.conflict_attempts;
+  warn(self, "removing dead container " + info.id.substr(0, 12) + " of an earlier run (" +
+               info.status + ") to reuse the name " + s.inst.container_name);
+  s.svc.docker->container_remove(info.id, true, true, reply<cleared_atom, unit>(self));
+}
+
+void on_inspect(self_ptr self, const container_info& info) {
+  auto& s = self->state;
+  s.parked = false;
+  if (info.running || info.restarting) {
+    if (s.current == task_state::stopping && !s.kill_armed)
+      begin_stop(self); // the daemon was away during the stop
+    return;
+  }
+  on_exit(self, info);
+}
+
+void on_removed(self_ptr self) {
+  auto& s = self->state;
+  if (s.then == after_remove::restart) {
+    s.container_id.clear();
+    self->delayed_send(self, std::chrono::milliseconds(s.restart_delay_ms), timer_atom::value,
+                       restart_atom::value, s.epoch);
+    return;
+  }
+  s.container_id.clear();
+  finish(self, s.then == after_remove::fail ? task_state::failed : task_state::cleaned,
+         s.final_reason);
+}
+
+} // namespace
+
+caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
+                         task_settings settings, caf::actor subscriber) {
+  auto& s = self->state;
+  s.task_id = task_id_of(inst);
+  s.tracker = restart_tracker(inst.task.restart);
+  s.inst = std::move(inst);
+  s.svc = std::move(svc);
+  s.settings = settings;
+  if (subscriber)
+    s.subscribers.push_back(std::move(subscriber));
+  set_state(self, task_state::pending);
+  prepare(self);
+  return {
+    // -- answers of the Engine API --
+    [self](created_atom, std::uint64_t epoch, create_answer& a) {
+      note(self, "created");
+      if (current(self, epoch))
+        on_created(self, a);
+    },
+    [self](created_atom, std::uint64_t epoch, error_info& e) {
+      note(self, "create_failed");
+      if (!current(self, epoch))
+        return;
+      if (e.kind == errc::conflict) {
+        self->state.svc.docker->container_inspect(self->state.inst.container_name,
+                                                  reply<conflict_atom, container_info>(self));
+        return;
+      }
+      step_error(self, e);
+    },
+    [self](conflict_atom, std::uint64_t epoch, container_info& info) {
+      note(self, "name_holder");
+      if (current(self, epoch))
+        on_name_holder(self, info);
+    },
+    [self](conflict_atom, std::uint64_t epoch, error_info& e) {
+      note(self, "name_holder_failed");
+      if (!current(self, epoch))
+        return;
+      if (e.kind == errc::not_found) // gone meanwhile: the name is free
+        create(self);
+      else
+        step_error(self, e);
+    },
+    [self](cleared_atom, std::uint64_t epoch, unit) {
+      note(self, "cleared");
+      if (current(self, epoch))
+        create(self);
+    },
+    [self](cleared_atom, std::uint64_t epoch, error_info& e) {
+      note(self, "clear_failed");
+      if (!current(self, epoch))
+        return;
+      if (e.kind == errc::not_found)
+        create(self);
+      else
+        step_error(self, e);
+    },
+    [self](started_atom, std::uint64_t epoch, unit) {
+      note(self, "started");
+      if (current(self, epoch))
+        on_running(self);
+    },
+    [self](started_atom, std::uint64_t epoch, error_info& e) {
+      note(self, "start_failed");
+      if (current(self, epoch))
+        step_error(self, e);
+    },
+    [self](inspected_atom, std::uint64_t epoch, container_info& info) {
+      note(self, "inspected");
+      auto st = self->state.current;
+      if (current(self, epoch) && (st == task_state::running || st == task_state::stopping))
+        on_inspect(self, info);
+    },
+    [self](inspected_atom, std::uint64_t epoch, error_info& e) {
+      note(self, "inspect_failed");
+      if (!current(self, epoch))
+        return;
+      if (e.kind == errc::not_found) {
+        // Removed behind our back: nothing is left to stop or remove.
+        auto& s = self->state;
+        s.exit.error = "container removed outside stevedore";
+        s.container_id.clear();
+        fail(self, "container " + s.inst.container_name + " was removed outside stevedore");
+        return;
+      }
+      step_error(self, e);
+    },
+    [self](killed_atom, std::uint64_t epoch, unit) {
+      note(self, "killed");
+      (void) epoch; // death comes from the event stream
+    },
+    [self](killed_atom, std::uint64_t epoch, error_info& e) {
+      note(self, "kill_failed");
+      if (!current(self, epoch))
+        return;
+      // 409 "is not running" / 404: it is already dead; inspect tells how.
+      if (e.kind == errc::conflict || e.kind == errc::not_found)
+        inspect(self);
+      else
+        step_error(self, e);
+    },
+    [self](removed_atom, std::uint64_t epoch, unit) {
+      note(self, "removed");
+      if (current(self, epoch))
+        on_removed(self);
+    },
+    [self](removed_atom, std::uint64_t epoch, error_info& e) {
+      note(self, "remove_failed");
+      if (!current(self, epoch))
+        return;
+      if (e.kind == errc::not_found)
+        on_removed(self);
+      else
+        step_error(self, e);
+    },
+    [self](sigreply_atom, std::uint64_t id, unit) {
+      note(self, "signalled");
+      auto& r = self->state.signal_replies;
+      if (auto i = r.find(id); i != r.end()) {
+        i->second.deliver(unit{});
+        r.erase(i);
+      }
+    },
+    [self](sigreply_atom, std::uint64_t id, error_info& e) {
+      note(self, "signal_failed");
+      auto& r = self->state.signal_replies;
+      if (auto i = r.find(id); i != r.end()) {
+        i->second.deliver(to_caf(e));
+        r.erase(i);
+      }
+    },
+    // -- timers --
+    [self](timer_atom, caf::atom_value kind, std::uint64_t epoch) {
+      note(self, "timer");
+      auto& s = self->state;
+      if (!current(self, epoch))
+        return;
+      if (kind == killtimer_atom::value) {
+        if (s.current == task_state::stopping && s.kill_armed) {
+          s.kill_armed = false;
+          s.sigkill_sent = true;
+          warn(self, "still running " + format_duration_ms(s.inst.task.kill_timeout_ms) +
+                       " after " + s.stop_signal + ": sending SIGKILL");
+          kill(self, "SIGKILL");
+        }
+      } else if (kind == restart_atom::value) {
+        if (s.current == task_state::exited && s.then == after_remove::restart) {
+          ++s.restarts;
+          s.then = after_remove::clean;
+          s.sigkill_sent = false;
+          s.conflict_attempts = 0;
+          create(self);
+        }
+      } else if (kind == retry_atom::value || (kind == parked_atom::value && s.parked)) {
+        resume(self);
+      }
+    },
+    // -- the daemon and the event stream --
+    [self](health_atom, const fingerprint& fp) {
+      note(self, "health");
+      if (fp.health == daemon_health::healthy && self->state.parked)
+        resume(self);
+    },
+    [self](cevent_atom, const engine_event& ev) {
+      note(self, "container_event");
+      auto& s = self->state;
+      if (ev.id != s.container_id)
+        return;
+      if (ev.action == "oom")
+        warn(self, "the kernel killed a process of the container: out of memory");
+      if ((ev.action == "die" || ev.action == "destroy") &&
+          (s.current == task_state::running || s.current == task_state::stopping))
+        inspect(self);
+    },
+    [self](recheck_atom, const std::string& id) {
+      note(self, "recheck");
+      auto& s = self->state;
+      if (id == s.container_id &&
+          (s.current == task_state::running || s.current == task_state::stopping))
+        inspect(self);
+    },
+    // -- requests --
+    [self](caf::get_atom) {
+      note(self, "get");
+      return status_of(self->state);
+    },
+    [self](status_atom) {
+      note(self, "status");
+      auto& s = self->state;
+      actor_status st;
+      st.kind = "task";
+      st.name = s.task_id;
+      st.state = to_string(s.current);
+      if (s.parked)
+        st.state += " (waiting for the daemon)";
+      st.messages = s.messages;
+      st.last_message = s.last_message;
+      st.last_at_ms = s.last_at_ms;
+      st.details["container_name"] = s.inst.container_name;
+      st.details["container_id"] = s.container_id;
+      st.details["image"] = s.inst.image;
+      st.details["image_id"] = s.image_id;
+      st.details["lease"] = s.has_lease ? "held" : "none";
+      st.details["restarts"] = std::to_string(s.restarts);
+      if (!s.intent.empty())
+        st.details["intent"] = s.intent;
+      std::string ports;
+      for (const auto& p : s.inst.ports)
+        ports += (ports.empty() ? "" : ",") + p.label + "=" + std::to_string(p.host_port) +
+                 "->" + std::to_string(p.container_port);
+      st.details["ports"] = ports;
+      std::string hist;
+      for (const auto& h : s.history)
+        hist += (hist.empty() ? "" : " ") + std::string(to_string(h.state));
+      st.details["history"] = hist;
+      return st;
+    },
+    [self](stop_atom) {
+      note(self, "stop");
+      begin_stop(self);
+      return unit{};
+    },
+    [self](signal_atom, const std::string& sig) -> caf::result<unit> {
+      note(self, "signal");
+      auto& s = self->state;
+      if (s.container_id.empty() || s.current != task_state::running)
+        return to_caf(make_error(errc::conflict, "signal " + sig + " to task " + s.task_id,
+                                 std::string("the task is ") + to_string(s.current) +
+                                   ", not running"));
+      auto id = s.next_signal++;
+      s.signal_replies.emplace(id, self->make_response_promise());
+      caf::actor me = caf::actor_cast<caf::actor>(self);
+      s.svc.docker->container_kill(s.container_id, sig, [me, id](result<unit> r) {
+        if (r)
+          caf::anon_send(me, sigreply_atom::value, id, unit{});
+        else
+          caf::anon_send(me, sigreply_atom::value, id, std::move(r).error());
+      });
+      return caf::delegated<unit>();
+    },
+    [self](caf::subscribe_atom, caf::actor& sub) {
+      note(self, "subscribe");
+      self->state.subscribers.push_back(std::move(sub));
+    },
+    [self](progress_atom, const std::string&, const pull_progress& p) {
+      note(self, "progress");
+      auto& s = self->state;
+      if (s.current != task_state::pulling)
+        return;
+      if (!p.id.empty() && (p.total > 0 || p.current > 0))
+        s.layers[p.id] = {p.current, p.total};
+      if (p.status == "Pull complete" || p.status == "Already exists")
+        ++s.layers_done;
+      task_event ev;
+      ev.kind = "progress";
+      for (auto& [id, cur_tot] : s.layers) {
+        ev.bytes_current += cur_tot.first;
+        ev.bytes_total += cur_tot.second;
+      }
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "%s: %s%s%s, %.1f/%.1f MB", s.inst.image.c_str(),
+                    p.status.c_str(), p.id.empty() ? "" : " ", p.id.c_str(),
+                    double(ev.bytes_current) / 1e6, double(ev.bytes_total) / 1e6);
+      ev.message = buf;
+      emit(self, std::move(ev));
+    },
+  };
+}
+
+} // namespace task_detail
+
+caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
+                      task_settings settings, caf::actor subscriber) {
+  return sys.spawn(task_detail::task_actor, std::move(inst), std::move(services), settings,
+                   std::move(subscriber));
+}
+
+} // namespace stevedore

@@ -1,0 +1,106 @@
+// One task actor per task instance: it owns the task's container from the
+// image lease to the removal, and its state history.
+//
+//   pending -> pulling -> creating -> starting -> running -> stopping -> exited -> cleaned
+//      |          |          |           |           |          |          |
+//      +----------+----------+-----------+-----------+----------+----------+--> failed (reason)
+//
+//   running -> exited -> (restart policy) -> creating -> ...   a failed run restarted
+//   creating --409--> ours and running: adopted (running); ours and dead:
+//                     removed, create retried; not ours: failed, untouched
+//
+// Death is learned from the shared container event stream
+// (container_events), exit code and OOM from an inspect. An API error is
+// never taken as death: while the daemon cannot be reached the task keeps
+// its state ("parked") and re-checks when the daemon is healthy again (the
+// supervisor forwards the fingerprinter's health) or after a fallback period.
+//
+// Protocol (dynamically typed; `caf::actor`):
+//   (caf::get_atom) -> task_status
+//   (status_atom) -> actor_status
+//   (stop_atom) -> unit                       kill signal, SIGKILL after kill_timeout
+//   (signal_atom, std::string signal) -> unit a signal to the running container
+//   (caf::subscribe_atom, caf::actor s)       s receives (event_atom, task_event) for
+//                                             every transition and event, then
+//                                             (done_atom, task_status) once terminal
+//   (health_atom, fingerprint)                the daemon's health (from the supervisor)
+//   (cevent_atom, engine_event), (recheck_atom, id)   from container_events
+// The actor quits after it reached cleaned or failed and told its subscribers.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/protocol.hpp"
+#include "docker/client.hpp"
+#include "messages/engine.hpp"
+#include "messages/task_instance.hpp"
+#include "messages/task_state.hpp"
+
+namespace stevedore {
+
+// Asks the task-dir worker to lay out a task's folders:
+//   (prepare_atom, task_instance) -> std::vector<std::string> (artifacts fetched)
+using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
+
+// Timings and switches of a task actor; every delay is a setting so tests
+// run them in milliseconds.
+struct task_settings {
+  bool cleanup_container = true;               // docker.cleanup.container
+  std::chrono::milliseconds retry_base{250};   // first backoff of a transient error
+  std::chrono::milliseconds retry_max{8000};   // backoff cap
+  int max_retries = 6;                         // per step; then unreachable parks, others fail
+  int max_conflict_retries = 3;                // removals of a dead container of ours, then fail
+  std::chrono::milliseconds parked_recheck{10000}; // re-check period while the daemon is away
+};
+
+// SEAM (log collection): actors/log_collector.* is being written by another
+// engineer. When set, it is called once the container runs and returns the
+// actor collecting its output; the task actor sends it an exit message after
+// the container was removed (or at the end, when containers are kept).
+using log_starter = std::function<caf::actor(caf::actor_system& sys, const task_instance& inst,
+                                             const std::string& container_id)>;
+
+// The services a task actor talks to. Only `docker` and `images` are
+// required; the others may be null (unit tests), and then that part is
+// skipped.
+struct task_services {
+  std::shared_ptr<docker::client> docker;
+  image_manager_actor images;
+  caf::actor events;                  // container_events: death of the container
+  stats_poller_actor stats;           // sampling while running
+  fingerprinter_actor fingerprinter;  // asked to poll when the daemon seems gone
+  caf::actor task_dirs;               // worker that answers prepare_atom
+  log_starter logs;
+};
+
+// "{alloc_id}/{task}": a task's id in its supervisor.
+std::string task_id_of(const task_instance& inst);
+
+// The stop signal: the task's kill_signal, else the image's STOPSIGNAL, else
+// SIGTERM.
+std::string stop_signal_for(const task_spec& task, const image_info& image);
+
+// "SIGKILL" for 9 ... (empty for numbers without a name).
+std::string signal_name(int number);
+
+// The exit result an inspect of a stopped container tells: exit code, the
+// signal when the code is 128+n, OOMKilled, the daemon's State.Error.
+exit_result exit_result_of(const container_info& info);
+
+// True when the container carries the com.stevedore.* labels of `inst`
+// (created by a supervisor for exactly this task of this allocation).
+bool is_our_container(const task_instance& inst, const container_info& info);
+
+// Spawns the task actor; it starts at once (pending) and reports to
+// `subscriber` (if valid) from its first event on.
+caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
+                      task_settings settings, caf::actor subscriber);
+
+} // namespace stevedore

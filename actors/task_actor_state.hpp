@@ -1,0 +1,131 @@
+// Internal to the task actor (task_actor.cpp, task_steps.cpp): its state and
+// the steps of its lifecycle. Not part of any interface.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/restart_tracker.hpp"
+#include "actors/task_actor.hpp"
+#include "messages/node.hpp"
+
+namespace stevedore::task_detail {
+
+// Answers of Engine API calls, sent by the client's I/O thread to the actor:
+// (atom, epoch, value) or (atom, epoch, error_info).
+using created_atom = caf::atom_constant<caf::atom("created")>;
+using conflict_atom = caf::atom_constant<caf::atom("conflict")>;
+using cleared_atom = caf::atom_constant<caf::atom("cleared")>;
+using started_atom = caf::atom_constant<caf::atom("started")>;
+using inspected_atom = caf::atom_constant<caf::atom("inspected")>;
+using killed_atom = caf::atom_constant<caf::atom("killed")>;
+using removed_atom = caf::atom_constant<caf::atom("removed")>;
+using sigreply_atom = caf::atom_constant<caf::atom("sigreply")>;
+// Timers: (timer_atom, kind, epoch).
+using killtimer_atom = caf::atom_constant<caf::atom("killtimer")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+using parked_atom = caf::atom_constant<caf::atom("parked")>;
+
+// What follows a container removal.
+enum class after_remove : std::uint8_t { clean, fail, restart };
+
+struct state {
+  static inline const char* name = "task";
+
+  // -- what to run and with whom --
+  task_instance inst;                  // the plan of this task (create body, labels, ports)
+  std::string task_id;                 // "{alloc_id}/{task}"
+  task_services svc;
+  task_settings settings;
+  std::vector<caf::actor> subscribers; // hear every task_event, then done
+
+  // -- recovery state (DESIGN.md Durability): what a restarted supervisor
+  //    needs to re-attach; alloc id and container name are in `inst` --
+  std::string container_id;            // empty until created or adopted
+  std::string image_id;                // the leased image; empty without a lease
+  bool has_lease = false;
+  image_lease lease;
+  std::string intent;                  // "create <name>" between intent and confirmation
+
+  // -- lifecycle --
+  task_state current = task_state::pending;
+  std::vector<state_change> history;
+  exit_result exit;
+  std::int64_t restarts = 0;
+  restart_tracker tracker{restart_spec{}};
+  bool stop_requested = false;         // stop asked; steps in flight end in cleanup
+  bool kill_armed = false;             // the SIGKILL timer is running
+  bool sigkill_sent = false;
+  std::string stop_signal;             // what the stop sent first
+  after_remove then = after_remove::clean;
+  std::string final_reason;            // reason of the failure that cleanup ends with
+  std::int64_t restart_delay_ms = 0;
+
+  // -- retries --
+  std::uint64_t epoch = 0;             // bumped per state and per attempt: older answers are stale
+  int attempts = 0;                    // transient failures of the current step
+  int conflict_attempts = 0;           // dead containers of ours removed on 409
+  bool parked = false;                 // waiting for the daemon to come back
+  std::string parked_because;
+
+  // -- helpers of the running container --
+  caf::actor log_collector;
+  bool stats_watched = false;
+  bool events_watched = false;
+  std::map<std::uint64_t, caf::response_promise> signal_replies;
+  std::uint64_t next_signal = 0;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> layers; // pull progress per layer
+  std::int64_t layers_done = 0;
+
+  // -- inspection --
+  std::int64_t messages = 0;
+  std::string last_message;
+  std::int64_t last_at_ms = 0;
+};
+
+using self_ptr = caf::stateful_actor<state>*;
+
+std::int64_t now_ms();
+
+// Reporting
+void emit(self_ptr self, task_event ev);
+void set_state(self_ptr self, task_state st, std::string reason = {});
+void warn(self_ptr self, std::string message);
+task_status status_of(const state& s);
+
+// Steps (task_steps.cpp)
+void prepare(self_ptr self);
+void pull(self_ptr self);
+void create(self_ptr self);
+void start(self_ptr self);
+void inspect(self_ptr self);
+void begin_stop(self_ptr self);
+void kill(self_ptr self, const std::string& signal);
+void on_exit(self_ptr self, const container_info& info);
+void cleanup(self_ptr self, after_remove then, std::string reason);
+void remove_container(self_ptr self);
+void finish(self_ptr self, task_state st, std::string reason);
+void fail(self_ptr self, std::string reason);
+// A transient or permanent error of the current step: retried, parked or failed.
+void step_error(self_ptr self, const error_info& err);
+// Redo what the current state waits for (after a retry delay or the daemon's return).
+void resume(self_ptr self);
+
+// Engine API callback that forwards to the actor as (Atom, epoch, T|error_info).
+template <class Atom, class T>
+docker::callback<T> reply(self_ptr self) {
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  auto epoch = self->state.epoch;
+  return [me, epoch](result<T> r) {
+    if (r)
+      caf::anon_send(me, Atom::value, epoch, std::move(r).value());
+    else
+      caf::anon_send(me, Atom::value, epoch, std::move(r).error());
+  };
+}
+
+} // namespace stevedore::task_detail
