@@ -204,6 +204,17 @@ TEST(StressReportTable, ShowsFiguresRatiosAndErrors) {
     EXPECT_NE(table.find(std::string("\n") + ph + " "), std::string::npos) << ph;
 }
 
+TEST(StressReportFigures, OneLinePerFigureAndRatio) {
+  auto text = report_figures(sample_run());
+  EXPECT_NE(text.find("figure baseline.completed=3\n"), std::string::npos);
+  EXPECT_NE(text.find("figure stevedore.failed=1\n"), std::string::npos);
+  EXPECT_NE(text.find("figure baseline.all_running_us=2000600\n"), std::string::npos);
+  EXPECT_NE(text.find("figure stevedore.cpu_us=200000\n"), std::string::npos);
+  EXPECT_NE(text.find("figure ratio.time_to_all_running=2.000\n"), std::string::npos);
+  EXPECT_NE(text.find("figure ratio.running.p99=2.000\n"), std::string::npos);
+  EXPECT_EQ(text.find("idle_cpu_us"), std::string::npos); // not measured
+}
+
 TEST(StressReportFormat, Units) {
   EXPECT_EQ(format_us(-1), "-");
   EXPECT_EQ(format_us(850), "850 us");

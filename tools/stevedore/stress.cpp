@@ -43,6 +43,7 @@ struct stress_args {
   double kill_timeout_s = 5;
   double call_timeout_s = 60;
   bool no_progress = false;
+  bool figures = false;
 };
 
 bool read_text(const std::string& path, std::string& out) {
@@ -167,6 +168,8 @@ int run_stress_command(stress_args& a) {
     return 1;
   }
   std::printf("\n%s", report_table(*run).c_str());
+  if (a.figures)
+    std::printf("%s", report_figures(*run).c_str());
   if (!a.report.empty()) {
     auto json_path = a.report + ".json", html_path = a.report + ".html";
     if (!write_text(json_path, report_json(*run)) || !write_text(html_path, report_html(*run))) {
@@ -215,6 +218,7 @@ const bool registered = stevedore::cli::add_command(
      app.add_option("--endpoint", a->endpoint,
                     "Daemon endpoint (unix:///path, tcp://host:port); overrides docker.endpoint");
      app.add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
+     app.add_flag("--figures", a->figures, "Also print \"figure NAME=VALUE\" lines for scripts");
      return [a] { return run_stress_command(*a); };
    }});
 

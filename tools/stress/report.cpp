@@ -270,6 +270,44 @@ std::string report_table(const run_figures& run) {
 }
 
 // ---------------------------------------------------------------------------
+// Figures for scripts.
+
+std::string report_figures(const run_figures& run) {
+  std::string out;
+  auto put = [&out](const std::string& name, const std::string& value) {
+    out += "figure " + name + "=" + value + "\n";
+  };
+  for (const auto& d : run.drivers) {
+    auto n = d.driver + ".";
+    put(n + "completed", std::to_string(d.completed()));
+    put(n + "failed", std::to_string(d.failed()));
+    put(n + "wall_us", std::to_string(d.wall_us));
+    if (d.all_running_us >= 0)
+      put(n + "all_running_us", std::to_string(d.all_running_us));
+    put(n + "throughput_per_s", printf_string("%.1f", throughput(d)));
+    put(n + "cpu_us", std::to_string(d.usage.cpu_us));
+    put(n + "peak_rss_kb", std::to_string(d.usage.peak_rss_kb));
+    put(n + "rss_live_kb", std::to_string(d.usage.rss_live_kb));
+    put(n + "live_tasks", std::to_string(d.usage.live_tasks));
+    put(n + "bytes_per_task", std::to_string(d.usage.bytes_per_task()));
+    put(n + "leftover_containers", std::to_string(d.leftover_containers));
+    if (d.idle.seconds > 0) {
+      put(n + "idle_seconds", printf_string("%.2f", d.idle.seconds));
+      put(n + "idle_cpu_us", std::to_string(d.idle.cpu_us));
+      put(n + "idle_rss_kb", std::to_string(d.idle.rss_kb));
+      put(n + "idle_threads", std::to_string(d.idle.threads));
+      put(n + "idle_child_processes", std::to_string(d.idle.child_processes));
+    }
+  }
+  const auto* base = run.find("baseline");
+  const auto* mine = run.find("stevedore");
+  if (base && mine)
+    for (const auto& r : compare(*mine, *base))
+      put("ratio." + r.name, format_ratio(r.value));
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // JSON.
 
 namespace {

@@ -34,6 +34,15 @@ std::string format_ratio(const std::optional<double>& r);
 // The end-of-run table for the terminal (plain text, no colours).
 std::string report_table(const run_figures& run);
 
+// The headline figures as "figure NAME=VALUE" lines, for scripts
+// (tools/bench.sh): per driver <driver>.completed, .failed, .wall_us,
+// .all_running_us (batch), .throughput_per_s, .cpu_us, .peak_rss_kb,
+// .rss_live_kb, .live_tasks, .bytes_per_task, .leftover_containers, and with
+// --idle-measure .idle_seconds, .idle_cpu_us, .idle_rss_kb, .idle_threads,
+// .idle_child_processes; then ratio.<name> for every compare() figure ("-"
+// when there is nothing to compare).
+std::string report_figures(const run_figures& run);
+
 // The figures as one JSON document (see report.cpp for the layout).
 std::string report_json(const run_figures& run);
 

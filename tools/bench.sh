@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The benchmarks of issue 5, each measured in one run of `stevedore stress`,
+# printed as figures (they are not timed tests and assert nothing):
+#
+#   1. real daemon, BENCH_TASKS tasks each (default "100 300"), concurrency 8,
+#      image present, bridge network: stevedore / baseline time to all
+#      running, both drivers in the same run (baseline first). Target <= 1.05.
+#   2. real daemon, BENCH_IDLE_TASKS running tasks (100) idle for
+#      BENCH_IDLE_SECONDS (20): stevedore's CPU time over that time (target
+#      < 0.2 s), its RSS (target < 40 MB), threads and child processes.
+#   3. simulated daemon, zero latency: BENCH_SIM_TASKS (10000) full
+#      lifecycles in churn mode (target >= 2000/s on 2 cores), then as many
+#      live tasks held at once (target < 100 MB RSS, < 10 KB per task).
+#
+# Builds Release in build-bench (its own folder). Uses the test environment's
+# daemon (tools/testenv.sh up; stopped at the end only if this script started
+# it) and starts the simulated daemon itself.
+#
+#   tools/bench.sh                         # everything, full scale (minutes: the
+#                                          # real daemon starts ~2 containers/s)
+#   BENCH_TASKS=20 BENCH_IDLE_TASKS=10 BENCH_IDLE_SECONDS=5 BENCH_SIM_TASKS=1000 tools/bench.sh
+#   BENCH_ONLY="1 3" tools/bench.sh        # some of the benchmarks
+#
+# Other knobs: BENCH_CONCURRENCY (8), BENCH_SIM_CONCURRENCY (64), BENCH_JOBS
+# (build parallelism, 2), BENCH_REPORTS (folder for the JSON/HTML reports,
+# default build-bench/reports).
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=$REPO/build-bench
+BENCH_TASKS=${BENCH_TASKS:-100 300}
+BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-8}
+BENCH_IDLE_TASKS=${BENCH_IDLE_TASKS:-100}
+BENCH_IDLE_SECONDS=${BENCH_IDLE_SECONDS:-20}
+BENCH_SIM_TASKS=${BENCH_SIM_TASKS:-10000}
+BENCH_SIM_CONCURRENCY=${BENCH_SIM_CONCURRENCY:-64}
+BENCH_ONLY=${BENCH_ONLY:-1 2 3}
+BENCH_JOBS=${BENCH_JOBS:-2}
+REPORTS=${BENCH_REPORTS:-$BUILD/reports}
+ENV_FILE=$BUILD/bench-testenv.env
+SIM_IMAGE=busybox:1.36
+
+say() { echo "=== bench: $*"; }
+wants() { [[ " $BENCH_ONLY " == *" $1 "* ]]; }
+
+say "building Release in $BUILD"
+cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTEVEDORE_BUILD_TESTS=OFF >/dev/null
+targets=(stevedore)
+if wants 3; then
+  if cmake --build "$BUILD" --target help | grep -q '^stevedore-simd:'; then
+    targets+=(stevedore-simd)
+  else
+    say "this tree has no stevedore-simd target yet: benchmark 3 is skipped"
+    BENCH_ONLY=${BENCH_ONLY//3/}
+  fi
+fi
+cmake --build "$BUILD" -j"$BENCH_JOBS" --target "${targets[@]}"
+BIN=$BUILD/tools/stevedore
+SIMD=$(find "$BUILD/tools" -name stevedore-simd -type f -perm -u+x 2>/dev/null | head -n1)
+mkdir -p "$REPORTS"
+
+started_env=0
+took_env=0
+sim_pid=""
+sim_dir=""
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+  if [[ -n "$sim_pid" ]]; then
+    kill "$sim_pid" 2>/dev/null || true
+    wait "$sim_pid" 2>/dev/null || true
+  fi
+  [[ -n "$sim_dir" ]] && rm -rf "$sim_dir"
+  # Drops this script's holder only: the environment stops only when nobody
+  # else holds it, i.e. when this script started it.
+  if ((took_env)); then
+    ((started_env)) && say "stopping the test environment this script started"
+    bash "$REPO/tools/testenv.sh" down --fixture --env-file "$ENV_FILE" >/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+# figure NAME FILE: the value of "figure NAME=VALUE" in FILE.
+figure() { sed -n "s/^figure $1=//p" "$2" | tail -n1; }
+
+# stress NAME ARGS...: one run, its output kept in REPORTS/NAME.txt.
+stress() {
+  local name=$1
+  shift
+  say "stevedore stress $*"
+  if ! "$BIN" stress --no-progress --figures --report "$REPORTS/$name" "$@" | tee "$REPORTS/$name.txt"; then
+    say "$name: some lifecycles failed or left containers (see $REPORTS/$name.txt)"
+  fi
+}
+
+summary=()
+
+if wants 1 || wants 2; then
+  if bash "$REPO/tools/testenv.sh" status >/dev/null 2>&1; then
+    say "using the running test environment"
+  else
+    say "starting the test environment"
+    started_env=1
+  fi
+  # Its own holder either way, so an environment already up stays up.
+  took_env=1
+  bash "$REPO/tools/testenv.sh" up --fixture --env-file "$ENV_FILE" >/dev/null
+  # shellcheck disable=SC1090
+  source "$ENV_FILE"
+  HOST=$STEVEDORE_DOCKER_HOST
+  IMAGE=$STEVEDORE_IMAGE
+fi
+
+if wants 1; then
+  for n in $BENCH_TASKS; do
+    stress "real-$n" --endpoint "$HOST" --image "$IMAGE" --tasks "$n" \
+      --concurrency "$BENCH_CONCURRENCY" --baseline --order baseline-first --kill-timeout 5
+    f=$REPORTS/real-$n.txt
+    summary+=("1. real daemon, $n tasks, concurrency $BENCH_CONCURRENCY: time to all running" \
+      "   baseline $(figure baseline.all_running_us "$f") us, stevedore $(figure stevedore.all_running_us "$f") us," \
+      "   stevedore/baseline $(figure ratio.time_to_all_running "$f") (target <= 1.05);" \
+      "   completed $(figure baseline.completed "$f") / $(figure stevedore.completed "$f") of $n, order: baseline first")
+  done
+fi
+
+if wants 2; then
+  stress "idle-$BENCH_IDLE_TASKS" --endpoint "$HOST" --image "$IMAGE" --tasks "$BENCH_IDLE_TASKS" \
+    --concurrency "$BENCH_CONCURRENCY" --idle-measure "$BENCH_IDLE_SECONDS"
+  f=$REPORTS/idle-$BENCH_IDLE_TASKS.txt
+  summary+=("2. real daemon, $(figure stevedore.live_tasks "$f") running tasks idle for $(figure stevedore.idle_seconds "$f") s:" \
+    "   CPU $(figure stevedore.idle_cpu_us "$f") us (target < 200000), RSS $(figure stevedore.idle_rss_kb "$f") KB (target < 40960)," \
+    "   threads $(figure stevedore.idle_threads "$f"), child processes $(figure stevedore.idle_child_processes "$f")")
+fi
+
+if wants 3; then
+  sim_dir=$(mktemp -d "${TMPDIR:-/tmp}/stevedore-bench-sim.XXXXXX")
+  say "starting the simulated daemon ($SIMD) on $sim_dir/docker.sock"
+  "$SIMD" --socket "$sim_dir/docker.sock" --image "$SIM_IMAGE" >"$sim_dir/simd.log" 2>&1 &
+  sim_pid=$!
+  for _ in $(seq 100); do
+    [[ -S "$sim_dir/docker.sock" ]] && break
+    sleep 0.1
+  done
+  [[ -S "$sim_dir/docker.sock" ]] || { say "the simulated daemon did not start:"; cat "$sim_dir/simd.log"; exit 1; }
+  SIM=unix://$sim_dir/docker.sock
+  stress "sim-churn-$BENCH_SIM_TASKS" --endpoint "$SIM" --image "$SIM_IMAGE" --command "sleep 86400" \
+    --tasks "$BENCH_SIM_TASKS" --concurrency "$BENCH_SIM_CONCURRENCY" --churn --baseline --order baseline-first
+  f=$REPORTS/sim-churn-$BENCH_SIM_TASKS.txt
+  summary+=("3a. simulated daemon, $BENCH_SIM_TASKS lifecycles, churn, concurrency $BENCH_SIM_CONCURRENCY:" \
+    "   stevedore $(figure stevedore.throughput_per_s "$f")/s (target >= 2000), baseline $(figure baseline.throughput_per_s "$f")/s," \
+    "   stevedore/baseline throughput $(figure ratio.throughput "$f"), CPU $(figure ratio.cpu_time "$f")")
+  stress "sim-live-$BENCH_SIM_TASKS" --endpoint "$SIM" --image "$SIM_IMAGE" --command "sleep 86400" \
+    --tasks "$BENCH_SIM_TASKS" --concurrency "$BENCH_SIM_CONCURRENCY" --hold 1 --baseline --order baseline-first
+  f=$REPORTS/sim-live-$BENCH_SIM_TASKS.txt
+  summary+=("3b. simulated daemon, $(figure stevedore.live_tasks "$f") live tasks at once:" \
+    "   stevedore RSS $(figure stevedore.rss_live_kb "$f") KB (target < 102400), $(figure stevedore.bytes_per_task "$f") bytes/task (target < 10240);" \
+    "   baseline $(figure baseline.bytes_per_task "$f") bytes/task; stevedore/baseline per task $(figure ratio.bytes_per_task "$f")")
+fi
+
+echo
+say "figures (reports in $REPORTS)"
+for line in "${summary[@]}"; do
+  echo "$line"
+done
