@@ -1,0 +1,49 @@
+// Registry authentication as the Engine API takes it: the X-Registry-Auth
+// header of a pull, and the registry key under which Docker files
+// credentials for an image reference. Pure functions, no I/O; the config
+// file is docker/docker_config.hpp, helpers docker/credential_helper.hpp.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "messages/registry_auth.hpp"
+
+namespace stevedore::docker {
+
+// Docker Hub's key in config files and credential helpers.
+inline constexpr std::string_view docker_hub_key = "https://index.docker.io/v1/";
+
+// The X-Registry-Auth value: base64url (RFC 4648 section 5, padded, as Go's
+// base64.URLEncoding in the Docker CLI) of
+//   {"username":..,"password":..,"email":..,"serveraddress":..}
+// or, when identity_token is set, {"identitytoken":..,"serveraddress":..}
+// (serveraddress left out when empty). Anonymous is encode_anonymous_auth().
+std::string encode_registry_auth(const registry_credentials& creds);
+
+// base64url of "{}": what a pull without credentials sends.
+std::string encode_anonymous_auth();
+
+// The registry an image reference is pulled from, keyed as Docker keys it:
+// "busybox", "library/busybox:1", "docker.io/x/y", "index.docker.io/x" give
+// docker_hub_key; "127.0.0.1:5000/app:1" gives "127.0.0.1:5000";
+// "localhost/app", "registry.example.com/team/app@sha256:..." give their host.
+// The first path component is a host when it has a '.' or ':', is
+// "localhost", or has upper-case letters (Docker's rule).
+std::string registry_host_of(std::string_view image_reference);
+
+// The host of a config-file key or server address, the way the Docker CLI
+// compares them: scheme (http://, https://) and any path ("/v1/") dropped,
+// and Docker Hub's names (docker.io, index.docker.io, registry-1.docker.io)
+// all folded to "index.docker.io".
+std::string registry_hostname(std::string_view key_or_address);
+
+// RFC 4648 encodings, exposed for tests and the config file reader.
+std::string base64url_encode(std::string_view bytes);     // section 5, padded
+std::string base64_encode(std::string_view bytes);        // section 4, padded
+// Section 4 alphabet; padding optional, line breaks ignored; nullopt on any
+// other character or a dangling bit group.
+std::optional<std::string> base64_decode(std::string_view text);
+
+} // namespace stevedore::docker
