@@ -5,3 +5,17 @@ stevedore_test(stress_test
           stress_workload_test.cpp
   LIBS stevedore_stress_core simdjson::simdjson
   LABELS stress)
+
+# The drivers against the test environment's daemon; they need the real
+# Engine API client, and the supervisor's driver once it is built.
+get_property(_stress_has_client GLOBAL PROPERTY STEVEDORE_STRESS_HAS_CLIENT)
+if(_stress_has_client)
+  stevedore_test(stress_integration_test
+    SOURCES stress_integration_test.cpp
+    LIBS stevedore_stress stevedore_testenv
+    LABELS stress INTEGRATION)
+  if(TARGET stevedore_stress_supervisor)
+    target_link_libraries(stress_integration_test PRIVATE stevedore_stress_supervisor)
+    target_compile_definitions(stress_integration_test PRIVATE STEVEDORE_STRESS_SUPERVISOR=1)
+  endif()
+endif()

@@ -1,11 +1,18 @@
 // `stevedore stress --tasks N [--concurrency C] [--image I] [--command CMD]
 //  [--hold S] [--churn] [--baseline | --baseline-only] [--order O]
-//  [--idle-measure S] [--report FILE] [--config CLIENT] [--endpoint E]`:
+//  [--idle-measure S] [--kill-timeout S] [--call-timeout S] [--report FILE]
+//  [--figures] [--config CLIENT] [--endpoint E] [--no-progress]`:
 // drives N task lifecycles through the supervisor against the daemon, and
-// with --baseline the same N through a bare Engine API client for
-// comparison. Prints a progress bar on a terminal and a table at the end;
-// --report writes FILE.json and FILE.html. Exit 0 when every lifecycle
-// completed and no container was left behind, 1 otherwise.
+// with --baseline the same N through a bare Engine API client in the same
+// run (baseline first unless --order stevedore-first), comparing every
+// figure as stevedore / baseline.
+//   batch (default): start all N (at most C launches in flight), hold S
+//     seconds once all run (measuring idle cost over --idle-measure S),
+//     then stop and remove all (at most C in flight);
+//   --churn: at most C whole lifecycles in flight, one starting as each ends.
+// A progress bar on a terminal, a table at the end; --report writes
+// FILE.json and FILE.html; --figures adds "figure NAME=VALUE" lines. Exit 0
+// when every lifecycle completed and no container was left behind, else 1.
 #include <cstdio>
 #include <fstream>
 #include <memory>
