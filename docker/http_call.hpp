@@ -29,6 +29,7 @@ namespace stevedore::docker {
 struct call_handle::state {
   std::weak_ptr<detail::call_base> call;
   std::shared_ptr<detail::shard> where;
+  std::function<void()> cancel_fn; // from_function(): used instead of the two above
 };
 
 namespace detail {

@@ -20,8 +20,18 @@
 namespace stevedore::docker {
 
 void call_handle::cancel() const {
-  if (state_)
+  if (!state_)
+    return;
+  if (state_->cancel_fn)
+    state_->cancel_fn();
+  else if (state_->where)
     state_->where->post_cancel(state_->call);
+}
+
+call_handle call_handle::from_function(std::function<void()> cancel) {
+  auto st = std::make_shared<state>();
+  st->cancel_fn = std::move(cancel);
+  return call_handle(std::move(st));
 }
 
 namespace {
@@ -131,7 +141,7 @@ private:
       refuse(make_error(errc::cancelled, name_of(req), "transport shut down"));
       return call_handle();
     }
-    return call_handle(std::make_shared<call_handle::state>(call_handle::state{call, sh}));
+    return call_handle(std::make_shared<call_handle::state>(call_handle::state{call, sh, {}}));
   }
 
   std::shared_ptr<const detail::link> link_;

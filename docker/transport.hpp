@@ -76,6 +76,11 @@ public:
   void cancel() const;
   bool valid() const noexcept { return static_cast<bool>(state_); }
 
+  // A handle whose cancel() runs `cancel` instead (any thread, any number of
+  // times: `cancel` must tolerate that): for a call that is not on the wire
+  // yet, or is made of several transport calls (docker::client).
+  static call_handle from_function(std::function<void()> cancel);
+
 private:
   std::shared_ptr<state> state_;
 };

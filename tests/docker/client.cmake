@@ -10,3 +10,8 @@ stevedore_test(docker_client_test
   LABELS docker)
 target_compile_definitions(docker_client_test PRIVATE
   STEVEDORE_DOCKER_TEST_DATA="${CMAKE_CURRENT_LIST_DIR}/data")
+
+stevedore_test(docker_client_fake_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_test.cpp
+  LIBS stevedore_docker stevedore_fake_server
+  LABELS docker)
