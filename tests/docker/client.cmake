@@ -15,3 +15,10 @@ stevedore_test(docker_client_fake_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_test.cpp
   LIBS stevedore_docker stevedore_fake_server
   LABELS docker)
+
+# Against the real daemon and registry of tools/testenv.sh (fails without it).
+stevedore_test(docker_client_integration_test
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_integration_test.cpp
+  INTEGRATION
+  LIBS stevedore_docker stevedore_testenv
+  LABELS docker)
