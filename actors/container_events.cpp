@@ -86,13 +86,14 @@ void open_stream(self_ptr self) {
 void on_event(self_ptr self, engine_event& ev) {
   auto& s = self->state;
   s.failures = 0;
-  if (ev.time_nano < s.last_nanos)
-    return; // replayed from before `since`
+  // The daemon sends nothing older than `since`; only events at exactly that
+  // instant can be ones already seen. (An older time, from a clock that is
+  // not the daemon's, is delivered and does not move `since` back.)
   auto key = std::make_tuple(ev.id, ev.action);
   if (ev.time_nano == s.last_nanos) {
     if (!s.at_last.insert(key).second)
       return; // replayed at exactly `since`
-  } else {
+  } else if (ev.time_nano > s.last_nanos) {
     s.last_nanos = ev.time_nano;
     s.at_last.clear();
     s.at_last.insert(key);

@@ -1,0 +1,328 @@
+// The task actor against the fake engine and a fake image manager, on the
+// real scheduler with millisecond timers.
+#include "tests/actors/actor_harness.hpp"
+
+namespace stevedore::testing {
+namespace {
+
+using ts = task_state;
+
+// For effects that follow the task's last event (a release sent to another actor).
+bool eventually(const std::function<bool()>& cond) {
+  for (int i = 0; i < 200 && !cond(); ++i)
+    std::this_thread::sleep_for(5ms);
+  return cond();
+}
+
+fake_engine::container_script exits_after(std::chrono::milliseconds d, std::int64_t code) {
+  fake_engine::container_script s;
+  s.run_for = d;
+  s.exit_code = code;
+  return s;
+}
+
+TEST(TaskActor, GoesThroughEveryStateWhenStopped) {
+  actor_harness h;
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  auto st = h.status(task);
+  EXPECT_EQ(st.state, ts::running);
+  EXPECT_EQ(st.task_id, "a1b2c3/web");
+  ASSERT_FALSE(st.container_id.empty());
+  EXPECT_TRUE(h.docker->container("web-a1b2c3")->running);
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.states(), (std::vector<ts>{ts::pending, ts::pulling, ts::creating, ts::starting,
+                                         ts::running, ts::stopping, ts::exited, ts::cleaned}));
+  EXPECT_EQ(p.final_status.history.size(), 8u);
+  for (std::size_t i = 1; i < p.final_status.history.size(); ++i)
+    EXPECT_LE(p.final_status.history[i - 1].at_ms, p.final_status.history[i].at_ms);
+  EXPECT_EQ(p.final_status.exit.exit_code, 143);
+  EXPECT_EQ(p.final_status.exit.signal, "SIGTERM");
+  EXPECT_FALSE(h.docker->container("web-a1b2c3")) << "the container is removed";
+  EXPECT_TRUE(eventually([&] { return h.images_m->releases("a1b2c3/web") == 1; }));
+  EXPECT_TRUE(p.has_message("progress", "Downloading")) << "pull progress reaches the events";
+}
+
+TEST(TaskActor, ExitZeroIsCleanedWithTheExitCode) {
+  actor_harness h;
+  h.docker->script_container("ok-a1b2c3", exits_after(30ms, 0));
+  probe p(h.sys());
+  h.start(make_instance("ok"), p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::cleaned);
+  EXPECT_EQ(p.final_status.exit.exit_code, 0);
+  EXPECT_FALSE(p.reached(ts::stopping));
+  EXPECT_TRUE(p.has_message("exit", "exit code 0"));
+}
+
+TEST(TaskActor, NonZeroExitWithoutRestartsFailsWithTheCode) {
+  actor_harness h;
+  h.docker->script_container("bad-a1b2c3", exits_after(30ms, 3));
+  probe p(h.sys());
+  h.start(make_instance("bad"), p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::failed);
+  EXPECT_EQ(p.final_status.exit.exit_code, 3);
+  EXPECT_NE(p.final_status.history.back().reason.find("exit code 3"), std::string::npos)
+    << p.final_status.history.back().reason;
+  EXPECT_TRUE(p.reached(ts::exited));
+  EXPECT_FALSE(h.docker->container("bad-a1b2c3"));
+}
+
+TEST(TaskActor, AdoptsARunningContainerOfItsOwn) {
+  actor_harness h;
+  auto id = h.make_container("web-a1b2c3", our_labels("web", "a1b2c3"), true);
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  EXPECT_TRUE(p.has_message("warning", "adopted running container"));
+  EXPECT_FALSE(p.reached(ts::starting));
+  EXPECT_EQ(h.status(task).container_id, id);
+  EXPECT_EQ(h.docker->calls("container_create"), 2); // ours and the refused one
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::cleaned);
+}
+
+TEST(TaskActor, RemovesADeadContainerOfItsOwnAndRetriesTheCreate) {
+  actor_harness h;
+  auto old_id = h.make_container("web-a1b2c3", our_labels("web", "a1b2c3"), false);
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  EXPECT_TRUE(p.has_message("warning", "removing dead container"));
+  auto st = h.status(task);
+  EXPECT_NE(st.container_id, old_id);
+  EXPECT_EQ(h.docker->calls("container_create"), 3);
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+}
+
+TEST(TaskActor, NeverTouchesAContainerThatIsNotOurs) {
+  actor_harness h;
+  auto labels = our_labels("web", "someone-else");
+  auto foreign = h.make_container("web-a1b2c3", labels, true);
+  probe p(h.sys());
+  h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::failed);
+  auto reason = p.final_status.history.back().reason;
+  EXPECT_NE(reason.find("did not create"), std::string::npos) << reason;
+  auto still = h.docker->container("web-a1b2c3");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->id, foreign);
+  EXPECT_TRUE(still->running);
+  EXPECT_TRUE(h.docker->signals_of(foreign).empty());
+  EXPECT_EQ(h.docker->calls("container_remove"), 0);
+  EXPECT_EQ(h.docker->calls("container_kill"), 0);
+}
+
+TEST(TaskActor, RetriesTransientErrorsWithBackoff) {
+  actor_harness h;
+  h.docker->fail_next("container_create", 2, errc::daemon_error, "500 internal");
+  h.docker->fail_next("container_start", 1, errc::timeout);
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  EXPECT_EQ(h.docker->calls("container_create"), 3);
+  EXPECT_EQ(h.docker->calls("container_start"), 2);
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::cleaned);
+}
+
+TEST(TaskActor, GivesUpAfterTheRetryBudget) {
+  actor_harness h;
+  h.settings.max_retries = 2;
+  h.docker->fail_next("container_create", 10, errc::daemon_error, "500 internal");
+  probe p(h.sys());
+  h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::failed);
+  EXPECT_EQ(h.docker->calls("container_create"), 3);
+  EXPECT_NE(p.final_status.history.back().reason.find("gave up after 2 retries"),
+            std::string::npos);
+}
+
+TEST(TaskActor, DoesNotRetryAMissingImageOrRefusedCredentials) {
+  actor_harness h;
+  h.images_m->failures["nope:1"] =
+    make_error(errc::not_found, "pull nope:1", "manifest for nope:1 not found");
+  h.images_m->failures["private:1"] =
+    make_error(errc::unauthorized, "pull private:1", "registry answered 401 unauthorized");
+  probe p1(h.sys());
+  h.start(make_instance("a", "a1", "nope:1"), p1);
+  probe p2(h.sys());
+  h.start(make_instance("b", "a2", "private:1"), p2);
+  ASSERT_TRUE(p1.until_done());
+  ASSERT_TRUE(p2.until_done());
+  EXPECT_EQ(p1.final_status.state, ts::failed);
+  EXPECT_EQ(p1.final_status.history.back().reason, "pull nope:1: manifest for nope:1 not found");
+  EXPECT_EQ(p2.final_status.state, ts::failed);
+  EXPECT_EQ(h.images_m->acquires("a1/a"), 1);
+  EXPECT_EQ(h.images_m->acquires("a2/b"), 1);
+  EXPECT_EQ(h.docker->calls("container_create"), 0);
+}
+
+TEST(TaskActor, StopSendsTheKillSignalThenSigkillAfterTheTimeout) {
+  actor_harness h;
+  h.settings.cleanup_container = false; // keeps the signals observable
+  fake_engine::container_script stubborn;
+  stubborn.ignores_sigterm = true;
+  h.docker->script_container("web-a1b2c3", stubborn);
+  probe p(h.sys());
+  auto inst = make_instance("web");
+  inst.task.kill_timeout_ms = 200;
+  auto task = h.start(inst, p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  auto id = h.status(task).container_id;
+  auto asked = std::chrono::steady_clock::now();
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+  auto took = std::chrono::steady_clock::now() - asked;
+  EXPECT_GE(took, 200ms);
+  EXPECT_EQ(h.docker->signals_of(id), (std::vector<std::string>{"SIGTERM", "SIGKILL"}));
+  EXPECT_EQ(p.final_status.exit.exit_code, 137);
+  EXPECT_EQ(p.final_status.exit.signal, "SIGKILL");
+  EXPECT_TRUE(p.has_message("warning", "sending SIGKILL"));
+}
+
+TEST(TaskActor, StopUsesTheImageStopSignalWhenTheTaskSetsNone) {
+  actor_harness h;
+  h.settings.cleanup_container = false; // keeps the signals observable
+  image_info full;
+  full.id = "sha256:full";
+  full.stop_signal = "SIGUSR1";
+  h.images_m->images["stevedore-test/busybox:1"] = full;
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  auto id = h.status(task).container_id;
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+  // The fake only records SIGUSR1, so the kill timeout ends it.
+  EXPECT_EQ(h.docker->signals_of(id), (std::vector<std::string>{"SIGUSR1", "SIGKILL"}));
+}
+
+TEST(TaskActor, TheTaskKillSignalWinsOverTheImageStopSignal) {
+  actor_harness h;
+  h.settings.cleanup_container = false; // keeps the signals observable
+  image_info full;
+  full.stop_signal = "SIGUSR1";
+  h.images_m->images["stevedore-test/busybox:1"] = full;
+  probe p(h.sys());
+  auto inst = make_instance("web");
+  inst.task.kill_signal = "SIGINT";
+  auto task = h.start(inst, p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  auto id = h.status(task).container_id;
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+  auto sigs = h.docker->signals_of(id);
+  ASSERT_FALSE(sigs.empty());
+  EXPECT_EQ(sigs.front(), "SIGINT");
+}
+
+TEST(TaskActor, KeepsItsStateWhileTheDaemonIsAwayThenRechecks) {
+  actor_harness h;
+  h.docker->script_container("web-a1b2c3", exits_after(400ms, 7));
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  h.docker->set_down(true); // the event stream drops; the die event will be missed
+  ASSERT_TRUE(p.until([&] { return p.has_message("warning", "waiting for the Docker daemon"); }));
+  EXPECT_EQ(h.status(task).state, ts::running);
+  std::this_thread::sleep_for(500ms); // the container exits while the daemon is away
+  EXPECT_EQ(h.status(task).state, ts::running) << "an API error is not the container's death";
+  EXPECT_FALSE(p.reached(ts::exited));
+  h.docker->set_down(false);
+  fingerprint healthy;
+  healthy.health = daemon_health::healthy;
+  caf::anon_send(task, health_atom::value, healthy);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.exit.exit_code, 7);
+  EXPECT_EQ(p.final_status.state, ts::failed);
+}
+
+TEST(TaskActor, RestartPolicyFailModeRestartsThenFails) {
+  actor_harness h;
+  h.docker->script_container("web-a1b2c3", exits_after(20ms, 1));
+  auto inst = make_instance("web");
+  inst.task.restart = restart_spec{2, 60000, 20, "fail"};
+  probe p(h.sys());
+  h.start(inst, p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::failed);
+  EXPECT_EQ(p.final_status.restarts, 2);
+  EXPECT_EQ(p.messages("restart").size(), 2u);
+  EXPECT_EQ(h.docker->calls("container_create"), 3);
+  EXPECT_NE(p.final_status.history.back().reason.find("restart attempts exhausted"),
+            std::string::npos);
+  EXPECT_TRUE(eventually([&] { return h.images_m->releases("a1b2c3/web") == 1; }));
+}
+
+TEST(TaskActor, RestartPolicyDelayModeWaitsForTheNextInterval) {
+  actor_harness h;
+  h.docker->script_container("web-a1b2c3", exits_after(20ms, 1));
+  auto inst = make_instance("web");
+  inst.task.restart = restart_spec{1, 600, 10, "delay"};
+  probe p(h.sys());
+  auto task = h.start(inst, p);
+  ASSERT_TRUE(p.until([&] { return p.messages("restart").size() >= 2; }));
+  auto second = std::chrono::steady_clock::now();
+  EXPECT_NE(p.messages("restart")[1].find("mode delay"), std::string::npos);
+  ASSERT_TRUE(p.until([&] { return h.docker->calls("container_create") >= 3; }, 3s));
+  EXPECT_GE(std::chrono::steady_clock::now() - second, 300ms)
+    << "the third run waits for the interval to end";
+  EXPECT_FALSE(p.finished) << "mode delay never fails the task";
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::cleaned);
+}
+
+TEST(TaskActor, KeepsExitedContainersWhenCleanupIsOff) {
+  actor_harness h;
+  h.settings.cleanup_container = false;
+  h.docker->script_container("ok-a1b2c3", exits_after(20ms, 0));
+  probe p(h.sys());
+  h.start(make_instance("ok"), p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::cleaned);
+  auto kept = h.docker->container("ok-a1b2c3");
+  ASSERT_TRUE(kept);
+  EXPECT_FALSE(kept->running);
+  EXPECT_EQ(h.docker->calls("container_remove"), 0);
+}
+
+TEST(TaskActor, SignalReachesTheRunningContainer) {
+  actor_harness h;
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  caf::scoped_actor self{h.sys()};
+  bool ok = false;
+  self->request(task, 2s, signal_atom::value, std::string("SIGHUP"))
+    .receive([&](unit) { ok = true; }, [&](caf::error& e) { ADD_FAILURE() << h.sys().render(e); });
+  EXPECT_TRUE(ok);
+  auto id = h.status(task).container_id;
+  EXPECT_EQ(h.docker->signals_of(id), std::vector<std::string>{"SIGHUP"});
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+}
+
+TEST(TaskActor, StopBeforeTheContainerExistsEndsClean) {
+  actor_harness h;
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::cleaned);
+  EXPECT_FALSE(h.docker->container("web-a1b2c3"));
+  EXPECT_TRUE(eventually([&] { return h.images_m->releases("a1b2c3/web") == 1; }));
+  EXPECT_EQ(h.images_m->acquires("a1b2c3/web"), 1);
+}
+
+} // namespace
+} // namespace stevedore::testing
