@@ -214,8 +214,11 @@ credential_helper_runner::answer decode_helper_output(const std::string& output,
     return make_error(errc::malformed_answer, "credential helper for " + server_address,
                       program + " answered with output that is not {ServerURL, Username, Secret} JSON");
   };
-  od::parser parser;
   simdjson::padded_string input(output);
+  simdjson::dom::parser validator; // the whole output, trailing text included
+  if (validator.parse(input).error())
+    return bad();
+  od::parser parser;
   od::document doc;
   od::object obj;
   if (parser.iterate(input).get(doc) || doc.get_object().get(obj))

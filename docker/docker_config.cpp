@@ -164,8 +164,14 @@ std::optional<error_info> read_helpers(const reader& r, od::value v, config_file
 }
 
 result<config_file> parse(const reader& r, const std::string& text) {
-  od::parser parser;
   simdjson::padded_string input(text);
+  // On-Demand reads lazily and stops at the root's end, so trailing text
+  // ("{} {}") and faults in skipped values would pass; the DOM parser checks
+  // the whole document first, as the CLI's json.Unmarshal does.
+  simdjson::dom::parser validator;
+  if (auto e = validator.parse(input).error())
+    return r.fail("", e, "a JSON object");
+  od::parser parser;
   od::document doc;
   if (auto e = parser.iterate(input).get(doc))
     return r.fail("", e, "a JSON object");

@@ -398,7 +398,8 @@ TEST(HelperOutput, DecodesTheProtocol) {
   ASSERT_TRUE(empty.ok());
   EXPECT_FALSE(empty->has_value());
 
-  for (const char* bad : {"", "[]", "{", R"({"Username":"u"})", R"({"Username":1,"Secret":"s"})"}) {
+  for (const char* bad : {"", "[]", "{", R"({"Username":"u"})", R"({"Username":1,"Secret":"s"})",
+                          R"({"Username":"u","Secret":"s"} trailing)"}) {
     auto r = decode_helper_output(bad, "r", "docker-credential-x");
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().kind, errc::malformed_answer) << bad;

@@ -155,6 +155,8 @@ TEST_F(DockerConfig, EachErrorIsOneLineNamingFileAndField) {
   const error_case cases[] = {
     {"bad json", R"({"auths": {)", "not valid JSON"},
     {"not an object", "[]", "not a JSON object"},
+    {"trailing text", R"({"credsStore":"a"} {})", "not valid JSON"},
+    {"extra brace", R"({"auths":{}}})", "not valid JSON"},
     {"auths not an object", R"({"auths":[]})", "auths: not an object"},
     {"entry not an object", R"({"auths":{"r:5000":"x"}})", R"(auths["r:5000"]: not an object)"},
     {"bad base64", R"({"auths":{"r:5000":{"auth":")" + secret + R"("}}})",
