@@ -19,3 +19,15 @@ if(_stress_has_client)
     target_compile_definitions(stress_integration_test PRIVATE STEVEDORE_STRESS_SUPERVISOR=1)
   endif()
 endif()
+
+# The drivers at scale against the simulated daemon, started in-process.
+if(_stress_has_client AND TARGET stevedore_simd)
+  stevedore_test(stress_simd_test
+    SOURCES stress_simd_test.cpp
+    LIBS stevedore_stress stevedore_simd
+    LABELS stress)
+  if(TARGET stevedore_stress_supervisor)
+    target_link_libraries(stress_simd_test PRIVATE stevedore_stress_supervisor)
+    target_compile_definitions(stress_simd_test PRIVATE STEVEDORE_STRESS_SUPERVISOR=1)
+  endif()
+endif()
