@@ -1,0 +1,112 @@
+#include "tools/stress/supervisor_driver.hpp"
+
+namespace stevedore::stress {
+
+std::string task_id_of(const task_instance& inst) {
+  return inst.alloc_id + "/" + inst.task.name;
+}
+
+supervisor_driver::supervisor_driver(driver_context& ctx, std::shared_ptr<supervisor_port> port)
+  : ctx_(ctx), port_(std::move(port)), launching_(ctx.work.size()), stopping_(ctx.work.size()) {
+  ids_.reserve(ctx.work.size());
+  index_.reserve(ctx.work.size());
+  for (std::size_t i = 0; i < ctx.work.size(); ++i) {
+    ids_.push_back(task_id_of(ctx.work[i]));
+    index_.emplace(ids_.back(), i);
+  }
+}
+
+done_fn supervisor_driver::take(std::vector<done_fn>& pending, std::size_t i) {
+  std::lock_guard<std::mutex> g(mtx_);
+  done_fn d;
+  d.swap(pending[i]);
+  return d;
+}
+
+void supervisor_driver::fail(std::size_t i, const error_info& e) {
+  ctx_.fail(i, e);
+  end_steps(i);
+}
+
+void supervisor_driver::end_steps(std::size_t i) {
+  // Whichever step was waiting ends now; the supervisor cleans up the rest.
+  if (auto d = take(launching_, i))
+    d(false);
+  if (auto d = take(stopping_, i))
+    d(false);
+}
+
+void supervisor_driver::launch(std::size_t i, done_fn done) {
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    launching_[i] = std::move(done);
+  }
+  ctx_.mark(i, milestone::submitted);
+  // The instance moves into the supervisor, which holds it from now on.
+  port_->start(std::move(ctx_.work[i]), [this, i](result<std::string> r) {
+    if (!r.ok())
+      fail(i, r.error());
+  });
+}
+
+void supervisor_driver::teardown(std::size_t i, done_fn done) {
+  {
+    std::lock_guard<std::mutex> g(mtx_);
+    stopping_[i] = std::move(done);
+  }
+  ctx_.mark(i, milestone::stop_requested);
+  port_->stop(ids_[i], [this, i](result<unit> r) {
+    if (!r.ok())
+      fail(i, r.error());
+  });
+}
+
+void supervisor_driver::on_event(const task_event& e) {
+  if (e.kind != "state")
+    return;
+  auto it = index_.find(e.task_id);
+  if (it == index_.end())
+    return;
+  auto i = it->second;
+  switch (e.state) {
+    case task_state::creating:
+      ctx_.mark(i, milestone::image_ready);
+      break;
+    case task_state::starting:
+      ctx_.mark(i, milestone::created);
+      break;
+    case task_state::running:
+      ctx_.mark(i, milestone::running);
+      if (auto d = take(launching_, i))
+        d(true);
+      break;
+    case task_state::exited:
+      ctx_.mark(i, milestone::exited);
+      break;
+    case task_state::cleaned:
+      ctx_.mark(i, milestone::cleaned);
+      if (auto d = take(stopping_, i))
+        d(true);
+      // Gone before anyone asked it to stop: the launch cannot succeed any more.
+      if (auto d = take(launching_, i)) {
+        ctx_.records[i].error_kind = "ended_early";
+        ctx_.records[i].error = "task " + ids_[i] + ": cleaned up before it ran";
+        d(false);
+      }
+      break;
+    case task_state::failed:
+      // The supervisor tells a reason, not an error kind.
+      ctx_.records[i].error_kind = "task_failed";
+      ctx_.records[i].error = "task " + ids_[i] + ": " + (e.message.empty() ? "failed" : e.message);
+      end_steps(i);
+      break;
+    default:
+      break;
+  }
+}
+
+void supervisor_driver::shutdown() {
+  port_->shutdown();
+}
+
+} // namespace stevedore::stress
