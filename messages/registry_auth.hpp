@@ -17,6 +17,8 @@ struct registry_credentials {
   std::string identity_token; // an OAuth refresh token; when set, username and password are not sent
 };
 
+// Lists the secrets too (serialisation needs them): never print a message
+// carrying this with deep_to_string or a logger.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, registry_credentials& x) {
   return f(caf::meta::type_name("stevedore::registry_credentials"), x.username, x.password,
