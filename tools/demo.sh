@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The demo on a fresh Debian 12 machine (as root): install the packages, build
 # stevedore (Release, in build-release), find a Docker daemon (DOCKER_HOST, else
-# /var/run/docker.sock) or start the private one of tools/testenv.sh, then run
-# the sample job tools/jobs/hello.nomad with `stevedore run` (or, while the
-# build has no `run` yet, `stevedore info`, else `stevedore version`).
+# /var/run/docker.sock) or start the private one of tools/testenv.sh, then
+# print what the daemon says about itself with `stevedore info`, then run the
+# sample job tools/jobs/hello.nomad with `stevedore run` (once the build has it).
 # A daemon the demo started is stopped at the end.
 set -euo pipefail
 
@@ -94,16 +94,18 @@ if has_command validate; then
   "$BIN" validate "$JOB"
 fi
 rc=0
-if has_command run; then
+if has_command info; then
+  # The daemon as stevedore's own client sees it: version, API, OS, bridge.
+  step "stevedore info"
+  "$BIN" info || rc=$?
+else
+  step "stevedore version (this build has no 'info' yet)"
+  "$BIN" version || rc=$?
+fi
+if ((rc == 0)) && has_command run; then
   ensure_demo_image
   step "stevedore run $JOB"
   "$BIN" run "$JOB" || rc=$?
-elif has_command info; then
-  step "stevedore info (this build has no 'run' yet)"
-  "$BIN" info || rc=$?
-else
-  step "stevedore version (this build has neither 'run' nor 'info' yet)"
-  "$BIN" version || rc=$?
 fi
 step "done (exit $rc)"
 exit "$rc"
