@@ -333,8 +333,9 @@ error_info pull_error(const job& j, const error_info& cause, const std::string& 
 
 caf::typed_response_promise<image_lease> on_acquire(self_ptr self, image_request& req) {
   auto& s = self->state;
-  auto promise = self->make_response_promise<image_lease>();
+  // Before the promise: making it takes the sender out of the current message.
   auto who = self->current_sender();
+  auto promise = self->make_response_promise<image_lease>();
   if (who)
     self->monitor(caf::actor_cast<caf::actor>(who));
   if (req.reference.empty()) {
