@@ -183,13 +183,13 @@ TEST_F(ImageManagerTest, ConcurrentAcquiresShareOnePullAndAllHearProgress) {
     EXPECT_TRUE(got[i].lease->pulled);
     EXPECT_EQ(got[i].progress, 4) << "task " << i;
   }
-  for (auto& t : tasks)
-    caf::anon_send_exit(t, caf::exit_reason::user_shutdown);
   EXPECT_EQ(fake_->calls("image_pull"), 1);
   caf::scoped_actor self(*sys_);
   auto recs = images(self);
   ASSERT_EQ(recs.size(), 1u);
   EXPECT_EQ(recs[0].holders.size(), std::size_t(n));
+  for (auto& t : tasks)
+    caf::anon_send_exit(t, caf::exit_reason::user_shutdown);
 }
 
 // -- pull policies ------------------------------------------------------------------
