@@ -141,8 +141,11 @@ void on_running(self_ptr self) {
     self->send(s.svc.stats, watch_atom::value, s.task_id, s.container_id);
     s.stats_watched = true;
   }
-  if (s.svc.logs && !s.log_collector)
+  if (s.svc.logs && !s.log_collector) {
     s.log_collector = s.svc.logs(self->system(), s.inst, s.container_id);
+    if (s.log_collector)
+      self->monitor(s.log_collector);
+  }
   if (s.stop_requested)
     begin_stop(self);
 }
@@ -236,6 +239,16 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
   s.settings = settings;
   if (subscriber)
     s.subscribers.push_back(std::move(subscriber));
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& s = self->state;
+    if (!s.log_collector || dm.source != s.log_collector.address())
+      return;
+    s.log_collector = nullptr; // its output is on disk
+    if (s.draining_logs) {
+      s.draining_logs = false;
+      continue_cleanup(self);
+    }
+  });
   set_state(self, task_state::pending);
   prepare(self);
   return {
@@ -371,6 +384,15 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
           warn(self, "still running " + format_duration_ms(s.inst.task.kill_timeout_ms) +
                        " after " + s.stop_signal + ": sending SIGKILL");
           kill(self, "SIGKILL");
+        }
+      } else if (kind == logdrain_atom::value) {
+        if (s.draining_logs) {
+          warn(self, "log collection did not finish within " +
+                       format_duration_ms(s.settings.log_drain.count()) + "; stopping it");
+          self->send_exit(s.log_collector, caf::exit_reason::user_shutdown);
+          s.log_collector = nullptr;
+          s.draining_logs = false;
+          continue_cleanup(self);
         }
       } else if (kind == restart_atom::value) {
         if (s.current == task_state::exited && s.then == after_remove::restart) {

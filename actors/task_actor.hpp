@@ -58,12 +58,13 @@ struct task_settings {
   int max_retries = 6;                         // per step; then unreachable parks, others fail
   int max_conflict_retries = 3;                // removals of a dead container of ours, then fail
   std::chrono::milliseconds parked_recheck{10000}; // re-check period while the daemon is away
+  std::chrono::milliseconds log_drain{3000};   // longest wait for the log collector before removal
 };
 
-// SEAM (log collection): actors/log_collector.* is being written by another
-// engineer. When set, it is called once the container runs and returns the
-// actor collecting its output; the task actor sends it an exit message after
-// the container was removed (or at the end, when containers are kept).
+// Log collection: when set, called once the container runs; returns the
+// actor collecting its output (actors/log_collector.hpp), which ends by
+// itself once the container's output is on disk. Cleanup waits for that (at
+// most task_settings::log_drain) before removing the container.
 using log_starter = std::function<caf::actor(caf::actor_system& sys, const task_instance& inst,
                                              const std::string& container_id)>;
 

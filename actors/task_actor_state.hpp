@@ -29,6 +29,7 @@ using sigreply_atom = caf::atom_constant<caf::atom("sigreply")>;
 using killtimer_atom = caf::atom_constant<caf::atom("killtimer")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using parked_atom = caf::atom_constant<caf::atom("parked")>;
+using logdrain_atom = caf::atom_constant<caf::atom("logdrain")>;
 
 // What follows a container removal.
 enum class after_remove : std::uint8_t { clean, fail, restart };
@@ -73,7 +74,8 @@ struct state {
   std::string parked_because;
 
   // -- helpers of the running container --
-  caf::actor log_collector;
+  caf::actor log_collector;            // follows the container's output; ends by itself
+  bool draining_logs = false;          // cleanup waits for the collector to finish
   bool stats_watched = false;
   bool events_watched = false;
   std::map<std::uint64_t, caf::response_promise> signal_replies;
@@ -107,6 +109,8 @@ void begin_stop(self_ptr self);
 void kill(self_ptr self, const std::string& signal);
 void on_exit(self_ptr self, const container_info& info);
 void cleanup(self_ptr self, after_remove then, std::string reason);
+// The rest of cleanup, once the log collector has written everything.
+void continue_cleanup(self_ptr self);
 void remove_container(self_ptr self);
 void finish(self_ptr self, task_state st, std::string reason);
 void fail(self_ptr self, std::string reason);

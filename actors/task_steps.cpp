@@ -173,11 +173,12 @@ void begin_stop(self_ptr self) {
       return;
     }
     case task_state::exited:
-      // A restart may be waiting: clean up instead.
-      if (s.then == after_remove::restart)
+      // Cleanup is under way; a restart it prepares becomes the end.
+      if (s.then == after_remove::restart) {
         s.then = after_remove::clean;
-      if (s.container_id.empty() || s.then == after_remove::clean)
-        cleanup(self, after_remove::clean, "stopped");
+        if (s.container_id.empty() && !s.draining_logs) // removed, waiting out the delay
+          finish(self, task_state::cleaned, "stopped while waiting to restart");
+      }
       return;
     default:
       return;
@@ -225,6 +226,18 @@ void cleanup(self_ptr self, after_remove then, std::string reason) {
   s.final_reason = std::move(reason);
   stop_helpers(self);
   s.attempts = 0;
+  if (s.log_collector) {
+    // Removing the container would cut its output short.
+    s.draining_logs = true;
+    arm(self, logdrain_atom::value, s.settings.log_drain);
+    return;
+  }
+  continue_cleanup(self);
+}
+
+void continue_cleanup(self_ptr self) {
+  auto& s = self->state;
+  auto then = s.then;
   // A restart needs the name back; otherwise docker.cleanup.container decides.
   if (!s.container_id.empty() && (then == after_remove::restart || s.settings.cleanup_container)) {
     remove_container(self);

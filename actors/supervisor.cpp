@@ -1,0 +1,613 @@
+// The supervisor's behaviour (see supervisor.hpp): admission of starts
+// (health, duplicates, constraints), the registry, event fan-out, and the
+// graceful shutdown.
+#include "actors/supervisor.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/errors.hpp"
+#include "actors/fingerprinter.hpp"
+#include "actors/image_manager.hpp"
+#include "actors/log_collector.hpp"
+#include "actors/task_dir.hpp"
+#include "policy/constraints.hpp"
+#include "policy/plan.hpp"
+#include "policy/rules.hpp"
+
+namespace stevedore {
+
+namespace {
+
+using first_fp_atom = caf::atom_constant<caf::atom("firstfp")>;
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// One task of the registry.
+struct task_entry {
+  caf::actor actor;      // null once the task actor ended
+  task_instance inst;    // what it runs (ports, folders: the agent's logs route)
+  task_status last;      // kept current from its events; whole once it ended
+};
+
+// A start waiting for the first fingerprint.
+struct waiting_start {
+  caf::response_promise reply;
+  std::vector<task_instance> instances;
+  bool single = false;   // answer a string, not a vector
+};
+
+struct supervisor_state {
+  static inline const char* name = "supervisor";
+
+  supervisor_config cfg;
+  task_services svc;                           // what every task actor gets
+  std::map<std::string, task_entry> tasks;     // by task id
+  std::map<caf::actor_addr, std::string> ids;  // task actor -> task id
+  std::vector<caf::actor> subscribers;
+  fingerprint fp;                              // the daemon as last heard
+  bool have_fp = false;                        // a poll has been made (or no fingerprinter)
+  std::vector<waiting_start> waiting;
+  bool shutting_down = false;
+  std::vector<caf::response_promise> shutdown_replies;
+  std::int64_t started = 0;
+  std::int64_t refused = 0;
+  std::int64_t messages = 0;
+  std::string last_message;
+  std::int64_t last_at_ms = 0;
+};
+
+using self_ptr = caf::stateful_actor<supervisor_state>*;
+
+void note(self_ptr self, const char* what) {
+  auto& s = self->state;
+  ++s.messages;
+  s.last_message = what;
+  s.last_at_ms = now_ms();
+}
+
+caf::error refuse(const std::string& id, errc kind, std::string why) {
+  return to_caf(make_error(kind, "start task " + id, std::move(why)));
+}
+
+caf::error unknown(const std::string& id) {
+  return to_caf(make_error(errc::not_found, "task " + id, "no such task in this supervisor"));
+}
+
+// -- services ----------------------------------------------------------------
+
+caf::behavior task_dir_worker(caf::event_based_actor*) {
+  // Detached: prepare_task_dir blocks on the file system.
+  return {
+    [](prepare_atom, const task_instance& inst) -> caf::result<std::vector<std::string>> {
+      auto r = prepare_task_dir(inst);
+      if (!r)
+        return to_caf(r.error());
+      return std::move(*r);
+    },
+  };
+}
+
+log_starter log_starter_for(std::shared_ptr<docker::client> docker) {
+  return [docker](caf::actor_system& sys, const task_instance& inst,
+                  const std::string& container_id) -> caf::actor {
+    if (!collects_logs(inst.task))
+      return {};
+    log_target t;
+    t.task_id = task_id_of(inst);
+    t.task_name = inst.task.name;
+    t.container_id = container_id;
+    t.tty = inst.task.config.tty;
+    t.logs_dir = inst.shared_dir + "/logs";
+    t.logs = inst.task.logs;
+    return spawn_log_collector(sys, docker, std::move(t));
+  };
+}
+
+void spawn_services(self_ptr self) {
+  auto& s = self->state;
+  auto& sys = self->system();
+  auto& cfg = s.cfg;
+  if (!cfg.images)
+    cfg.images = spawn_image_manager(sys, cfg.docker, image_manager_config::from(cfg.client));
+  if (!cfg.fingerprinter)
+    cfg.fingerprinter = spawn_fingerprinter(sys, cfg.docker, fingerprinter_config::from(cfg.client));
+  // SEAM (stats): actors/stats_poller.* is not committed yet; until it is,
+  // stats are sampled only when the embedder passes a poller in cfg.stats.
+  if (cfg.events.label_filters.empty())
+    cfg.events.label_filters = container_label_filters(cfg.client.node_id);
+  s.svc.docker = cfg.docker;
+  s.svc.images = cfg.images;
+  s.svc.fingerprinter = cfg.fingerprinter;
+  s.svc.stats = cfg.stats;
+  s.svc.events = spawn_container_events(sys, cfg.docker, cfg.events);
+  if (cfg.prepare_task_dirs)
+    s.svc.task_dirs = sys.spawn<caf::detached>(task_dir_worker);
+  if (cfg.collect_logs)
+    s.svc.logs = log_starter_for(cfg.docker);
+  cfg.task.cleanup_container = cfg.client.cleanup_container;
+  // Linked: they end with the supervisor, whatever ends it.
+  for (auto a : {caf::actor_cast<caf::actor>(s.svc.images),
+                 caf::actor_cast<caf::actor>(s.svc.fingerprinter),
+                 caf::actor_cast<caf::actor>(s.svc.stats), s.svc.events, s.svc.task_dirs})
+    if (a)
+      self->link_to(a);
+  self->send(s.svc.fingerprinter, watch_atom::value, caf::actor_cast<caf::actor>(self));
+}
+
+void end_services(self_ptr self) {
+  auto& s = self->state;
+  auto bye = [&](const caf::actor& a) {
+    if (a)
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+  };
+  bye(caf::actor_cast<caf::actor>(s.svc.images));
+  bye(caf::actor_cast<caf::actor>(s.svc.fingerprinter));
+  bye(caf::actor_cast<caf::actor>(s.svc.stats));
+  bye(s.svc.events);
+  bye(s.svc.task_dirs);
+}
+
+// -- admission -----------------------------------------------------------------
+
+policy::constraint_target target_of(const supervisor_state& s) {
+  policy::constraint_target t;
+  t.fingerprint = s.fp.attributes;
+  t.node_fields = {{"class", s.cfg.client.node_class},
+                   {"datacenter", s.cfg.client.datacenter},
+                   {"region", s.cfg.client.region},
+                   {"unique.id", s.cfg.client.node_id},
+                   {"unique.name", s.cfg.client.node_name}};
+  t.meta = s.cfg.client.node_meta;
+  return t;
+}
+
+// Nothing is started unless every instance can be.
+caf::error admit(self_ptr self, const std::vector<task_instance>& instances) {
+  auto& s = self->state;
+  std::set<std::string> batch;
+  for (const auto& inst : instances) {
+    auto id = task_id_of(inst);
+    if (s.shutting_down)
+      return refuse(id, errc::unavailable, "the supervisor is shutting down");
+    if (s.fp.health != daemon_health::healthy)
+      return refuse(id, errc::unavailable,
+                    std::string("the Docker daemon is ") + to_string(s.fp.health) +
+                      (s.fp.reason.empty() ? "" : ": " + s.fp.reason));
+    auto known = s.tasks.find(id);
+    if (!batch.insert(id).second || (known != s.tasks.end() && known->second.actor))
+      return refuse(id, errc::conflict, "a task with this id is already running");
+    if (auto v = policy::first_violated(inst.task.constraints, target_of(s)))
+      return refuse(id, errc::not_permitted, *v);
+  }
+  return {};
+}
+
+void launch(self_ptr self, const task_instance& inst) {
+  auto& s = self->state;
+  auto id = task_id_of(inst);
+  auto actor = spawn_task(self->system(), inst, s.svc, s.cfg.task, caf::actor_cast<caf::actor>(self));
+  self->monitor(actor);
+  self->link_to(actor); // an ended supervisor ends its task actors (containers stay)
+  task_entry e;
+  e.actor = actor;
+  e.inst = inst;
+  e.last.task_id = id;
+  e.last.task_name = inst.task.name;
+  e.last.alloc_id = inst.alloc_id;
+  e.last.job_name = inst.job_name;
+  e.last.group_name = inst.group_name;
+  e.last.container_name = inst.container_name;
+  e.last.image = inst.image;
+  s.ids[actor.address()] = id;
+  s.tasks[id] = std::move(e);
+  ++s.started;
+}
+
+// Admits and launches, or refuses the whole batch.
+caf::expected<std::vector<std::string>> start_all(self_ptr self,
+                                                  const std::vector<task_instance>& instances) {
+  if (auto err = admit(self, instances)) {
+    ++self->state.refused;
+    return err;
+  }
+  std::vector<std::string> ids;
+  for (const auto& inst : instances) {
+    launch(self, inst);
+    ids.push_back(task_id_of(inst));
+  }
+  return ids;
+}
+
+void answer_start(self_ptr self, waiting_start& w) {
+  auto r = start_all(self, w.instances);
+  if (!r)
+    w.reply.deliver(r.error());
+  else if (w.single)
+    w.reply.deliver(r->front());
+  else
+    w.reply.deliver(std::move(*r));
+}
+
+// Starts now, or after the first fingerprint.
+caf::response_promise start_or_wait(self_ptr self, std::vector<task_instance> instances, bool single) {
+  auto& s = self->state;
+  waiting_start w{self->make_response_promise(), std::move(instances), single};
+  auto rp = w.reply;
+  if (s.have_fp) {
+    answer_start(self, w);
+  } else {
+    if (s.waiting.empty())
+      self->delayed_send(self, s.cfg.first_fingerprint_wait, first_fp_atom::value);
+    s.waiting.push_back(std::move(w));
+  }
+  return rp;
+}
+
+// A job: the client rules, the plan (ports not taken by running tasks), and
+// job and group constraints carried into each instance.
+caf::expected<std::vector<task_instance>> plan(self_ptr self, const job_spec& job) {
+  auto& s = self->state;
+  auto problems = policy::check_job(job, s.cfg.client);
+  policy::plan_options opts;
+  for (const auto& [id, e] : s.tasks)
+    if (e.actor)
+      for (const auto& p : e.inst.ports)
+        opts.taken_ports.insert(p.host_port);
+  policy::plan_result planned;
+  if (problems.empty()) {
+    planned = policy::plan_job(job, s.cfg.client, opts);
+    problems = planned.problems;
+  }
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems)
+      all += (all.empty() ? "" : "; ") + to_string(p);
+    return to_caf(make_error(problems.front().kind, "start job " + job.name, all));
+  }
+  for (auto& inst : planned.instances) {
+    std::vector<constraint_spec> all = job.constraints;
+    for (const auto& g : job.groups)
+      if (g.name == inst.group_name)
+        all.insert(all.end(), g.constraints.begin(), g.constraints.end());
+    all.insert(all.end(), inst.task.constraints.begin(), inst.task.constraints.end());
+    inst.task.constraints = std::move(all);
+  }
+  return std::move(planned.instances);
+}
+
+// -- registry and events --------------------------------------------------------
+
+void fan_out(self_ptr self, const caf::message& msg) {
+  for (auto& sub : self->state.subscribers)
+    self->send(sub, msg);
+}
+
+void maybe_finish_shutdown(self_ptr self) {
+  auto& s = self->state;
+  if (!s.shutting_down)
+    return;
+  for (const auto& [id, e] : s.tasks)
+    if (e.actor)
+      return;
+  end_services(self);
+  for (auto& rp : s.shutdown_replies)
+    rp.deliver(unit{});
+  s.shutdown_replies.clear();
+  self->quit();
+}
+
+void on_task_down(self_ptr self, const caf::down_msg& dm) {
+  auto& s = self->state;
+  auto i = s.ids.find(dm.source);
+  if (i == s.ids.end())
+    return;
+  auto& e = s.tasks[i->second];
+  e.actor = nullptr;
+  s.ids.erase(i);
+  if (!is_terminal(e.last.state)) {
+    // The actor ended without saying so (a crash): its container may remain.
+    auto why = "task actor ended unexpectedly: " + self->system().render(dm.reason);
+    spdlog::error("task {}: {}", e.last.task_id, why);
+    e.last.state = task_state::failed;
+    e.last.history.push_back(state_change{task_state::failed, now_ms(), why});
+    task_event ev{e.last.task_id, "state", task_state::failed, now_ms(), why, 0, 0, {}};
+    fan_out(self, caf::make_message(event_atom::value, ev));
+    fan_out(self, caf::make_message(done_atom::value, e.last));
+  }
+  maybe_finish_shutdown(self);
+}
+
+void on_task_event(self_ptr self, const task_event& ev) {
+  auto& s = self->state;
+  auto i = s.tasks.find(ev.task_id);
+  if (i != s.tasks.end()) {
+    auto& last = i->second.last;
+    if (ev.kind == "state") {
+      last.state = ev.state;
+      last.history.push_back(state_change{ev.state, ev.at_ms, ev.message});
+    } else if (ev.kind == "exit") {
+      last.exit = ev.exit;
+    }
+  }
+  fan_out(self, caf::make_message(event_atom::value, ev));
+}
+
+void on_health(self_ptr self, const fingerprint& fp) {
+  auto& s = self->state;
+  bool back = s.fp.health != daemon_health::healthy && fp.health == daemon_health::healthy;
+  s.fp = fp;
+  if (fp.polls > 0 && !s.have_fp) {
+    s.have_fp = true;
+    auto waiting = std::move(s.waiting);
+    s.waiting.clear();
+    for (auto& w : waiting)
+      answer_start(self, w);
+  }
+  if (back)
+    for (auto& [id, e] : s.tasks)
+      if (e.actor)
+        self->send(e.actor, health_atom::value, fp);
+}
+
+// Every task's current status: live ones asked, ended ones from the registry.
+void gather(self_ptr self, caf::response_promise rp) {
+  auto& s = self->state;
+  auto acc = std::make_shared<std::vector<task_status>>();
+  auto left = std::make_shared<std::size_t>(0);
+  auto done = [acc, rp]() mutable {
+    std::sort(acc->begin(), acc->end(),
+              [](const task_status& a, const task_status& b) { return a.task_id < b.task_id; });
+    rp.deliver(std::move(*acc));
+  };
+  for (const auto& [id, e] : s.tasks) {
+    if (!e.actor) {
+      acc->push_back(e.last);
+      continue;
+    }
+    ++*left;
+    auto fallback = e.last;
+    self->request(e.actor, caf::infinite, caf::get_atom::value)
+      .then(
+        [acc, left, done](task_status& st) mutable {
+          acc->push_back(std::move(st));
+          if (--*left == 0)
+            done();
+        },
+        [acc, left, done, fallback](caf::error&) mutable {
+          acc->push_back(fallback);
+          if (--*left == 0)
+            done();
+        });
+  }
+  if (*left == 0)
+    done();
+}
+
+actor_status own_status(self_ptr self) {
+  auto& s = self->state;
+  actor_status st;
+  st.kind = "supervisor";
+  st.name = "supervisor";
+  st.state = s.shutting_down ? "shutting_down" : to_string(s.fp.health);
+  st.messages = s.messages;
+  st.last_message = s.last_message;
+  st.last_at_ms = s.last_at_ms;
+  std::size_t live = 0;
+  for (const auto& [id, e] : s.tasks)
+    live += e.actor ? 1 : 0;
+  st.details["tasks_live"] = std::to_string(live);
+  st.details["tasks_known"] = std::to_string(s.tasks.size());
+  st.details["started"] = std::to_string(s.started);
+  st.details["refused"] = std::to_string(s.refused);
+  st.details["subscribers"] = std::to_string(s.subscribers.size());
+  return st;
+}
+
+caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
+  self->state.cfg = std::move(cfg);
+  spawn_services(self);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& subs = self->state.subscribers;
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](const caf::actor& a) { return a.address() == dm.source; }),
+               subs.end());
+    on_task_down(self, dm);
+  });
+  // Tasks are linked only so that they end with the supervisor; their own
+  // end is reported by the down handler. An exit from anything else (a
+  // service that crashed, an embedder's exit message) ends the supervisor.
+  self->set_exit_handler([self](caf::exit_msg& em) {
+    if (em.reason == caf::exit_reason::normal || self->state.ids.count(em.source) > 0)
+      return;
+    self->quit(em.reason);
+  });
+  return {
+    [self](start_atom, const task_instance& inst) {
+      note(self, "start");
+      return start_or_wait(self, {inst}, true);
+    },
+    [self](start_atom, const std::vector<task_instance>& instances) {
+      note(self, "start");
+      return start_or_wait(self, instances, false);
+    },
+    [self](start_atom, const job_spec& job) -> caf::result<caf::message> {
+      note(self, "start_job");
+      auto instances = plan(self, job);
+      if (!instances)
+        return instances.error();
+      start_or_wait(self, std::move(*instances), false);
+      return caf::delegated<caf::message>();
+    },
+    [self](stop_atom, const std::string& id) -> caf::result<unit> {
+      note(self, "stop");
+      auto i = self->state.tasks.find(id);
+      if (i == self->state.tasks.end())
+        return unknown(id);
+      if (i->second.actor)
+        caf::anon_send(i->second.actor, stop_atom::value);
+      return unit{};
+    },
+    [self](signal_atom, const std::string& id, const std::string& sig) -> caf::result<unit> {
+      note(self, "signal");
+      auto i = self->state.tasks.find(id);
+      if (i == self->state.tasks.end())
+        return unknown(id);
+      if (!i->second.actor)
+        return to_caf(make_error(errc::conflict, "signal " + sig + " to task " + id,
+                                 "the task has ended"));
+      self->delegate(i->second.actor, signal_atom::value, sig);
+      return caf::delegated<unit>();
+    },
+    [self](caf::get_atom, const std::string& id) -> caf::result<task_status> {
+      note(self, "get");
+      auto i = self->state.tasks.find(id);
+      if (i == self->state.tasks.end())
+        return unknown(id);
+      if (!i->second.actor)
+        return i->second.last;
+      auto rp = self->make_response_promise<task_status>();
+      auto fallback = i->second.last;
+      self->request(i->second.actor, caf::infinite, caf::get_atom::value)
+        .then([rp](task_status& st) mutable { rp.deliver(std::move(st)); },
+              [rp, fallback](caf::error&) mutable { rp.deliver(fallback); });
+      return rp;
+    },
+    [self](instance_atom, const std::string& id) -> caf::result<task_instance> {
+      note(self, "instance");
+      auto i = self->state.tasks.find(id);
+      if (i == self->state.tasks.end())
+        return unknown(id);
+      return i->second.inst;
+    },
+    [self](list_atom) {
+      note(self, "list");
+      auto rp = self->make_response_promise();
+      gather(self, rp);
+      return rp;
+    },
+    [self](caf::subscribe_atom, caf::actor& sub) {
+      note(self, "subscribe");
+      self->monitor(sub);
+      self->state.subscribers.push_back(std::move(sub));
+    },
+    [self](caf::unsubscribe_atom, const caf::actor& sub) {
+      note(self, "unsubscribe");
+      auto& subs = self->state.subscribers;
+      subs.erase(std::remove(subs.begin(), subs.end(), sub), subs.end());
+    },
+    [self](attrs_atom) {
+      note(self, "attrs");
+      return self->state.fp;
+    },
+    [self](images_atom) {
+      note(self, "images");
+      return self->delegate(self->state.svc.images, images_atom::value);
+    },
+    [self](stats_atom, const std::string& id) -> caf::result<task_stats> {
+      note(self, "stats");
+      auto& s = self->state;
+      if (s.tasks.count(id) == 0)
+        return unknown(id);
+      if (!s.svc.stats)
+        return to_caf(make_error(errc::unavailable, "stats of task " + id,
+                                 "this supervisor has no stats poller"));
+      self->delegate(s.svc.stats, stats_atom::value, id);
+      return caf::delegated<task_stats>();
+    },
+    [self](status_atom) {
+      note(self, "status");
+      return own_status(self);
+    },
+    [self](status_atom, list_atom) {
+      note(self, "status_all");
+      auto& s = self->state;
+      auto rp = self->make_response_promise<std::vector<actor_status>>();
+      auto acc = std::make_shared<std::vector<actor_status>>();
+      acc->push_back(own_status(self));
+      std::vector<caf::actor> all{caf::actor_cast<caf::actor>(s.svc.images),
+                                  caf::actor_cast<caf::actor>(s.svc.fingerprinter),
+                                  caf::actor_cast<caf::actor>(s.svc.stats), s.svc.events};
+      for (const auto& [id, e] : s.tasks)
+        if (e.actor)
+          all.push_back(e.actor);
+      auto left = std::make_shared<std::size_t>(0);
+      for (auto& a : all)
+        if (a)
+          ++*left;
+      for (auto& a : all) {
+        if (!a)
+          continue;
+        self->request(a, caf::infinite, status_atom::value)
+          .then(
+            [acc, left, rp](actor_status& st) mutable {
+              acc->push_back(std::move(st));
+              if (--*left == 0)
+                rp.deliver(std::move(*acc));
+            },
+            [acc, left, rp](caf::error&) mutable {
+              if (--*left == 0)
+                rp.deliver(std::move(*acc));
+            });
+      }
+      return rp;
+    },
+    [self](shutdown_atom) {
+      note(self, "shutdown");
+      auto& s = self->state;
+      s.shutting_down = true;
+      auto rp = self->make_response_promise();
+      s.shutdown_replies.push_back(rp);
+      for (auto& w : s.waiting)
+        w.reply.deliver(refuse("(waiting)", errc::unavailable, "the supervisor is shutting down"));
+      s.waiting.clear();
+      for (auto& [id, e] : s.tasks)
+        if (e.actor)
+          caf::anon_send(e.actor, stop_atom::value);
+      maybe_finish_shutdown(self);
+      return rp;
+    },
+    // -- from the task actors and the fingerprinter --
+    [self](event_atom, const task_event& ev) {
+      note(self, "task_event");
+      on_task_event(self, ev);
+    },
+    [self](done_atom, const task_status& st) {
+      note(self, "task_done");
+      auto i = self->state.tasks.find(st.task_id);
+      if (i != self->state.tasks.end())
+        i->second.last = st;
+      fan_out(self, caf::make_message(done_atom::value, st));
+    },
+    [self](health_atom, const fingerprint& fp) {
+      note(self, "health");
+      on_health(self, fp);
+    },
+    [self](first_fp_atom) {
+      note(self, "first_fingerprint_wait");
+      auto& s = self->state;
+      if (s.have_fp)
+        return;
+      // No poll finished in time: decide on what is known (undetected).
+      s.have_fp = true;
+      auto waiting = std::move(s.waiting);
+      s.waiting.clear();
+      for (auto& w : waiting)
+        answer_start(self, w);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg) {
+  return sys.spawn(supervisor, std::move(cfg));
+}
+
+} // namespace stevedore

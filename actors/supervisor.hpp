@@ -1,0 +1,70 @@
+// The supervisor: the root of a stevedore actor system. It spawns the shared
+// services (image manager, fingerprinter, container event stream, task-dir
+// worker, stats poller when given) and one task actor per task instance,
+// keeps the registry of tasks by id "{alloc_id}/{task}", monitors them, and
+// fans their events out to subscribers.
+//
+// New starts are refused with `unavailable` while the daemon is unhealthy
+// (starts that arrive before the first fingerprint wait for it), and a task
+// whose constraints (job, group and task) the node's fingerprint does not
+// meet is refused before anything is created. Shutdown stops every task
+// with its kill signal and timeout, waits until each has ended, then ends
+// the services and the supervisor.
+//
+// Protocol (dynamically typed; `caf::actor`). Errors are to_caf(error_info).
+//   (start_atom, task_instance) -> std::string                   the task id
+//   (start_atom, std::vector<task_instance>) -> std::vector<std::string>
+//                                               all checked before any starts
+//   (start_atom, job_spec) -> std::vector<std::string>           checked, planned, started
+//   (stop_atom, std::string id) -> unit
+//   (signal_atom, std::string id, std::string signal) -> unit
+//   (caf::get_atom, std::string id) -> task_status              not_found for an unknown id
+//   (instance_atom, std::string id) -> task_instance
+//   (list_atom) -> std::vector<task_status>
+//   (caf::subscribe_atom, caf::actor s)      s receives (event_atom, task_event) of every
+//                                            task and (done_atom, task_status) as each ends
+//   (caf::unsubscribe_atom, caf::actor s)
+//   (attrs_atom) -> fingerprint   (images_atom) -> std::vector<image_record>
+//   (stats_atom, std::string id) -> task_stats
+//   (status_atom) -> actor_status            (status_atom, list_atom) -> std::vector<actor_status>
+//   (shutdown_atom) -> unit                  answered once every task has ended
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/atom.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/container_events.hpp"
+#include "actors/protocol.hpp"
+#include "actors/task_actor.hpp"
+#include "docker/client.hpp"
+#include "messages/client_config.hpp"
+
+namespace stevedore {
+
+using instance_atom = caf::atom_constant<caf::atom("instance")>;
+
+struct supervisor_config {
+  client_config client;                       // docker.* options and node facts
+  std::shared_ptr<docker::client> docker;     // required
+  task_settings task;                         // cleanup_container is taken from `client`
+  container_events_settings events;           // label filters default to the node's
+  // Services: null ones are spawned from `client` (the stats poller too).
+  // Tests inject fakes here.
+  image_manager_actor images;
+  fingerprinter_actor fingerprinter;
+  stats_poller_actor stats;
+  bool collect_logs = true;                   // start a log collector per task (collects_logs)
+  bool prepare_task_dirs = true;              // lay out alloc/task folders before create
+  // How long starts wait for the first fingerprint before they are refused.
+  std::chrono::milliseconds first_fingerprint_wait{15000};
+};
+
+caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg);
+
+} // namespace stevedore
