@@ -1,0 +1,155 @@
+// rotating_file: Nomad's names, sizes, max_files, continuing after a restart,
+// lines longer than a file.
+#include "actors/log_rotation.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+namespace stevedore {
+namespace {
+
+namespace fs = std::filesystem;
+
+class LogRotationTest : public ::testing::Test {
+protected:
+  LogRotationTest() {
+    std::string tmpl = (fs::temp_directory_path() / "stevedore-rot-XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+  }
+  ~LogRotationTest() override { fs::remove_all(dir_); }
+
+  rotation_config cfg(std::int64_t files, std::int64_t size) {
+    return rotation_config{dir_.string(), "web.stdout", files, size};
+  }
+  std::string read(std::int64_t index) const {
+    std::ifstream in(dir_ / ("web.stdout." + std::to_string(index)), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  bool exists(std::int64_t index) const { return fs::exists(dir_ / ("web.stdout." + std::to_string(index))); }
+  std::vector<std::string> names() const {
+    std::vector<std::string> out;
+    for (auto& e : fs::directory_iterator(dir_))
+      out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  fs::path dir_;
+};
+
+TEST(LogNames, AsNomadLogmon) {
+  EXPECT_EQ(log_base_name("web", false), "web.stdout");
+  EXPECT_EQ(log_base_name("web", true), "web.stderr");
+  EXPECT_EQ(log_file_name("web.stdout", 3), "web.stdout.3");
+  EXPECT_EQ(log_file_index("web.stdout", "web.stdout.12"), 12);
+  EXPECT_EQ(log_file_index("web.stdout", "web.stdout."), -1);
+  EXPECT_EQ(log_file_index("web.stdout", "web.stdout.1x"), -1);
+  EXPECT_EQ(log_file_index("web.stdout", "web.stderr.1"), -1);
+  EXPECT_EQ(log_file_index("web.stdout", "web.stdout2.1"), -1);
+}
+
+TEST_F(LogRotationTest, FirstFileIsIndexZero) {
+  rotating_file f(cfg(3, 100));
+  ASSERT_TRUE(f.write("hello\n").ok());
+  EXPECT_EQ(names(), (std::vector<std::string>{"web.stdout.0"}));
+  EXPECT_EQ(read(0), "hello\n");
+}
+
+TEST_F(LogRotationTest, EmptyWriteCreatesTheFile) {
+  rotating_file f(cfg(3, 100));
+  ASSERT_TRUE(f.write("").ok());
+  EXPECT_TRUE(exists(0));
+  EXPECT_EQ(read(0), "");
+}
+
+TEST_F(LogRotationTest, FileClosedAtMaxSize) {
+  rotating_file f(cfg(10, 10));
+  ASSERT_TRUE(f.write("0123456789").ok()); // exactly full
+  EXPECT_EQ(f.index(), 0);
+  ASSERT_TRUE(f.write("abc").ok());
+  EXPECT_EQ(read(0), "0123456789");
+  EXPECT_EQ(read(1), "abc");
+  EXPECT_EQ(f.rotations(), 1);
+}
+
+TEST_F(LogRotationTest, LinesKeptWholeWhenTheyFit) {
+  rotating_file f(cfg(10, 10));
+  ASSERT_TRUE(f.write("aaaa\nbbbb\ncccc\n").ok());
+  EXPECT_EQ(read(0), "aaaa\nbbbb\n");
+  EXPECT_EQ(read(1), "cccc\n");
+  ASSERT_TRUE(f.write("dddddd\n").ok()); // 5 + 7 > 10: next file
+  EXPECT_EQ(read(1), "cccc\n");
+  EXPECT_EQ(read(2), "dddddd\n");
+  for (int i = 0; i <= 2; ++i)
+    EXPECT_LE(read(i).size(), 10u) << i;
+}
+
+TEST_F(LogRotationTest, LineLongerThanAFileIsSplit) {
+  rotating_file f(cfg(10, 8));
+  ASSERT_TRUE(f.write("ab\n").ok());
+  ASSERT_TRUE(f.write(std::string(20, 'x') + "\n").ok());
+  EXPECT_EQ(read(0), "ab\nxxxxx");
+  EXPECT_EQ(read(1), "xxxxxxxx");
+  EXPECT_EQ(read(2), "xxxxxxx\n");
+  EXPECT_EQ(f.index(), 2);
+}
+
+TEST_F(LogRotationTest, KeepsAtMostMaxFilesDeletingOldest) {
+  rotating_file f(cfg(3, 4));
+  for (int i = 0; i < 7; ++i)
+    ASSERT_TRUE(f.write("ab" + std::to_string(i) + "\n").ok());
+  EXPECT_EQ(names(), (std::vector<std::string>{"web.stdout.4", "web.stdout.5", "web.stdout.6"}));
+  EXPECT_EQ(read(6), "ab6\n");
+}
+
+TEST_F(LogRotationTest, ContinuesAtHighestIndexAfterRestart) {
+  {
+    rotating_file f(cfg(5, 10));
+    ASSERT_TRUE(f.write("aaaaaaaaa\nbbb\n").ok());
+    EXPECT_EQ(f.index(), 1);
+  }
+  rotating_file g(cfg(5, 10));
+  ASSERT_TRUE(g.write("ccc\n").ok());
+  EXPECT_EQ(g.index(), 1);
+  EXPECT_EQ(read(1), "bbb\nccc\n"); // appended, not truncated
+  EXPECT_EQ(read(0), "aaaaaaaaa\n");
+}
+
+TEST_F(LogRotationTest, RestartOnFullFileOpensNext) {
+  {
+    rotating_file f(cfg(5, 4));
+    ASSERT_TRUE(f.write("abc\n").ok());
+  }
+  rotating_file g(cfg(5, 4));
+  ASSERT_TRUE(g.write("d\n").ok());
+  EXPECT_EQ(read(0), "abc\n");
+  EXPECT_EQ(read(1), "d\n");
+}
+
+TEST_F(LogRotationTest, RestartPurgesBeyondMaxFiles) {
+  for (int i = 0; i < 5; ++i)
+    std::ofstream(dir_ / ("web.stdout." + std::to_string(i))) << "full";
+  std::ofstream(dir_ / "web.stderr.0") << "other stream";
+  rotating_file g(cfg(2, 4));
+  ASSERT_TRUE(g.write("x\n").ok());
+  EXPECT_EQ(names(), (std::vector<std::string>{"web.stderr.0", "web.stdout.4", "web.stdout.5"}));
+}
+
+TEST_F(LogRotationTest, UnwritableFolderIsOneReadableError) {
+  std::ofstream(dir_ / "blocker") << "a file, not a folder";
+  rotating_file f(rotation_config{(dir_ / "blocker" / "logs").string(), "web.stdout", 2, 10});
+  auto r = f.write("x\n");
+  ASSERT_FALSE(r.ok());
+  auto text = to_string(r.error());
+  EXPECT_NE(text.find("blocker"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\n'), std::string::npos) << text;
+}
+
+} // namespace
+} // namespace stevedore

@@ -1,0 +1,152 @@
+// Timestamp parsing and resume de-duplication, with input cut at every
+// possible place.
+#include "actors/log_stamps.hpp"
+
+#include <gtest/gtest.h>
+
+namespace stevedore {
+namespace {
+
+constexpr std::int64_t sec = 1000000000;
+
+TEST(Rfc3339Nano, ParsesDockerStamps) {
+  // 2024-01-02T03:04:05Z = 1704164645
+  EXPECT_EQ(parse_rfc3339_nano("2024-01-02T03:04:05.123456789Z"), 1704164645 * sec + 123456789);
+  EXPECT_EQ(parse_rfc3339_nano("2024-01-02T03:04:05Z"), 1704164645 * sec);
+  EXPECT_EQ(parse_rfc3339_nano("2024-01-02T03:04:05.5Z"), 1704164645 * sec + 500000000);
+  EXPECT_EQ(parse_rfc3339_nano("2024-01-02T04:04:05.000000001+01:00"), 1704164645 * sec + 1);
+  EXPECT_EQ(parse_rfc3339_nano("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_rfc3339_nano("2000-02-29T00:00:00Z"), 951782400 * sec);
+}
+
+TEST(Rfc3339Nano, RefusesOtherText) {
+  for (auto s : {"", "hello", "2024-01-02 03:04:05Z", "2024-01-02T03:04:05", "2024-13-02T03:04:05Z",
+                 "2024-01-02T03:04:05.Z", "2024-01-02T03:04:05Zx", "2024-01-02T03:04:05+0100"})
+    EXPECT_FALSE(parse_rfc3339_nano(s).has_value()) << s;
+}
+
+TEST(DockerSince, SecondsAndNineDigitFraction) {
+  EXPECT_EQ(docker_since(1704164645 * sec + 123), "1704164645.000000123");
+  EXPECT_EQ(docker_since(0), "0.000000000");
+}
+
+// Feeds `text` cut at `cut` (and again at cut2) into s; returns the output.
+std::string feed_cut(stamped_stream& s, const std::string& text, std::size_t cut, std::size_t cut2) {
+  std::string out;
+  cut = std::min(cut, text.size());
+  cut2 = std::min(std::max(cut2, cut), text.size());
+  s.feed(std::string_view(text).substr(0, cut), out);
+  s.feed(std::string_view(text).substr(cut, cut2 - cut), out);
+  s.feed(std::string_view(text).substr(cut2), out);
+  return out;
+}
+
+const std::string t1 = "2024-01-02T03:04:05.000000001Z ";
+const std::string t2 = "2024-01-02T03:04:05.000000002Z ";
+const std::string t3 = "2024-01-02T03:04:06.000000000Z ";
+
+TEST(StampedStream, StripsStampsAtAnyCut) {
+  const std::string text = t1 + "one\n" + t2 + "two\n" + t3 + "three\n";
+  for (std::size_t a = 0; a <= text.size(); ++a) {
+    for (std::size_t b = a; b <= text.size(); b += 7) {
+      stamped_stream s;
+      ASSERT_EQ(feed_cut(s, text, a, b), "one\ntwo\nthree\n") << a << "," << b;
+      EXPECT_EQ(s.last_time(), parse_rfc3339_nano(t3.substr(0, t3.size() - 1)));
+    }
+  }
+}
+
+TEST(StampedStream, UnstampedLinesPassThrough) {
+  stamped_stream s;
+  std::string out;
+  s.feed("plain line\nno-space-here\n", out);
+  EXPECT_EQ(out, "plain line\nno-space-here\n");
+  EXPECT_EQ(s.unstamped(), 2);
+  EXPECT_FALSE(s.last_time().has_value());
+}
+
+TEST(StampedStream, UnfinishedLineWaitsForItsNewline) {
+  stamped_stream s;
+  std::string out;
+  s.feed(t1 + "par", out);
+  EXPECT_EQ(out, "");
+  s.feed("tial\n", out);
+  EXPECT_EQ(out, "partial\n");
+}
+
+TEST(StampedStream, FinishWritesTheLastLineWithoutNewline) {
+  stamped_stream s;
+  std::string out;
+  s.feed(t1 + "end without newline", out);
+  s.finish(out);
+  EXPECT_EQ(out, "end without newline");
+}
+
+TEST(StampedStream, LongLineInDaemonSizedPiecesEachStamped) {
+  std::string big(docker_message_size, 'x');
+  stamped_stream s;
+  std::string out;
+  s.feed(t1 + big + t2 + "tail\n", out);
+  EXPECT_EQ(out, big + "tail\n");
+  EXPECT_EQ(s.messages_written(), 2);
+  EXPECT_EQ(s.unstamped(), 0);
+}
+
+// The stream drops after `drop_at` bytes of the first connection; the second
+// connection re-sends from `since` (here: the daemon re-sends everything at
+// or after the last written time, which includes all lines sharing it).
+TEST(StampedStream, ResumeNeitherLosesNorRepeatsAtAnyDropPoint) {
+  const std::string first = t1 + "a\n" + t2 + "b1\n" + t2 + "b2\n" + t3 + "c\n";
+  const std::string want = "a\nb1\nb2\nc\nd\n";
+  for (std::size_t drop_at = 0; drop_at <= first.size(); ++drop_at) {
+    stamped_stream s;
+    std::string out;
+    s.feed(std::string_view(first).substr(0, drop_at), out);
+    auto last = s.last_time();
+    s.resume();
+    // What the daemon sends with since = last: every message at or after it.
+    std::string again;
+    const std::vector<std::pair<std::string, std::string>> msgs = {
+      {t1, "a\n"}, {t2, "b1\n"}, {t2, "b2\n"}, {t3, "c\n"}, {t3, "d\n"}};
+    for (auto& [t, body] : msgs) {
+      auto ts = parse_rfc3339_nano(t.substr(0, t.size() - 1));
+      if (!last || *ts >= *last)
+        again += t + body;
+    }
+    for (std::size_t cut = 0; cut <= again.size(); cut += 5) {
+      stamped_stream copy = s;
+      std::string o = out;
+      std::string tail;
+      copy.feed(std::string_view(again).substr(0, cut), tail);
+      copy.feed(std::string_view(again).substr(cut), tail);
+      EXPECT_EQ(o + tail, want) << "drop at " << drop_at << ", cut at " << cut;
+    }
+  }
+}
+
+TEST(StampedStream, EqualTimesAfterResumeCountedExactly) {
+  // Three lines share one nanosecond; two were written before the drop.
+  stamped_stream s;
+  std::string out;
+  s.feed(t2 + "x\n" + t2 + "y\n" + t2.substr(0, 10), out);
+  EXPECT_EQ(out, "x\ny\n");
+  s.resume();
+  s.feed(t2 + "x\n" + t2 + "y\n" + t2 + "z\n", out);
+  EXPECT_EQ(out, "x\ny\nz\n");
+  EXPECT_EQ(s.messages_dropped(), 2);
+}
+
+TEST(StampedStream, OlderRepeatsDroppedOnlyWhileResuming) {
+  stamped_stream s;
+  std::string out;
+  s.feed(t3 + "late\n", out);
+  // A clock step back in normal flow is still written.
+  s.feed(t1 + "earlier clock\n", out);
+  EXPECT_EQ(out, "late\nearlier clock\n");
+  s.resume();
+  s.feed(t1 + "earlier clock\n" + t3 + "late\n" + t3 + "new\n", out);
+  EXPECT_EQ(out, "late\nearlier clock\nnew\n");
+}
+
+} // namespace
+} // namespace stevedore
