@@ -271,15 +271,7 @@ caf::expected<std::vector<task_instance>> plan(self_ptr self, const job_spec& jo
       all += (all.empty() ? "" : "; ") + to_string(p);
     return to_caf(make_error(problems.front().kind, "start job " + job.name, all));
   }
-  for (auto& inst : planned.instances) {
-    std::vector<constraint_spec> all = job.constraints;
-    for (const auto& g : job.groups)
-      if (g.name == inst.group_name)
-        all.insert(all.end(), g.constraints.begin(), g.constraints.end());
-    all.insert(all.end(), inst.task.constraints.begin(), inst.task.constraints.end());
-    inst.task.constraints = std::move(all);
-  }
-  return std::move(planned.instances);
+  return with_job_constraints(job, std::move(planned.instances));
 }
 
 // -- registry and events --------------------------------------------------------
@@ -605,6 +597,19 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
 }
 
 } // namespace
+
+std::vector<task_instance> with_job_constraints(const job_spec& job,
+                                                std::vector<task_instance> instances) {
+  for (auto& inst : instances) {
+    std::vector<constraint_spec> all = job.constraints;
+    for (const auto& g : job.groups)
+      if (g.name == inst.group_name)
+        all.insert(all.end(), g.constraints.begin(), g.constraints.end());
+    all.insert(all.end(), inst.task.constraints.begin(), inst.task.constraints.end());
+    inst.task.constraints = std::move(all);
+  }
+  return instances;
+}
 
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg) {
   return sys.spawn(supervisor, std::move(cfg));

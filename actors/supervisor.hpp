@@ -44,6 +44,8 @@
 #include "actors/task_actor.hpp"
 #include "docker/client.hpp"
 #include "messages/client_config.hpp"
+#include "messages/task_instance.hpp"
+#include "messages/task_spec.hpp"
 
 namespace stevedore {
 
@@ -66,5 +68,11 @@ struct supervisor_config {
 };
 
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg);
+
+// A job's planned instances with the job's and their group's constraints
+// carried into each task (ahead of the task's own), so that they are checked
+// when the instances are started on their own.
+std::vector<task_instance> with_job_constraints(const job_spec& job,
+                                                std::vector<task_instance> instances);
 
 } // namespace stevedore

@@ -1,0 +1,362 @@
+// The embedding API (stevedore.hpp) over the supervisor actor: blocking calls
+// through a scoped_actor, asynchronous ones through a one-shot actor, event
+// callbacks through a listener actor.
+#include "actors/stevedore.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <tuple>
+
+#include <caf/all.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/supervisor.hpp"
+#include "actors/types.hpp"
+#include "policy/rules.hpp"
+
+namespace stevedore {
+
+namespace {
+
+struct system_config : caf::actor_system_config {
+  explicit system_config(std::size_t threads) {
+    stevedore::add_message_types(*this);
+    if (threads > 0)
+      set("scheduler.max-threads", static_cast<caf::config_value::integer>(threads));
+  }
+};
+
+error_info ended() {
+  return make_error(errc::unavailable, "supervisor", "it has been shut down");
+}
+
+} // namespace
+
+struct supervisor::impl {
+  supervisor_options opts;
+  std::shared_ptr<docker::client> docker; // outlives the system: shut down first
+  std::unique_ptr<system_config> cfg;     // outlives the system
+  std::unique_ptr<caf::actor_system> sys;
+  caf::actor sup;
+  std::mutex mutex;                       // guards down and listeners
+  bool down = false;
+  std::vector<caf::actor> listeners;
+
+  bool is_down() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return down;
+  }
+
+  template <class T, class... Ts>
+  result<T> ask(Ts&&... xs) {
+    if (is_down())
+      return ended();
+    caf::scoped_actor self{*sys};
+    std::optional<result<T>> out;
+    self->request(sup, opts.call_timeout, std::forward<Ts>(xs)...)
+      .receive([&](T& v) { out.emplace(std::move(v)); },
+               [&](caf::error& e) { out.emplace(from_caf(e, "supervisor")); });
+    return std::move(*out);
+  }
+
+  template <class T, class... Ts>
+  void ask_async(reply<T> done, Ts... xs) {
+    if (is_down()) {
+      done(ended());
+      return;
+    }
+    sys->spawn([sup = sup, timeout = opts.call_timeout, done = std::move(done),
+                args = std::make_tuple(std::move(xs)...)](caf::event_based_actor* self) mutable {
+      std::apply(
+        [&](auto&... a) {
+          self->request(sup, timeout, a...)
+            .then([done](T& v) mutable { done(std::move(v)); },
+                  [done](caf::error& e) mutable { done(from_caf(e, "supervisor")); });
+        },
+        args);
+    });
+  }
+};
+
+subscription& subscription::operator=(subscription&& other) noexcept {
+  if (this != &other) {
+    cancel();
+    listener_ = std::move(other.listener_);
+  }
+  return *this;
+}
+
+void subscription::cancel() {
+  if (listener_) {
+    caf::anon_send_exit(listener_, caf::exit_reason::user_shutdown);
+    listener_ = nullptr;
+  }
+}
+
+result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) {
+  auto d = std::make_unique<impl>();
+  if (opts.client.alloc_root.empty() && !opts.state_dir.empty())
+    opts.client.alloc_root = opts.state_dir + "/alloc";
+  d->docker = opts.docker;
+  if (!d->docker) {
+    const auto& c = opts.client;
+    auto ep = docker::resolve_endpoint(c.endpoint, c.tls_cert, c.tls_key, c.tls_ca,
+                                       [](const char* k) { return std::getenv(k); });
+    if (!ep)
+      return std::move(ep).error();
+    d->docker = docker::client::make(std::move(*ep));
+  }
+  d->cfg = std::make_unique<system_config>(opts.threads);
+  d->sys = std::make_unique<caf::actor_system>(*d->cfg);
+  supervisor_config sc;
+  sc.client = opts.client;
+  sc.docker = d->docker;
+  sc.task = opts.task;
+  d->sup = spawn_supervisor(*d->sys, std::move(sc));
+  d->opts = std::move(opts);
+  return std::unique_ptr<supervisor>(new supervisor(std::move(d)));
+}
+
+supervisor::supervisor(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+supervisor::~supervisor() {
+  shutdown(impl_->opts.shutdown_timeout);
+}
+
+result<std::string> supervisor::start(const task_instance& inst) {
+  return impl_->ask<std::string>(start_atom::value, inst);
+}
+
+result<std::vector<std::string>> supervisor::start(const std::vector<task_instance>& instances) {
+  return impl_->ask<std::vector<std::string>>(start_atom::value, instances);
+}
+
+result<std::vector<std::string>> supervisor::start_job(const job_spec& job) {
+  return impl_->ask<std::vector<std::string>>(start_atom::value, job);
+}
+
+result<std::vector<std::string>> supervisor::start_job_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return make_error(errc::invalid_input, "job file " + path, "cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto job = policy::read_job(text.str(), path);
+  if (!job.ok()) {
+    std::string all;
+    for (const auto& p : job.problems)
+      all += (all.empty() ? "" : "\n") + to_string(p);
+    return make_error(errc::invalid_input, "job file " + path, all);
+  }
+  return start_job(job.value);
+}
+
+result<std::vector<std::string>> supervisor::start_task(const task_spec& task,
+                                                        const std::string& job_name) {
+  group_spec g;
+  g.name = task.name;
+  g.implicit = true;
+  g.restart = task.restart;
+  g.tasks.push_back(task);
+  job_spec job;
+  job.name = job_name.empty() ? task.name : job_name;
+  job.groups.push_back(std::move(g));
+  return start_job(job);
+}
+
+result<unit> supervisor::stop(const std::string& task_id) {
+  return impl_->ask<unit>(stop_atom::value, task_id);
+}
+
+result<unit> supervisor::signal(const std::string& task_id, const std::string& sig) {
+  return impl_->ask<unit>(signal_atom::value, task_id, sig);
+}
+
+result<task_status> supervisor::status(const std::string& task_id) {
+  return impl_->ask<task_status>(caf::get_atom::value, task_id);
+}
+
+result<std::vector<task_status>> supervisor::list() {
+  return impl_->ask<std::vector<task_status>>(list_atom::value);
+}
+
+result<task_instance> supervisor::instance(const std::string& task_id) {
+  return impl_->ask<task_instance>(instance_atom::value, task_id);
+}
+
+result<task_status> supervisor::wait(const std::string& task_id, std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  if (d.is_down())
+    return ended();
+  caf::scoped_actor self{*d.sys};
+  auto me = caf::actor_cast<caf::actor>(self);
+  caf::anon_send(d.sup, caf::subscribe_atom::value, me); // before the status: no end is missed
+  std::optional<result<task_status>> out;
+  self->request(d.sup, d.opts.call_timeout, caf::get_atom::value, task_id)
+    .receive(
+      [&](task_status& st) {
+        if (is_terminal(st.state))
+          out.emplace(std::move(st));
+      },
+      [&](caf::error& e) { out.emplace(from_caf(e, "task " + task_id)); });
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!out) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      out.emplace(make_error(errc::timeout, "wait for task " + task_id,
+                             "still running after " + std::to_string(timeout.count()) + " ms"));
+      break;
+    }
+    self->receive(
+      [&](done_atom, task_status& st) {
+        if (st.task_id == task_id)
+          out.emplace(std::move(st));
+      },
+      [](event_atom, const task_event&) {},
+      caf::after(left) >> [] {});
+  }
+  caf::anon_send(d.sup, caf::unsubscribe_atom::value, me);
+  return std::move(*out);
+}
+
+result<fingerprint> supervisor::node() {
+  return impl_->ask<fingerprint>(attrs_atom::value);
+}
+
+result<std::vector<image_record>> supervisor::images() {
+  return impl_->ask<std::vector<image_record>>(images_atom::value);
+}
+
+result<task_stats> supervisor::stats(const std::string& task_id) {
+  return impl_->ask<task_stats>(stats_atom::value, task_id);
+}
+
+result<std::vector<actor_status>> supervisor::actors() {
+  return impl_->ask<std::vector<actor_status>>(status_atom::value, list_atom::value);
+}
+
+void supervisor::start(std::vector<task_instance> instances, reply<std::vector<std::string>> done) {
+  impl_->ask_async<std::vector<std::string>>(std::move(done), start_atom::value, std::move(instances));
+}
+
+void supervisor::start_job(job_spec job, reply<std::vector<std::string>> done) {
+  impl_->ask_async<std::vector<std::string>>(std::move(done), start_atom::value, std::move(job));
+}
+
+void supervisor::stop(std::string task_id, reply<unit> done) {
+  impl_->ask_async<unit>(std::move(done), stop_atom::value, std::move(task_id));
+}
+
+void supervisor::signal(std::string task_id, std::string sig, reply<unit> done) {
+  impl_->ask_async<unit>(std::move(done), signal_atom::value, std::move(task_id), std::move(sig));
+}
+
+void supervisor::status(std::string task_id, reply<task_status> done) {
+  impl_->ask_async<task_status>(std::move(done), caf::get_atom::value, std::move(task_id));
+}
+
+void supervisor::list(reply<std::vector<task_status>> done) {
+  impl_->ask_async<std::vector<task_status>>(std::move(done), list_atom::value);
+}
+
+void supervisor::instance(std::string task_id, reply<task_instance> done) {
+  impl_->ask_async<task_instance>(std::move(done), instance_atom::value, std::move(task_id));
+}
+
+void supervisor::node(reply<fingerprint> done) {
+  impl_->ask_async<fingerprint>(std::move(done), attrs_atom::value);
+}
+
+void supervisor::images(reply<std::vector<image_record>> done) {
+  impl_->ask_async<std::vector<image_record>>(std::move(done), images_atom::value);
+}
+
+void supervisor::stats(std::string task_id, reply<task_stats> done) {
+  impl_->ask_async<task_stats>(std::move(done), stats_atom::value, std::move(task_id));
+}
+
+subscription supervisor::subscribe(std::function<void(const task_event&)> on_event,
+                                   std::string task_id) {
+  auto& d = *impl_;
+  if (d.is_down())
+    return {};
+  auto sup = d.sup;
+  auto listener = d.sys->spawn([on_event = std::move(on_event), task_id = std::move(task_id),
+                                sup](caf::event_based_actor* self) -> caf::behavior {
+    self->monitor(sup); // ends with the supervisor
+    self->set_down_handler([self](caf::down_msg&) { self->quit(); });
+    return {
+      [on_event, task_id](event_atom, const task_event& ev) {
+        if (task_id.empty() || ev.task_id == task_id)
+          on_event(ev);
+      },
+      [](done_atom, const task_status&) {},
+    };
+  });
+  // Sent from the caller's thread: it is in the supervisor's mailbox before
+  // any start the caller makes next, so no event of those tasks is missed.
+  caf::anon_send(sup, caf::subscribe_atom::value, listener);
+  std::lock_guard<std::mutex> lock(d.mutex);
+  d.listeners.push_back(listener);
+  return subscription(listener);
+}
+
+void supervisor::subscribe(const caf::actor& listener) {
+  if (!impl_->is_down())
+    caf::anon_send(impl_->sup, caf::subscribe_atom::value, listener);
+}
+
+void supervisor::unsubscribe(const caf::actor& listener) {
+  if (!impl_->is_down())
+    caf::anon_send(impl_->sup, caf::unsubscribe_atom::value, listener);
+}
+
+result<unit> supervisor::shutdown(std::chrono::milliseconds timeout) {
+  auto& d = *impl_;
+  if (d.is_down())
+    return unit{};
+  std::optional<result<unit>> out;
+  {
+    caf::scoped_actor self{*d.sys};
+    self->request(d.sup, timeout, shutdown_atom::value)
+      .receive([&](unit) { out.emplace(unit{}); },
+               [&](caf::error& e) {
+                 out.emplace(make_error(errc::timeout, "shutdown",
+                                        "tasks still running after " +
+                                          std::to_string(timeout.count()) + " ms (" +
+                                          d.sys->render(e) +
+                                          "); ended without removing their containers"));
+               });
+    // Ends whatever is left: the supervisor (with its linked services and
+    // tasks) if the graceful stop did not finish, and every listener.
+    caf::anon_send_exit(d.sup, caf::exit_reason::user_shutdown);
+  }
+  std::vector<caf::actor> listeners;
+  {
+    std::lock_guard<std::mutex> lock(d.mutex);
+    d.down = true;
+    listeners.swap(d.listeners);
+  }
+  for (auto& l : listeners)
+    caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+  d.docker->shutdown();
+  return std::move(*out);
+}
+
+std::shared_ptr<docker::client> supervisor::docker() const {
+  return impl_->docker;
+}
+
+caf::actor_system& supervisor::system() {
+  return *impl_->sys;
+}
+
+caf::actor supervisor::handle() const {
+  return impl_->sup;
+}
+
+} // namespace stevedore

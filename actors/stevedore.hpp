@@ -1,0 +1,156 @@
+// stevedore, embedded: the whole API for a program that runs a supervisor in
+// its own process (a Nomad-like client, a CI runner, a test rig).
+//
+//   stevedore::supervisor_options opts;
+//   opts.client = ...;                          // docker.* options, node facts
+//   auto sup = stevedore::supervisor::create(std::move(opts));
+//   if (!sup) { puts(to_string(sup.error()).c_str()); return 1; }
+//   auto sub = (*sup)->subscribe([](const stevedore::task_event& ev) { ... });
+//   auto ids = (*sup)->start_job_file("hello.nomad");
+//   auto st = (*sup)->wait(ids->front(), std::chrono::minutes(1));
+//   (*sup)->shutdown();
+//
+// Blocking calls (returning result<T>) wait for the supervisor's answer up to
+// supervisor_options::call_timeout; never call them from inside an actor or a
+// callback of this API. Every call also has an asynchronous form taking a
+// reply<T> as its last argument, which runs exactly once on a CAF worker
+// thread and must not block. Errors are one line each: what failed, for which
+// task, and why (to_string(error_info)); an unknown task id is not_found, a
+// start while the daemon is unhealthy unavailable.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/supervisor.hpp"
+#include "actors/task_actor.hpp"
+#include "docker/client.hpp"
+#include "messages/client_config.hpp"
+#include "messages/node.hpp"
+#include "messages/result.hpp"
+#include "messages/task_instance.hpp"
+#include "messages/task_spec.hpp"
+#include "messages/task_state.hpp"
+
+namespace stevedore {
+
+struct supervisor_options {
+  client_config client;                    // docker.* options and node facts (policy::read_client_config)
+  // Allocations go under <state_dir>/alloc unless client.alloc_root is set;
+  // empty: policy's default root (/var/lib/stevedore/alloc).
+  std::string state_dir;
+  // The Engine API client to use (a metered or fake one); null: one is made
+  // from client.endpoint / DOCKER_HOST. Either way the supervisor shuts it
+  // down when it ends.
+  std::shared_ptr<docker::client> docker;
+  task_settings task;                      // retry backoff, kill escalation... (cleanup from client)
+  std::size_t threads = 0;                 // CAF scheduler threads; 0: one per core
+  std::chrono::milliseconds call_timeout{30000}; // blocking calls
+  std::chrono::milliseconds shutdown_timeout{120000}; // longest graceful stop in the destructor
+};
+
+template <class T>
+using reply = std::function<void(result<T>)>;
+
+// An event subscription; cancel() (or destruction) ends it. Movable.
+class subscription {
+public:
+  subscription() = default;
+  explicit subscription(caf::actor listener) : listener_(std::move(listener)) {}
+  subscription(subscription&&) noexcept = default;
+  subscription& operator=(subscription&& other) noexcept;
+  ~subscription() { cancel(); }
+  void cancel();
+
+private:
+  caf::actor listener_;
+};
+
+class supervisor {
+public:
+  // Builds the actor system, the Engine API client (unless given) and the
+  // supervisor with its services. Fails only on bad settings (the endpoint).
+  static result<std::unique_ptr<supervisor>> create(supervisor_options opts);
+
+  // Shuts down (as shutdown()) if that was not done.
+  ~supervisor();
+  supervisor(const supervisor&) = delete;
+  supervisor& operator=(const supervisor&) = delete;
+
+  // -- starting: every instance is admitted (daemon healthy, id free,
+  //    constraints met) before any starts; returns the task ids --
+  result<std::string> start(const task_instance& inst);
+  result<std::vector<std::string>> start(const std::vector<task_instance>& instances);
+  // A decoded job: checked against the client settings, planned, started.
+  result<std::vector<std::string>> start_job(const job_spec& job);
+  // A job file (HCL or JSON): read, checked, planned, started. Every problem
+  // of the file, one per line, in the error's message.
+  result<std::vector<std::string>> start_job_file(const std::string& path);
+  // One task spec, run as a job of one group named after `job_name` (or the task).
+  result<std::vector<std::string>> start_task(const task_spec& task, const std::string& job_name = {});
+
+  // -- tasks --
+  result<unit> stop(const std::string& task_id);      // kill signal, SIGKILL after kill_timeout
+  result<unit> signal(const std::string& task_id, const std::string& signal);
+  result<task_status> status(const std::string& task_id);
+  result<std::vector<task_status>> list();
+  result<task_instance> instance(const std::string& task_id); // its plan: dirs, ports, create body
+  // Until the task has ended (cleaned or failed): its final status.
+  result<task_status> wait(const std::string& task_id, std::chrono::milliseconds timeout);
+
+  // -- node --
+  result<fingerprint> node();
+  result<std::vector<image_record>> images();
+  result<task_stats> stats(const std::string& task_id);
+  result<std::vector<actor_status>> actors();          // every actor's own status (inspection)
+
+  // -- asynchronous forms --
+  void start(std::vector<task_instance> instances, reply<std::vector<std::string>> done);
+  void start_job(job_spec job, reply<std::vector<std::string>> done);
+  void stop(std::string task_id, reply<unit> done);
+  void signal(std::string task_id, std::string signal, reply<unit> done);
+  void status(std::string task_id, reply<task_status> done);
+  void list(reply<std::vector<task_status>> done);
+  void instance(std::string task_id, reply<task_instance> done);
+  void node(reply<fingerprint> done);
+  void images(reply<std::vector<image_record>> done);
+  void stats(std::string task_id, reply<task_stats> done);
+
+  // -- events --
+  // on_event hears every task_event (of one task when task_id is set) from
+  // now on, in order per task, on a CAF worker thread; it must not block.
+  subscription subscribe(std::function<void(const task_event&)> on_event, std::string task_id = {});
+  // An actor of the embedder's receives (event_atom, task_event) and
+  // (done_atom, task_status) until unsubscribed or dead.
+  void subscribe(const caf::actor& listener);
+  void unsubscribe(const caf::actor& listener);
+
+  // Stops every task with its kill signal and timeout, waits until they are
+  // cleaned up, ends the actors and the Engine API client. Idempotent.
+  result<unit> shutdown(std::chrono::milliseconds timeout = std::chrono::minutes(2));
+
+  // The Engine API client (for calls stevedore does not wrap, such as exec
+  // into a task's container) and the actor system, for embedders that speak
+  // CAF themselves (the supervisor's protocol is in actors/supervisor.hpp).
+  std::shared_ptr<docker::client> docker() const;
+  caf::actor_system& system();
+  caf::actor handle() const;
+
+private:
+  struct impl;
+  explicit supervisor(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+// Also part of this API, from actors/supervisor.hpp: with_job_constraints()
+// for a program that plans a job itself (as `stevedore run` does) and starts
+// its instances.
+
+} // namespace stevedore
