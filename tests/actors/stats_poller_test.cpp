@@ -79,9 +79,10 @@ protected:
 
   std::map<std::string, std::string> details() {
     std::map<std::string, std::string> out;
-    self_->request(poller_, caf::infinite, status_atom::value);
+    auto h = self_->request(poller_, caf::infinite, status_atom::value);
     sched_.run();
-    self_->receive([&](const actor_status& st) { out = st.details; });
+    h.receive([&](const actor_status& st) { out = st.details; },
+              [&](const caf::error& e) { ADD_FAILURE() << caf::to_string(e); });
     return out;
   }
 
