@@ -3,7 +3,8 @@
 # stevedore (Release, in build-release), find a Docker daemon (DOCKER_HOST, else
 # /var/run/docker.sock) or start the private one of tools/testenv.sh, then
 # print what the daemon says about itself with `stevedore info`, then run the
-# sample job tools/jobs/hello.nomad with `stevedore run` (once the build has it).
+# sample job tools/jobs/hello.nomad with `stevedore run` (allocations and logs in
+# build-release/demo-state).
 # A daemon the demo started is stopped at the end.
 set -euo pipefail
 
@@ -102,10 +103,10 @@ else
   step "stevedore version (this build has no 'info' yet)"
   "$BIN" version || rc=$?
 fi
-if ((rc == 0)) && has_command run; then
+if ((rc == 0)); then
   ensure_demo_image
   step "stevedore run $JOB"
-  "$BIN" run "$JOB" || rc=$?
+  "$BIN" run "$JOB" --state-dir "$BUILD/demo-state" || rc=$?
 fi
 step "done (exit $rc)"
 exit "$rc"
