@@ -13,6 +13,7 @@
 #include "actors/fingerprinter.hpp"
 #include "actors/image_manager.hpp"
 #include "actors/log_collector.hpp"
+#include "actors/stats_poller.hpp"
 #include "actors/task_dir.hpp"
 #include "policy/constraints.hpp"
 #include "policy/plan.hpp"
@@ -118,8 +119,11 @@ void spawn_services(self_ptr self) {
     cfg.images = spawn_image_manager(sys, cfg.docker, image_manager_config::from(cfg.client));
   if (!cfg.fingerprinter)
     cfg.fingerprinter = spawn_fingerprinter(sys, cfg.docker, fingerprinter_config::from(cfg.client));
-  // SEAM (stats): actors/stats_poller.* is not committed yet; until it is,
-  // stats are sampled only when the embedder passes a poller in cfg.stats.
+  if (!cfg.stats) {
+    stats_poller_options so;
+    so.interval = std::chrono::milliseconds(std::max<std::int64_t>(1, cfg.client.stats_interval_ms));
+    cfg.stats = spawn_stats_poller(sys, cfg.docker, so);
+  }
   if (cfg.events.label_filters.empty())
     cfg.events.label_filters = container_label_filters(cfg.client.node_id);
   s.svc.docker = cfg.docker;

@@ -1,6 +1,6 @@
 // The supervisor: the root of a stevedore actor system. It spawns the shared
 // services (image manager, fingerprinter, container event stream, task-dir
-// worker, stats poller when given) and one task actor per task instance,
+// worker, stats poller) and one task actor per task instance,
 // keeps the registry of tasks by id "{alloc_id}/{task}", monitors them, and
 // fans their events out to subscribers.
 //
@@ -56,8 +56,8 @@ struct supervisor_config {
   std::shared_ptr<docker::client> docker;     // required
   task_settings task;                         // cleanup_container is taken from `client`
   container_events_settings events;           // label filters default to the node's
-  // Services: null ones are spawned from `client` (the stats poller too).
-  // Tests inject fakes here.
+  // Services: null ones are spawned from `client` (stevedore.stats.interval
+  // for the stats poller). Tests inject fakes here.
   image_manager_actor images;
   fingerprinter_actor fingerprinter;
   stats_poller_actor stats;

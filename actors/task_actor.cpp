@@ -500,8 +500,13 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
         return;
       if (!p.id.empty() && (p.total > 0 || p.current > 0))
         s.layers[p.id] = {p.current, p.total};
-      if (p.status == "Pull complete" || p.status == "Already exists")
+      bool layer_end = p.status == "Pull complete" || p.status == "Already exists";
+      if (layer_end)
         ++s.layers_done;
+      auto now = now_ms();
+      if (!layer_end && now - s.last_progress_ms < s.settings.progress_every.count())
+        return; // a pull of large layers sends hundreds of these a second
+      s.last_progress_ms = now;
       task_event ev;
       ev.kind = "progress";
       for (auto& [id, cur_tot] : s.layers) {

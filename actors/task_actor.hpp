@@ -59,6 +59,7 @@ struct task_settings {
   int max_conflict_retries = 3;                // removals of a dead container of ours, then fail
   std::chrono::milliseconds parked_recheck{10000}; // re-check period while the daemon is away
   std::chrono::milliseconds log_drain{3000};   // longest wait for the log collector before removal
+  std::chrono::milliseconds progress_every{250}; // pull progress events at most this often (layer ends always)
 };
 
 // Log collection: when set, called once the container runs; returns the

@@ -228,6 +228,13 @@ TEST_F(SupervisorLive, ImageStopSignalAndAPublishedPort) {
       std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(answer.rfind("HTTP/1.", 0), 0u) << "127.0.0.1:" << port << " answered '" << answer << "'";
+  result<task_stats> stats = make_error(errc::not_found, "stats", "none yet");
+  for (int i = 0; i < 60 && !(stats.ok() && stats->samples > 0); ++i) {
+    stats = sup_->stats(id);
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(stats.ok()) << to_string(stats.error());
+  EXPECT_GT(stats->memory_usage, 0) << "the stats poller samples the running task";
   auto asked = std::chrono::steady_clock::now();
   ASSERT_TRUE(sup_->stop(id).ok());
   auto st = sup_->wait(id, 60s);

@@ -70,6 +70,12 @@ TEST_F(SupervisorTest, AnUnknownTaskIdIsNotFound) {
   auto sig = ask<unit>(signal_atom::value, std::string("nope/web"), std::string("SIGHUP"));
   ASSERT_FALSE(sig.ok());
   EXPECT_EQ(sig.error().kind, errc::not_found);
+  auto stats = ask<task_stats>(stats_atom::value, std::string("nope/web"));
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.error().kind, errc::not_found);
+  auto inst = ask<task_instance>(instance_atom::value, std::string("nope/web"));
+  ASSERT_FALSE(inst.ok());
+  EXPECT_EQ(inst.error().kind, errc::not_found);
 }
 
 TEST_F(SupervisorTest, KeepsARegistryOfItsTasksAndFansOutTheirEvents) {
