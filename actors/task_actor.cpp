@@ -395,7 +395,8 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
           continue_cleanup(self);
         }
       } else if (kind == restart_atom::value) {
-        if (s.current == task_state::exited && s.then == after_remove::restart) {
+        if ((s.current == task_state::exited || s.current == task_state::starting) &&
+            s.then == after_remove::restart) {
           ++s.restarts;
           s.then = after_remove::clean;
           s.sigkill_sent = false;

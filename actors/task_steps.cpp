@@ -303,6 +303,22 @@ void step_error(self_ptr self, const error_info& err) {
       cleanup(self, s.then, s.final_reason);
       return;
     }
+    if (s.current == task_state::starting && !s.stop_requested) {
+      // A container that cannot start (bad command, missing mount) is a
+      // failed run: the restart policy decides, as for a failed exit.
+      auto d = s.tracker.on_failure(now_ms());
+      if (d.restart) {
+        s.restart_delay_ms = d.delay_ms;
+        task_event rev;
+        rev.kind = "restart";
+        rev.message = "start failed (" + to_string(err) + "); " + d.reason;
+        emit(self, std::move(rev));
+        cleanup(self, after_remove::restart, {});
+        return;
+      }
+      fail(self, to_string(err) + "; " + d.reason);
+      return;
+    }
     fail(self, to_string(err));
     return;
   }

@@ -282,6 +282,23 @@ TEST(TaskActor, RestartPolicyDelayModeWaitsForTheNextInterval) {
   EXPECT_EQ(p.final_status.state, ts::cleaned);
 }
 
+TEST(TaskActor, AStartThatFailsFollowsTheRestartPolicy) {
+  actor_harness h;
+  h.docker->fail_next("container_start", 2, errc::not_permitted, "exec: \"nope\": not found");
+  auto inst = make_instance("web");
+  inst.task.restart = restart_spec{1, 60000, 10, "fail"};
+  probe p(h.sys());
+  h.start(inst, p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::failed);
+  EXPECT_EQ(p.messages("restart").size(), 1u);
+  EXPECT_TRUE(p.has_message("restart", "start failed"));
+  EXPECT_EQ(h.docker->calls("container_create"), 2);
+  EXPECT_EQ(h.docker->calls("container_start"), 2);
+  EXPECT_NE(p.final_status.history.back().reason.find("not found"), std::string::npos);
+  EXPECT_FALSE(h.docker->container("web-a1b2c3")) << "the unstartable container is removed";
+}
+
 TEST(TaskActor, KeepsExitedContainersWhenCleanupIsOff) {
   actor_harness h;
   h.settings.cleanup_container = false;
