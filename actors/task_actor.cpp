@@ -137,6 +137,7 @@ bool current(self_ptr self, std::uint64_t epoch) {
 void on_running(self_ptr self) {
   auto& s = self->state;
   set_state(self, task_state::running, s.container_id.substr(0, 12));
+  s.oom_told = false;
   if (s.svc.stats) {
     self->send(s.svc.stats, watch_atom::value, s.task_id, s.container_id);
     s.stats_watched = true;
@@ -418,8 +419,10 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
       auto& s = self->state;
       if (ev.id != s.container_id)
         return;
-      if (ev.action == "oom")
+      if (ev.action == "oom" && !s.oom_told) {
+        s.oom_told = true;
         warn(self, "the kernel killed a process of the container: out of memory");
+      }
       if ((ev.action == "die" || ev.action == "destroy") &&
           (s.current == task_state::running || s.current == task_state::stopping))
         inspect(self);

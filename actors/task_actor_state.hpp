@@ -82,7 +82,8 @@ struct state {
   std::uint64_t next_signal = 0;
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> layers; // pull progress per layer
   std::int64_t layers_done = 0;
-  std::int64_t last_progress_ms = 0;   // progress events are at most one per progress_every
+  std::int64_t last_progress_ms = 0;
+  bool oom_told = false;               // one OOM warning per run (the kernel reports each kill)   // progress events are at most one per progress_every
 
   // -- inspection --
   std::int64_t messages = 0;

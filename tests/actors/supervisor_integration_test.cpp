@@ -162,6 +162,36 @@ TEST_F(SupervisorLive, ExitCodeAndBothLogStreams) {
   EXPECT_TRUE(container_gone(st->container_name));
 }
 
+TEST_F(SupervisorLive, AnOomKillIsReportedFromInspect) {
+  auto id = start(R"HCL(job "live" {
+  group "g" {
+    restart {
+      attempts = 0
+      mode     = "fail"
+    }
+    task "t" {
+      driver = "docker"
+      config {
+        image   = ")HCL" + env_.image + R"HCL("
+        command = "/bin/sh"
+        args    = ["-c", "x=$(dd if=/dev/zero bs=1M count=200 2>/dev/null | tr '\\000' a)"]
+      }
+      resources {
+        memory = 20
+      }
+    }
+  }
+})HCL");
+  ASSERT_FALSE(id.empty());
+  auto st = sup_->wait(id, 60s);
+  ASSERT_TRUE(st.ok()) << to_string(st.error());
+  EXPECT_EQ(st->state, task_state::failed);
+  EXPECT_TRUE(st->exit.oom_killed);
+  EXPECT_EQ(st->exit.exit_code, 137);
+  EXPECT_EQ(st->exit.signal, "SIGKILL");
+  EXPECT_TRUE(container_gone(st->container_name));
+}
+
 TEST_F(SupervisorLive, ATrappingShellStopsOnSigterm) {
   auto id = start(job(R"(command = "/bin/sh"
         args = ["-c", "trap 'echo got TERM; exit 0' TERM; echo ready; while true; do sleep 0.1; done"])",
