@@ -183,6 +183,10 @@ result<std::vector<task_status>> supervisor::list() {
   return impl_->ask<std::vector<task_status>>(list_atom::value);
 }
 
+result<unit> supervisor::forget(const std::string& task_id) {
+  return impl_->ask<unit>(caf::delete_atom::value, task_id);
+}
+
 result<task_instance> supervisor::instance(const std::string& task_id) {
   return impl_->ask<task_instance>(instance_atom::value, task_id);
 }

@@ -102,6 +102,8 @@ public:
   result<task_status> status(const std::string& task_id);
   result<std::vector<task_status>> list();
   result<task_instance> instance(const std::string& task_id); // its plan: dirs, ports, create body
+  // Ended tasks stay listed (status, logs) until forgotten; a running one is a conflict.
+  result<unit> forget(const std::string& task_id);
   // Until the task has ended (cleaned or failed): its final status.
   result<task_status> wait(const std::string& task_id, std::chrono::milliseconds timeout);
 

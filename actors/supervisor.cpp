@@ -475,6 +475,18 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
               [rp, fallback](caf::error&) mutable { rp.deliver(fallback); });
       return rp;
     },
+    [self](caf::delete_atom, const std::string& id) -> caf::result<unit> {
+      note(self, "forget");
+      auto& tasks = self->state.tasks;
+      auto i = tasks.find(id);
+      if (i == tasks.end())
+        return unknown(id);
+      if (i->second.actor)
+        return to_caf(make_error(errc::conflict, "forget task " + id,
+                                 "it is still running; stop it first"));
+      tasks.erase(i);
+      return unit{};
+    },
     [self](instance_atom, const std::string& id) -> caf::result<task_instance> {
       note(self, "instance");
       auto i = self->state.tasks.find(id);
@@ -577,8 +589,14 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
     [self](done_atom, const task_status& st) {
       note(self, "task_done");
       auto i = self->state.tasks.find(st.task_id);
-      if (i != self->state.tasks.end())
+      if (i != self->state.tasks.end()) {
         i->second.last = st;
+        // An ended task is kept for status and its logs' location; its
+        // create body and environment are not needed any more.
+        i->second.inst.create_body = json();
+        i->second.inst.create_body_text.clear();
+        i->second.inst.env.clear();
+      }
       fan_out(self, caf::make_message(done_atom::value, st));
     },
     [self](health_atom, const fingerprint& fp) {

@@ -20,6 +20,7 @@
 //   (signal_atom, std::string id, std::string signal) -> unit
 //   (caf::get_atom, std::string id) -> task_status              not_found for an unknown id
 //   (instance_atom, std::string id) -> task_instance
+//   (caf::delete_atom, std::string id) -> unit  forget an ended task (conflict while it runs)
 //   (list_atom) -> std::vector<task_status>
 //   (caf::subscribe_atom, caf::actor s)      s receives (event_atom, task_event) of every
 //                                            task and (done_atom, task_status) as each ends

@@ -236,6 +236,7 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
   s.task_id = task_id_of(inst);
   s.tracker = restart_tracker(inst.task.restart);
   s.inst = std::move(inst);
+  s.inst.create_body = json(); // create_body_text is what is sent; the tree only costs memory
   s.svc = std::move(svc);
   s.settings = settings;
   if (subscriber)

@@ -111,6 +111,13 @@ TEST_F(SupervisorTest, KeepsARegistryOfItsTasksAndFansOutTheirEvents) {
   auto inst = ask<task_instance>(instance_atom::value, std::string("a1/db"));
   ASSERT_TRUE(inst.ok());
   EXPECT_EQ(inst->container_name, "db-a1");
+  auto busy = ask<unit>(caf::delete_atom::value, std::string("a1/db"));
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().kind, errc::conflict) << "a running task cannot be forgotten";
+  ASSERT_TRUE(ask<unit>(caf::delete_atom::value, std::string("a1/web")).ok());
+  auto gone = ask<task_status>(caf::get_atom::value, std::string("a1/web"));
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().kind, errc::not_found);
 }
 
 TEST_F(SupervisorTest, RefusesStartsWhileTheDaemonIsUnhealthy) {
