@@ -41,6 +41,9 @@ ENV_FILE=$BUILD/bench-testenv.env
 SIM_IMAGE=busybox:1.36
 
 say() { echo "=== bench: $*"; }
+# Thousands of live tasks hold thousands of sockets (the supervisor follows
+# each task's logs): allow as many files as the hard limit does.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 wants() { [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 
 say "building Release in $BUILD"
