@@ -156,7 +156,8 @@ if wants 3; then
   f=$REPORTS/sim-live-$BENCH_SIM_TASKS.txt
   summary+=("3b. simulated daemon, $(figure stevedore.live_tasks "$f") live tasks at once:" \
     "   stevedore RSS $(figure stevedore.rss_live_kb "$f") KB (target < 102400), $(figure stevedore.bytes_per_task "$f") bytes/task (target < 10240);" \
-    "   baseline $(figure baseline.bytes_per_task "$f") bytes/task; stevedore/baseline per task $(figure ratio.bytes_per_task "$f")")
+    "   baseline $(figure baseline.bytes_per_task "$f") bytes/task; stevedore/baseline per task $(figure ratio.bytes_per_task "$f");" \
+    "   of which the planned instance (held by either driver): $(figure stevedore.plan_bytes_per_task "$f") bytes/task")
 fi
 
 echo

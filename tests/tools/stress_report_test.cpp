@@ -114,6 +114,8 @@ TEST(StressReportJson, ReadsBackToTheFigures) {
   EXPECT_EQ(int64_t(base["phases"]["running"]["max_us"]), 600);
   EXPECT_EQ(int64_t(mine["phases"]["running"]["p99_us"]), 1200);
   EXPECT_EQ(int64_t(base["usage"]["bytes_per_task"]), 1024);
+  EXPECT_EQ(int64_t(base["usage"]["plan_bytes_per_task"]), 0); // rss_planned_kb not set
+  EXPECT_EQ(int64_t(base["usage"]["rss_planned_kb"]), 0);
   EXPECT_TRUE(base["idle"].is_null());
   EXPECT_EQ(int64_t(base["leftover_containers"]), 0);
   auto submitted = base["samples"]["submitted_us"].get_array();

@@ -193,6 +193,9 @@ TEST(StressUsage, BytesPerLiveTask) {
   u.live_tasks = 10;
   u.rss_live_kb = 900; // shrank: no growth to share out
   EXPECT_EQ(u.bytes_per_task(), 0);
+  u.rss_planned_kb = 1500;
+  EXPECT_EQ(u.plan_bytes_per_task(500), 1024);
+  EXPECT_EQ(u.plan_bytes_per_task(0), 0);
 }
 
 } // namespace

@@ -52,10 +52,14 @@ struct usage_figures {
   std::int64_t cpu_us = 0;          // user + system CPU time spent during the run
   std::int64_t peak_rss_kb = 0;     // highest RSS during the run (VmHWM, reset before it)
   std::int64_t rss_before_kb = 0;   // RSS when the driver started
+  std::int64_t rss_planned_kb = 0;  // RSS once its workload was planned (before any start)
   std::int64_t rss_live_kb = 0;     // RSS when the most tasks were live
   std::int64_t live_tasks = 0;      // how many tasks were live then
   // (rss_live - rss_before) / live_tasks, in bytes; 0 when nothing was live.
   std::int64_t bytes_per_task() const noexcept;
+  // (rss_planned - rss_before) / tasks: what the planned instances alone
+  // take, which bytes_per_task includes (the driver holds them).
+  std::int64_t plan_bytes_per_task(std::int64_t tasks) const noexcept;
 };
 
 // Idle measurement (--idle-measure): every task running, nothing asked.

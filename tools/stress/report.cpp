@@ -7,7 +7,8 @@
 //                 "phases": {"pull": {count, min_us, p50_us, p90_us, p99_us,
 //                                     max_us, mean_us}, ...},
 //                 "usage": {cpu_us, peak_rss_kb, rss_before_kb, rss_live_kb,
-//                           live_tasks, bytes_per_task},
+//                           live_tasks, bytes_per_task, rss_planned_kb,
+//                           plan_bytes_per_task},
 //                 "idle": {seconds, tasks, cpu_us, rss_kb, threads,
 //                          child_processes} or null,
 //                 "leftover_containers" (null: not checked),
@@ -221,6 +222,10 @@ std::string report_table(const run_figures& run) {
     return printf_string("%.2f KB", as_double(d.usage.bytes_per_task()) / 1024) + " (" +
            std::to_string(d.usage.live_tasks) + " live)";
   }, "bytes_per_task");
+  line("  of which planned instance", [](const driver_figures& d) {
+    return printf_string("%.2f KB", as_double(d.usage.plan_bytes_per_task(
+                                        static_cast<std::int64_t>(d.tasks.size()))) / 1024);
+  }, "");
   bool idle = std::any_of(run.drivers.begin(), run.drivers.end(),
                           [](const driver_figures& d) { return d.idle.seconds > 0; });
   if (idle) {
@@ -290,6 +295,8 @@ std::string report_figures(const run_figures& run) {
     put(n + "rss_live_kb", std::to_string(d.usage.rss_live_kb));
     put(n + "live_tasks", std::to_string(d.usage.live_tasks));
     put(n + "bytes_per_task", std::to_string(d.usage.bytes_per_task()));
+    put(n + "plan_bytes_per_task",
+        std::to_string(d.usage.plan_bytes_per_task(static_cast<std::int64_t>(d.tasks.size()))));
     put(n + "leftover_containers", std::to_string(d.leftover_containers));
     if (d.idle.seconds > 0) {
       put(n + "idle_seconds", printf_string("%.2f", d.idle.seconds));
@@ -354,6 +361,9 @@ void write_driver(json_writer& w, const driver_figures& d) {
   w.key("rss_live_kb").value(d.usage.rss_live_kb);
   w.key("live_tasks").value(d.usage.live_tasks);
   w.key("bytes_per_task").value(d.usage.bytes_per_task());
+  w.key("rss_planned_kb").value(d.usage.rss_planned_kb);
+  w.key("plan_bytes_per_task")
+    .value(d.usage.plan_bytes_per_task(static_cast<std::int64_t>(d.tasks.size())));
   w.end_object();
   w.key("idle");
   if (d.idle.seconds > 0) {

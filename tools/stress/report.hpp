@@ -37,7 +37,8 @@ std::string report_table(const run_figures& run);
 // The headline figures as "figure NAME=VALUE" lines, for scripts
 // (tools/bench.sh): per driver <driver>.completed, .failed, .wall_us,
 // .all_running_us (batch), .throughput_per_s, .cpu_us, .peak_rss_kb,
-// .rss_live_kb, .live_tasks, .bytes_per_task, .leftover_containers, and with
+// .rss_live_kb, .live_tasks, .bytes_per_task, .plan_bytes_per_task,
+// .leftover_containers, and with
 // --idle-measure .idle_seconds, .idle_cpu_us, .idle_rss_kb, .idle_threads,
 // .idle_child_processes; then ratio.<name> for every compare() figure ("-"
 // when there is nothing to compare).

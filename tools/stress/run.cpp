@@ -134,6 +134,7 @@ result<driver_figures> run_one(const stress_options& opts, const named_driver& n
   if (!work.ok())
     return std::move(work).error();
 
+  fig.usage.rss_planned_kb = read_memory().rss_kb;
   driver_context ctx{opts, std::move(*work), {}, {}};
   ctx.records.resize(ctx.work.size());
   note(opts.churn ? "running lifecycles" : "starting tasks");

@@ -58,6 +58,12 @@ std::map<std::string, std::int64_t> driver_figures::errors_by_kind() const {
   return out;
 }
 
+std::int64_t usage_figures::plan_bytes_per_task(std::int64_t tasks) const noexcept {
+  if (tasks <= 0 || rss_planned_kb <= rss_before_kb)
+    return 0;
+  return (rss_planned_kb - rss_before_kb) * 1024 / tasks;
+}
+
 const driver_figures* run_figures::find(const std::string& driver) const noexcept {
   for (const auto& d : drivers)
     if (d.driver == driver)
