@@ -22,10 +22,20 @@ namespace stevedore {
 namespace {
 
 struct system_config : caf::actor_system_config {
-  explicit system_config(std::size_t threads) {
+  system_config(std::size_t threads, bool quiet) {
     stevedore::add_message_types(*this);
     if (threads > 0)
       set("scheduler.max-threads", static_cast<caf::config_value::integer>(threads));
+    if (quiet) {
+      // CAF's workers poll their queues hard (100 tries, then 500 more 50 us
+      // apart) after every job before they sleep on a condition variable;
+      // with messages trickling in (stats rounds, timers) that polling is
+      // most of an idle supervisor's CPU. A few tries, then sleep: a message
+      // from outside wakes a sleeping worker at once anyway.
+      set("work-stealing.aggressive-poll-attempts", caf::config_value::integer{10});
+      set("work-stealing.moderate-poll-attempts", caf::config_value::integer{10});
+      set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(100)});
+    }
   }
 };
 
@@ -109,7 +119,7 @@ result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) 
       return std::move(ep).error();
     d->docker = docker::client::make(std::move(*ep));
   }
-  d->cfg = std::make_unique<system_config>(opts.threads);
+  d->cfg = std::make_unique<system_config>(opts.threads, opts.quiet_scheduler);
   d->sys = std::make_unique<caf::actor_system>(*d->cfg);
   supervisor_config sc;
   sc.client = opts.client;

@@ -52,6 +52,7 @@ struct supervisor_options {
   std::shared_ptr<docker::client> docker;
   task_settings task;                      // retry backoff, kill escalation... (cleanup from client)
   std::size_t threads = 0;                 // CAF scheduler threads; 0: one per core
+  bool quiet_scheduler = true;             // workers sleep soon after work: low idle CPU
   std::chrono::milliseconds call_timeout{30000}; // blocking calls
   std::chrono::milliseconds shutdown_timeout{120000}; // longest graceful stop in the destructor
 };

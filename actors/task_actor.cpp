@@ -208,8 +208,19 @@ void on_inspect(self_ptr self, const container_info& info) {
   auto& s = self->state;
   s.parked = false;
   if (info.running || info.restarting) {
-    if (s.current == task_state::stopping && !s.kill_armed)
-      begin_stop(self); // the daemon was away during the stop
+    if (s.current == task_state::stopping && !s.kill_delivered) {
+      // The daemon was away during the stop: signal again, escalating as before.
+      if (s.sigkill_sent) {
+        kill(self, "SIGKILL");
+      } else {
+        kill(self, s.stop_signal);
+        if (!s.kill_armed) {
+          s.kill_armed = true;
+          self->delayed_send(self, std::chrono::milliseconds(s.inst.task.kill_timeout_ms),
+                             timer_atom::value, killtimer_atom::value, s.epoch);
+        }
+      }
+    }
     return;
   }
   on_exit(self, info);
@@ -331,7 +342,8 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
     },
     [self](killed_atom, std::uint64_t epoch, unit) {
       note(self, "killed");
-      (void) epoch; // death comes from the event stream
+      if (current(self, epoch))
+        self->state.kill_delivered = true; // death comes from the event stream
     },
     [self](killed_atom, std::uint64_t epoch, error_info& e) {
       note(self, "kill_failed");
@@ -383,6 +395,7 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
         if (s.current == task_state::stopping && s.kill_armed) {
           s.kill_armed = false;
           s.sigkill_sent = true;
+          s.kill_delivered = false;
           warn(self, "still running " + format_duration_ms(s.inst.task.kill_timeout_ms) +
                        " after " + s.stop_signal + ": sending SIGKILL");
           kill(self, "SIGKILL");

@@ -61,6 +61,7 @@ struct state {
   bool stop_requested = false;         // stop asked; steps in flight end in cleanup
   bool kill_armed = false;             // the SIGKILL timer is running
   bool sigkill_sent = false;
+  bool kill_delivered = false;         // the daemon took the last stop signal
   std::string stop_signal;             // what the stop sent first
   after_remove then = after_remove::clean;
   std::string final_reason;            // reason of the failure that cleanup ends with

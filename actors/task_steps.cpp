@@ -123,6 +123,10 @@ void pull(self_ptr self) {
 
 void create(self_ptr self) {
   auto& s = self->state;
+  if (s.stop_requested && s.container_id.empty()) {
+    finish(self, task_state::cleaned, "stopped before its container was created");
+    return;
+  }
   if (s.current != task_state::creating)
     set_state(self, task_state::creating, name_of(s));
   // DESIGN.md Durability: the one place every container create passes. A
@@ -165,6 +169,7 @@ void begin_stop(self_ptr self) {
       return;
     case task_state::running: {
       s.stop_signal = stop_signal_for(s.inst.task, s.lease.image);
+      s.kill_delivered = false;
       set_state(self, task_state::stopping, "signal " + s.stop_signal + ", SIGKILL after " +
                                               format_duration_ms(s.inst.task.kill_timeout_ms));
       kill(self, s.stop_signal);
@@ -290,6 +295,12 @@ void step_error(self_ptr self, const error_info& err) {
   auto& s = self->state;
   if (is_terminal(s.current))
     return;
+  if (s.stop_requested && s.container_id.empty() &&
+      (s.current == task_state::pending || s.current == task_state::pulling ||
+       s.current == task_state::creating)) {
+    finish(self, task_state::cleaned, "stopped before its container was created");
+    return;
+  }
   bool live_container = s.current == task_state::running || s.current == task_state::stopping;
   if (live_container && daemon_away(err)) {
     park(self, err); // never taken as the container's death

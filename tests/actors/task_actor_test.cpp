@@ -246,6 +246,42 @@ TEST(TaskActor, KeepsItsStateWhileTheDaemonIsAwayThenRechecks) {
   EXPECT_EQ(p.final_status.state, ts::failed);
 }
 
+TEST(TaskActor, AStopWhileTheDaemonIsAwayIsSignalledWhenItReturns) {
+  actor_harness h;
+  h.settings.cleanup_container = false; // keeps the signals observable
+  probe p(h.sys());
+  auto inst = make_instance("web");
+  inst.task.kill_timeout_ms = 5000;
+  auto task = h.start(inst, p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  auto id = h.status(task).container_id;
+  h.docker->set_down(true);
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until([&] { return p.has_message("warning", "waiting for the Docker daemon"); }));
+  EXPECT_TRUE(h.docker->signals_of(id).empty()) << "nothing reached the container";
+  EXPECT_EQ(h.status(task).state, ts::stopping);
+  h.docker->set_down(false);
+  fingerprint healthy;
+  healthy.health = daemon_health::healthy;
+  caf::anon_send(task, health_atom::value, healthy);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(h.docker->signals_of(id), std::vector<std::string>{"SIGTERM"});
+  EXPECT_EQ(p.final_status.exit.exit_code, 143);
+  EXPECT_EQ(p.final_status.state, ts::cleaned);
+}
+
+TEST(TaskActor, StopWhilePullingEndsCleanWithoutAContainer) {
+  actor_harness h;
+  h.images_m->failures["slow:1"] = make_error(errc::timeout, "pull slow:1", "registry slow");
+  probe p(h.sys());
+  auto task = h.start(make_instance("web", "a1b2c3", "slow:1"), p);
+  ASSERT_TRUE(p.until_state(ts::pulling));
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::cleaned);
+  EXPECT_EQ(h.docker->calls("container_create"), 0);
+}
+
 TEST(TaskActor, RestartPolicyFailModeRestartsThenFails) {
   actor_harness h;
   h.docker->script_container("web-a1b2c3", exits_after(20ms, 1));
