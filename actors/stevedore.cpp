@@ -99,9 +99,34 @@ subscription& subscription::operator=(subscription&& other) noexcept {
   return *this;
 }
 
+namespace {
+
+// Ends the listeners and waits (a bounded while) until they have, so that
+// no callback runs after this returns: the caller may then destroy what its
+// callbacks use.
+void end_listeners(const std::vector<caf::actor>& listeners) {
+  if (listeners.empty())
+    return;
+  auto* sys = &caf::actor_cast<caf::abstract_actor*>(listeners.front())->home_system();
+  caf::scoped_actor self{*sys};
+  for (const auto& l : listeners) {
+    self->monitor(l);
+    caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+  }
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    bool timed_out = false;
+    self->receive([](const caf::down_msg&) {},
+                  caf::after(std::chrono::seconds(5)) >> [&] { timed_out = true; });
+    if (timed_out)
+      break;
+  }
+}
+
+} // namespace
+
 void subscription::cancel() {
   if (listener_) {
-    caf::anon_send_exit(listener_, caf::exit_reason::user_shutdown);
+    end_listeners({listener_});
     listener_ = nullptr;
   }
 }
@@ -355,8 +380,7 @@ result<unit> supervisor::shutdown(std::chrono::milliseconds timeout) {
     d.down = true;
     listeners.swap(d.listeners);
   }
-  for (auto& l : listeners)
-    caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
+  end_listeners(listeners);
   d.docker->shutdown();
   return std::move(*out);
 }

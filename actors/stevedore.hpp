@@ -60,7 +60,9 @@ struct supervisor_options {
 template <class T>
 using reply = std::function<void(result<T>)>;
 
-// An event subscription; cancel() (or destruction) ends it. Movable.
+// An event subscription; cancel() (or destruction) ends it and returns once
+// no callback of it runs any more (so never cancel from inside its own
+// callback). Destroy subscriptions before their supervisor. Movable.
 class subscription {
 public:
   subscription() = default;
