@@ -153,6 +153,48 @@ TEST(StressSchedule, SynchronousCompletionsDoNotRecurse) {
   EXPECT_EQ(teardowns, 200000u);
 }
 
+TEST(StressSchedule, StuckStepsTimeOutAndLateReportsAreIgnored) {
+  // Task 1 never reports its launch; task 2 reports its teardown only after
+  // its timeout. Both count as failed, once each, and the run ends.
+  done_fn late;
+  std::mutex mtx;
+  schedule s(3, 3,
+             [&](std::size_t i, done_fn done) {
+               if (i != 1)
+                 done(true);
+             },
+             [&](std::size_t i, done_fn done) {
+               if (i == 2) {
+                 std::lock_guard<std::mutex> g(mtx);
+                 late = std::move(done);
+               } else {
+                 done(true);
+               }
+             },
+             20ms);
+  auto running = s.launch_all();
+  EXPECT_EQ(running, (std::vector<std::size_t>{0, 2}));
+  s.teardown(running);
+  {
+    std::lock_guard<std::mutex> g(mtx);
+    ASSERT_TRUE(late);
+    late(true); // after its timeout: ignored
+  }
+  EXPECT_EQ(s.counters().completed, 1);
+  EXPECT_EQ(s.counters().failed, 2);
+  auto t = s.timed_out();
+  std::sort(t.begin(), t.end());
+  EXPECT_EQ(t, (std::vector<std::size_t>{1, 2}));
+}
+
+TEST(StressSchedule, NoTimeoutWithoutALimit) {
+  schedule s(2, 1, [](std::size_t, done_fn done) { done(true); },
+             [](std::size_t, done_fn done) { done(true); });
+  s.teardown(s.launch_all());
+  EXPECT_TRUE(s.timed_out().empty());
+  EXPECT_EQ(s.counters().completed, 2);
+}
+
 TEST(StressSchedule, BoundedForEachVisitsEachItemOnce) {
   std::vector<std::size_t> items{5, 3, 9, 1};
   std::vector<std::size_t> seen;

@@ -1,6 +1,7 @@
 // `stevedore stress --tasks N [--concurrency C] [--image I] [--command CMD]
 //  [--hold S] [--churn] [--baseline | --baseline-only] [--order O]
-//  [--idle-measure S] [--kill-timeout S] [--call-timeout S] [--report FILE]
+//  [--idle-measure S] [--kill-timeout S] [--call-timeout S] [--step-timeout S]
+//  [--report FILE]
 //  [--figures] [--config CLIENT] [--endpoint E] [--no-progress]`:
 // drives N task lifecycles through the supervisor against the daemon, and
 // with --baseline the same N through a bare Engine API client in the same
@@ -49,6 +50,7 @@ struct stress_args {
   std::string endpoint;
   double kill_timeout_s = 5;
   double call_timeout_s = 60;
+  double step_timeout_s = 300;
   bool no_progress = false;
   bool figures = false;
 };
@@ -119,6 +121,7 @@ int run_stress_command(stress_args& a) {
     a.opts.client.endpoint = a.endpoint;
   a.opts.kill_timeout_ms = static_cast<std::int64_t>(a.kill_timeout_s * 1000);
   a.opts.call_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.call_timeout_s * 1000));
+  a.opts.step_timeout = std::chrono::milliseconds(static_cast<std::int64_t>(a.step_timeout_s * 1000));
   a.opts.run_id = random_run_id();
   auto ep = docker::resolve_endpoint(a.opts.client.endpoint, a.opts.client.tls_cert,
                                      a.opts.client.tls_key, a.opts.client.tls_ca,
@@ -220,6 +223,9 @@ const bool registered = stevedore::cli::add_command(
        ->capture_default_str()->check(CLI::NonNegativeNumber);
      app.add_option("--call-timeout", a->call_timeout_s, "Deadline of one Engine API call, seconds")
        ->capture_default_str()->check(CLI::PositiveNumber);
+     app.add_option("--step-timeout", a->step_timeout_s,
+                    "Longest a launch or a teardown may take before it counts as failed; 0: none")
+       ->capture_default_str()->check(CLI::NonNegativeNumber);
      app.add_option("--report", a->report, "Write FILE.json and FILE.html");
      app.add_option("--config", a->config_file, "Client settings file (HCL or JSON)");
      app.add_option("--endpoint", a->endpoint,

@@ -142,7 +142,8 @@ result<driver_figures> run_one(const stress_options& opts, const named_driver& n
   auto drv = nd.make(ctx);
   schedule sched(ctx.work.size(), static_cast<std::size_t>(opts.concurrency),
                  [&](std::size_t i, done_fn d) { drv->launch(i, std::move(d)); },
-                 [&](std::size_t i, done_fn d) { drv->teardown(i, std::move(d)); });
+                 [&](std::size_t i, done_fn d) { drv->teardown(i, std::move(d)); },
+                 opts.step_timeout);
   sampler samples(nd.name, sched.counters(), opts.tasks, hooks);
   ctx.clock.restart();
   auto hold = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -178,6 +179,15 @@ result<driver_figures> run_one(const stress_options& opts, const named_driver& n
   fig.usage.cpu_us = process_cpu_us() - cpu0;
   fig.usage.peak_rss_kb = read_memory().peak_kb;
   drv.reset();
+  // Only now, with the driver gone, nothing else writes the records.
+  for (auto i : sched.timed_out()) {
+    auto& r = ctx.records[i];
+    if (r.failed())
+      continue;
+    r.error_kind = "timeout";
+    r.error = "stress " + nd.name + " task " + std::to_string(i) + ": a step did not end within " +
+              std::to_string(opts.step_timeout.count() / 1000) + " s (--step-timeout)";
+  }
   fig.tasks = std::move(ctx.records);
   fig.leftover_containers = check_leftovers(checker, job_name(opts, nd.name), hooks);
   std::error_code ec;

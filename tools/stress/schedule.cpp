@@ -69,15 +69,41 @@ void bounded_for_each(const std::vector<std::size_t>& items, std::size_t concurr
   st->cv.wait(lock, [&] { return st->finished == st->items.size() && !st->pumping; });
 }
 
-schedule::schedule(std::size_t tasks, std::size_t concurrency, step_fn launch, step_fn teardown)
+schedule::schedule(std::size_t tasks, std::size_t concurrency, step_fn launch, step_fn teardown,
+                   std::chrono::steady_clock::duration step_timeout)
   : tasks_(tasks), concurrency_(std::max<std::size_t>(1, concurrency)),
-    launch_(std::move(launch)), teardown_(std::move(teardown)) {}
+    launch_(std::move(launch)), teardown_(std::move(teardown)), step_timeout_(step_timeout) {}
+
+done_fn schedule::guard(std::size_t index, done_fn done) {
+  if (step_timeout_ <= step_timeout_.zero())
+    return done;
+  auto once = std::make_shared<std::atomic<bool>>(false);
+  auto target = std::make_shared<done_fn>(std::move(done));
+  timeouts_.after(step_timeout_, [this, index, once, target] {
+    if (once->exchange(true))
+      return;
+    {
+      std::lock_guard<std::mutex> g(mtx_);
+      timed_out_.push_back(index);
+    }
+    (*target)(false);
+  });
+  return [once, target](bool ok) {
+    if (!once->exchange(true))
+      (*target)(ok);
+  };
+}
+
+std::vector<std::size_t> schedule::timed_out() const {
+  std::lock_guard<std::mutex> g(mtx_);
+  return timed_out_;
+}
 
 std::vector<std::size_t> schedule::launch_all() {
   std::vector<char> ran(tasks_, 0);
   bounded_for_each(iota_n(tasks_), concurrency_, [&](std::size_t i, done_fn done) {
     ++progress_.submitted;
-    launch_(i, [this, i, &ran, done = std::move(done)](bool ok) {
+    launch_(i, guard(i, [this, i, &ran, done = std::move(done)](bool ok) {
       if (ok) {
         ran[i] = 1;
         ++progress_.running;
@@ -85,7 +111,7 @@ std::vector<std::size_t> schedule::launch_all() {
         ++progress_.failed;
       }
       done(ok);
-    });
+    }));
   });
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < tasks_; ++i)
@@ -96,18 +122,18 @@ std::vector<std::size_t> schedule::launch_all() {
 
 void schedule::teardown(const std::vector<std::size_t>& indices) {
   bounded_for_each(indices, concurrency_, [&](std::size_t i, done_fn done) {
-    teardown_(i, [this, done = std::move(done)](bool ok) {
+    teardown_(i, guard(i, [this, done = std::move(done)](bool ok) {
       --progress_.running;
       ++(ok ? progress_.completed : progress_.failed);
       done(ok);
-    });
+    }));
   });
 }
 
 void schedule::churn(std::chrono::steady_clock::duration hold, timer_queue& timers) {
   bounded_for_each(iota_n(tasks_), concurrency_, [&](std::size_t i, done_fn done) {
     ++progress_.submitted;
-    launch_(i, [this, i, hold, &timers, done = std::move(done)](bool ok) mutable {
+    launch_(i, guard(i, [this, i, hold, &timers, done = std::move(done)](bool ok) mutable {
       if (!ok) {
         ++progress_.failed;
         done(false);
@@ -115,17 +141,17 @@ void schedule::churn(std::chrono::steady_clock::duration hold, timer_queue& time
       }
       ++progress_.running;
       auto down = [this, i, done = std::move(done)]() mutable {
-        teardown_(i, [this, done = std::move(done)](bool ok) {
+        teardown_(i, guard(i, [this, done = std::move(done)](bool ok) {
           --progress_.running;
           ++(ok ? progress_.completed : progress_.failed);
           done(ok);
-        });
+        }));
       };
       if (hold.count() > 0)
         timers.after(hold, std::move(down));
       else
         down();
-    });
+    }));
   });
 }
 

@@ -10,7 +10,10 @@
 //           with at most C lifecycles in flight, starting the next as one ends.
 //
 // Steps report through `done(ok)` exactly once, from any thread, possibly
-// before they return. The blocking calls wait on the calling thread.
+// before they return. The blocking calls wait on the calling thread. With a
+// step timeout, a step that has not reported in time counts as failed (its
+// late report is ignored) and timed_out() names it, so one stuck task cannot
+// hang the run.
 #pragma once
 
 #include <atomic>
@@ -46,7 +49,8 @@ class schedule {
 public:
   using step_fn = std::function<void(std::size_t index, done_fn done)>;
 
-  schedule(std::size_t tasks, std::size_t concurrency, step_fn launch, step_fn teardown);
+  schedule(std::size_t tasks, std::size_t concurrency, step_fn launch, step_fn teardown,
+           std::chrono::steady_clock::duration step_timeout = {});
 
   // Batch mode. Returns the indices of the tasks that reached running.
   std::vector<std::size_t> launch_all();
@@ -56,13 +60,23 @@ public:
   void churn(std::chrono::steady_clock::duration hold, timer_queue& timers);
 
   const progress& counters() const noexcept { return progress_; }
+  // The tasks whose launch or teardown timed out, in no particular order.
+  std::vector<std::size_t> timed_out() const;
 
 private:
+  // `done` guarded by the step timeout: whichever of the step and the timer
+  // comes first calls it.
+  done_fn guard(std::size_t index, done_fn done);
+
   std::size_t tasks_;
   std::size_t concurrency_;
   step_fn launch_;
   step_fn teardown_;
+  std::chrono::steady_clock::duration step_timeout_;
   progress progress_;
+  mutable std::mutex mtx_;               // guards timed_out_
+  std::vector<std::size_t> timed_out_;
+  timer_queue timeouts_;                 // last: its thread stops before the rest goes
 };
 
 } // namespace stevedore::stress
