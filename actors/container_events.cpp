@@ -36,6 +36,8 @@ struct container_events_state {
   std::shared_ptr<docker::client> docker;
   container_events_settings settings;
   std::map<std::string, caf::actor> watchers; // container id -> its task actor
+  std::map<caf::actor_addr, std::string> watching; // task actor -> its container id (one at a time)
+  std::set<caf::actor_addr> monitored;        // watchers monitored once, whatever they watch
   docker::call_handle stream;                 // the open GET /events
   std::uint64_t generation = 0;               // of the stream; older callbacks are ignored
   std::int64_t last_nanos = 0;                // time of the last event seen: `since` of a reopen
@@ -145,19 +147,32 @@ caf::behavior container_events(self_ptr self, std::shared_ptr<docker::client> do
   s.last_nanos = now_ms() * 1000000;
   open_stream(self);
   self->set_down_handler([self](caf::down_msg& dm) {
-    auto& w = self->state.watchers;
-    for (auto i = w.begin(); i != w.end();)
-      i = i->second.address() == dm.source ? w.erase(i) : std::next(i);
+    auto& s = self->state;
+    s.monitored.erase(dm.source);
+    if (auto i = s.watching.find(dm.source); i != s.watching.end()) {
+      s.watchers.erase(i->second);
+      s.watching.erase(i);
+    }
   });
   return {
     [self](watch_atom, std::string& id, caf::actor& watcher) {
       note(self, "watch");
-      self->monitor(watcher);
-      self->state.watchers[std::move(id)] = std::move(watcher);
+      auto& s = self->state;
+      auto addr = watcher.address();
+      if (s.monitored.insert(addr).second)
+        self->monitor(watcher);
+      if (auto old = s.watching.find(addr); old != s.watching.end())
+        s.watchers.erase(old->second); // a task watches its current container only
+      s.watching[addr] = id;
+      s.watchers[std::move(id)] = std::move(watcher);
     },
     [self](unwatch_atom, const std::string& id) {
       note(self, "unwatch");
-      self->state.watchers.erase(id);
+      auto& s = self->state;
+      if (auto i = s.watchers.find(id); i != s.watchers.end()) {
+        s.watching.erase(i->second.address());
+        s.watchers.erase(i);
+      }
     },
     [self](cevent_atom, std::uint64_t gen, engine_event& ev) {
       note(self, "event");

@@ -51,6 +51,11 @@ struct supervisor_state {
   task_services svc;                           // what every task actor gets
   std::map<std::string, task_entry> tasks;     // by task id
   std::map<caf::actor_addr, std::string> ids;  // task actor -> task id
+  // The live task actors, shared with the functor that ends them when the
+  // supervisor ends (one attachable instead of one link per task, whose
+  // removal CAF does by a linear scan).
+  std::shared_ptr<std::map<caf::actor_addr, caf::actor>> live =
+    std::make_shared<std::map<caf::actor_addr, caf::actor>>();
   std::vector<caf::actor> subscribers;
   fingerprint fp;                              // the daemon as last heard
   bool have_fp = false;                        // a poll has been made (or no fingerprinter)
@@ -198,7 +203,7 @@ void launch(self_ptr self, const task_instance& inst) {
   auto id = task_id_of(inst);
   auto actor = spawn_task(self->system(), inst, s.svc, s.cfg.task, caf::actor_cast<caf::actor>(self));
   self->monitor(actor);
-  self->link_to(actor); // an ended supervisor ends its task actors (containers stay)
+  (*s.live)[actor.address()] = actor;
   task_entry e;
   e.actor = actor;
   e.inst = inst;
@@ -307,6 +312,7 @@ void on_task_down(self_ptr self, const caf::down_msg& dm) {
     return;
   auto& e = s.tasks[i->second];
   e.actor = nullptr;
+  s.live->erase(i->first);
   s.ids.erase(i);
   if (!is_terminal(e.last.state)) {
     // The actor ended without saying so (a crash): its container may remain.
@@ -417,13 +423,17 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
                subs.end());
     on_task_down(self, dm);
   });
-  // Tasks are linked only so that they end with the supervisor; their own
-  // end is reported by the down handler. An exit from anything else (a
-  // service that crashed, an embedder's exit message) ends the supervisor.
+  // An ended supervisor ends its task actors (their containers stay, to be
+  // adopted by the next run); services are linked.
+  self->attach_functor([live = self->state.live] {
+    for (auto& [addr, task] : *live)
+      caf::anon_send_exit(task, caf::exit_reason::user_shutdown);
+  });
+  // An exit from a linked service that crashed, or an embedder's exit
+  // message, ends the supervisor.
   self->set_exit_handler([self](caf::exit_msg& em) {
-    if (em.reason == caf::exit_reason::normal || self->state.ids.count(em.source) > 0)
-      return;
-    self->quit(em.reason);
+    if (em.reason != caf::exit_reason::normal)
+      self->quit(em.reason);
   });
   return {
     [self](start_atom, const task_instance& inst) {
