@@ -33,7 +33,7 @@ std::int64_t now_ms() {
 // One task of the registry.
 struct task_entry {
   caf::actor actor;      // null once the task actor ended
-  task_instance inst;    // what it runs (ports, folders: the agent's logs route)
+  std::shared_ptr<const task_instance> inst; // what it runs (ports, folders), shared with its actor
   task_status last;      // kept current from its events; whole once it ended
 };
 
@@ -201,13 +201,14 @@ caf::error admit(self_ptr self, const std::vector<task_instance>& instances) {
 void launch(self_ptr self, const task_instance& inst) {
   auto& s = self->state;
   auto id = task_id_of(inst);
-  auto actor = spawn_task(self->system(), inst, s.svc, s.cfg.task, caf::actor_cast<caf::actor>(self));
+  auto plan = std::make_shared<task_instance>(inst);
+  plan->create_body = json(); // create_body_text says the same in a tenth of the memory
+  auto actor = spawn_task(self->system(), plan, s.svc, s.cfg.task, caf::actor_cast<caf::actor>(self));
   self->monitor(actor);
   (*s.live)[actor.address()] = actor;
   task_entry e;
   e.actor = actor;
-  e.inst = inst;
-  e.inst.create_body = json(); // create_body_text says the same in a tenth of the memory
+  e.inst = std::move(plan);
   e.last.task_id = id;
   e.last.task_name = inst.task.name;
   e.last.alloc_id = inst.alloc_id;
@@ -268,7 +269,7 @@ caf::expected<std::vector<task_instance>> plan(self_ptr self, const job_spec& jo
   policy::plan_options opts;
   for (const auto& [id, e] : s.tasks)
     if (e.actor)
-      for (const auto& p : e.inst.ports)
+      for (const auto& p : e.inst->ports)
         opts.taken_ports.insert(p.host_port);
   policy::plan_result planned;
   if (problems.empty()) {
@@ -503,7 +504,7 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       auto i = self->state.tasks.find(id);
       if (i == self->state.tasks.end())
         return unknown(id);
-      return i->second.inst;
+      return *i->second.inst;
     },
     [self](list_atom) {
       note(self, "list");
@@ -604,9 +605,10 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
         i->second.last = st;
         // An ended task is kept for status and its logs' location; its
         // create body and environment are not needed any more.
-        i->second.inst.create_body = json();
-        i->second.inst.create_body_text.clear();
-        i->second.inst.env.clear();
+        auto kept = std::make_shared<task_instance>(*i->second.inst);
+        kept->create_body_text.clear();
+        kept->env.clear();
+        i->second.inst = std::move(kept);
       }
       fan_out(self, caf::make_message(done_atom::value, st));
     },

@@ -104,18 +104,18 @@ void warn(self_ptr self, std::string message) {
 task_status status_of(const state& s) {
   task_status st;
   st.task_id = s.task_id;
-  st.task_name = s.inst.task.name;
-  st.alloc_id = s.inst.alloc_id;
-  st.job_name = s.inst.job_name;
-  st.group_name = s.inst.group_name;
-  st.container_name = s.inst.container_name;
+  st.task_name = s.inst->task.name;
+  st.alloc_id = s.inst->alloc_id;
+  st.job_name = s.inst->job_name;
+  st.group_name = s.inst->group_name;
+  st.container_name = s.inst->container_name;
   st.container_id = s.container_id;
-  st.image = s.inst.image;
+  st.image = s.inst->image;
   st.image_id = s.image_id;
   st.state = s.current;
   st.history = s.history;
   st.exit = s.exit;
-  for (const auto& p : s.inst.ports)
+  for (const auto& p : s.inst->ports)
     st.ports.push_back(port_mapping{p.label, p.host_port, p.container_port});
   st.restarts = s.restarts;
   return st;
@@ -143,7 +143,7 @@ void on_running(self_ptr self) {
     s.stats_watched = true;
   }
   if (s.svc.logs && !s.log_collector) {
-    s.log_collector = s.svc.logs(self->system(), s.inst, s.container_id);
+    s.log_collector = s.svc.logs(self->system(), *s.inst, s.container_id);
     if (s.log_collector)
       self->monitor(s.log_collector);
   }
@@ -177,8 +177,8 @@ void on_created(self_ptr self, create_answer& answer) {
 // A 409 on create: the name is taken. Decide from the holder's labels.
 void on_name_holder(self_ptr self, const container_info& info) {
   auto& s = self->state;
-  if (!is_our_container(s.inst, info)) {
-    fail(self, "create " + s.inst.container_name + ": the name is taken by container " +
+  if (!is_our_container(*s.inst, info)) {
+    fail(self, "create " + s.inst->container_name + ": the name is taken by container " +
                  info.id.substr(0, 12) + ", which stevedore did not create for this task; "
                  "it is left untouched");
     return;
@@ -187,20 +187,20 @@ void on_name_holder(self_ptr self, const container_info& info) {
     s.container_id = info.id;
     s.intent.clear();
     warn(self, "adopted running container " + info.id.substr(0, 12) + " (" +
-                 s.inst.container_name + ") left by an earlier run of this task");
+                 s.inst->container_name + ") left by an earlier run of this task");
     watch_events(self);
     on_running(self);
     inspect(self); // it may have died before the watch began
     return;
   }
   if (s.conflict_attempts >= s.settings.max_conflict_retries) {
-    fail(self, "create " + s.inst.container_name + ": name still taken after removing " +
+    fail(self, "create " + s.inst->container_name + ": name still taken after removing " +
                  std::to_string(s.conflict_attempts) + " dead containers of this task");
     return;
   }
   ++s.conflict_attempts;
   warn(self, "removing dead container " + info.id.substr(0, 12) + " of an earlier run (" +
-               info.status + ") to reuse the name " + s.inst.container_name);
+               info.status + ") to reuse the name " + s.inst->container_name);
   s.svc.docker->container_remove(info.id, true, true, reply<cleared_atom, unit>(self));
 }
 
@@ -216,7 +216,7 @@ void on_inspect(self_ptr self, const container_info& info) {
         kill(self, s.stop_signal);
         if (!s.kill_armed) {
           s.kill_armed = true;
-          self->delayed_send(self, std::chrono::milliseconds(s.inst.task.kill_timeout_ms),
+          self->delayed_send(self, std::chrono::milliseconds(s.inst->task.kill_timeout_ms),
                              timer_atom::value, killtimer_atom::value, s.epoch);
         }
       }
@@ -241,13 +241,12 @@ void on_removed(self_ptr self) {
 
 } // namespace
 
-caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
+caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> inst, task_services svc,
                          task_settings settings, caf::actor subscriber) {
   auto& s = self->state;
-  s.task_id = task_id_of(inst);
-  s.tracker = restart_tracker(inst.task.restart);
+  s.task_id = task_id_of(*inst);
+  s.tracker = restart_tracker(inst->task.restart);
   s.inst = std::move(inst);
-  s.inst.create_body = json(); // create_body_text is what is sent; the tree only costs memory
   s.svc = std::move(svc);
   s.settings = settings;
   if (subscriber)
@@ -276,7 +275,7 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
       if (!current(self, epoch))
         return;
       if (e.kind == errc::conflict) {
-        self->state.svc.docker->container_inspect(self->state.inst.container_name,
+        self->state.svc.docker->container_inspect(self->state.inst->container_name,
                                                   reply<conflict_atom, container_info>(self));
         return;
       }
@@ -335,7 +334,7 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
         auto& s = self->state;
         s.exit.error = "container removed outside stevedore";
         s.container_id.clear();
-        fail(self, "container " + s.inst.container_name + " was removed outside stevedore");
+        fail(self, "container " + s.inst->container_name + " was removed outside stevedore");
         return;
       }
       step_error(self, e);
@@ -396,7 +395,7 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
           s.kill_armed = false;
           s.sigkill_sent = true;
           s.kill_delivered = false;
-          warn(self, "still running " + format_duration_ms(s.inst.task.kill_timeout_ms) +
+          warn(self, "still running " + format_duration_ms(s.inst->task.kill_timeout_ms) +
                        " after " + s.stop_signal + ": sending SIGKILL");
           kill(self, "SIGKILL");
         }
@@ -465,16 +464,16 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
       st.messages = s.messages;
       st.last_message = s.last_message;
       st.last_at_ms = s.last_at_ms;
-      st.details["container_name"] = s.inst.container_name;
+      st.details["container_name"] = s.inst->container_name;
       st.details["container_id"] = s.container_id;
-      st.details["image"] = s.inst.image;
+      st.details["image"] = s.inst->image;
       st.details["image_id"] = s.image_id;
       st.details["lease"] = s.has_lease ? "held" : "none";
       st.details["restarts"] = std::to_string(s.restarts);
       if (!s.intent.empty())
         st.details["intent"] = s.intent;
       std::string ports;
-      for (const auto& p : s.inst.ports)
+      for (const auto& p : s.inst->ports)
         ports += (ports.empty() ? "" : ",") + p.label + "=" + std::to_string(p.host_port) +
                  "->" + std::to_string(p.container_port);
       st.details["ports"] = ports;
@@ -532,7 +531,7 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
         ev.bytes_total += cur_tot.second;
       }
       char buf[160];
-      std::snprintf(buf, sizeof buf, "%s: %s%s%s, %.1f/%.1f MB", s.inst.image.c_str(),
+      std::snprintf(buf, sizeof buf, "%s: %s%s%s, %.1f/%.1f MB", s.inst->image.c_str(),
                     p.status.c_str(), p.id.empty() ? "" : " ", p.id.c_str(),
                     double(ev.bytes_current) / 1e6, double(ev.bytes_total) / 1e6);
       ev.message = buf;
@@ -543,10 +542,17 @@ caf::behavior task_actor(self_ptr self, task_instance inst, task_services svc,
 
 } // namespace task_detail
 
-caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
-                      task_settings settings, caf::actor subscriber) {
+caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
+                      task_services services, task_settings settings, caf::actor subscriber) {
   return sys.spawn(task_detail::task_actor, std::move(inst), std::move(services), settings,
                    std::move(subscriber));
+}
+
+caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
+                      task_settings settings, caf::actor subscriber) {
+  inst.create_body = json(); // create_body_text is what is sent; the tree only costs memory
+  return spawn_task(sys, std::make_shared<const task_instance>(std::move(inst)),
+                    std::move(services), settings, std::move(subscriber));
 }
 
 } // namespace stevedore

@@ -101,7 +101,11 @@ exit_result exit_result_of(const container_info& info);
 bool is_our_container(const task_instance& inst, const container_info& info);
 
 // Spawns the task actor; it starts at once (pending) and reports to
-// `subscriber` (if valid) from its first event on.
+// `subscriber` (if valid) from its first event on. The plan is shared, not
+// copied (the supervisor keeps the same one); only its create_body_text is
+// used, so the create_body tree may be left empty.
+caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
+                      task_services services, task_settings settings, caf::actor subscriber);
 caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
                       task_settings settings, caf::actor subscriber);
 

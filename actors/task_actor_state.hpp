@@ -38,7 +38,7 @@ struct state {
   static inline const char* name = "task";
 
   // -- what to run and with whom --
-  task_instance inst;                  // the plan of this task (create body, labels, ports)
+  std::shared_ptr<const task_instance> inst; // the plan (create body, labels, ports), shared with the supervisor
   std::string task_id;                 // "{alloc_id}/{task}"
   task_services svc;
   task_settings settings;

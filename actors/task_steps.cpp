@@ -11,7 +11,7 @@ namespace stevedore::task_detail {
 namespace {
 
 std::string name_of(const state& s) {
-  return s.inst.container_name;
+  return s.inst->container_name;
 }
 
 void stop_helpers(self_ptr self) {
@@ -63,7 +63,7 @@ void prepare(self_ptr self) {
     return;
   }
   auto epoch = s.epoch;
-  self->request(s.svc.task_dirs, caf::infinite, prepare_atom::value, s.inst)
+  self->request(s.svc.task_dirs, caf::infinite, prepare_atom::value, *s.inst)
     .then(
       [self, epoch](std::vector<std::string>&) {
         if (epoch == self->state.epoch)
@@ -82,16 +82,16 @@ void pull(self_ptr self) {
     return;
   }
   if (s.current != task_state::pulling)
-    set_state(self, task_state::pulling, s.inst.image);
+    set_state(self, task_state::pulling, s.inst->image);
   image_request req;
   req.holder = s.task_id;
-  req.reference = s.inst.image;
-  req.pull = s.inst.pull;
-  req.archive = s.inst.image_archive;
-  req.has_auth = s.inst.task.config.has_auth;
-  req.auth = s.inst.task.config.auth;
-  req.auth_soft_fail = s.inst.task.config.auth_soft_fail;
-  req.pull_timeout_ms = s.inst.task.config.image_pull_timeout_ms;
+  req.reference = s.inst->image;
+  req.pull = s.inst->pull;
+  req.archive = s.inst->image_archive;
+  req.has_auth = s.inst->task.config.has_auth;
+  req.auth = s.inst->task.config.auth;
+  req.auth_soft_fail = s.inst->task.config.auth_soft_fail;
+  req.pull_timeout_ms = s.inst->task.config.image_pull_timeout_ms;
   auto epoch = s.epoch;
   self->request(s.svc.images, caf::infinite, acquire_atom::value, std::move(req))
     .then(
@@ -117,7 +117,7 @@ void pull(self_ptr self) {
       },
       [self, epoch](caf::error& e) {
         if (epoch == self->state.epoch)
-          step_error(self, from_caf(e, "pull " + self->state.inst.image));
+          step_error(self, from_caf(e, "pull " + self->state.inst->image));
       });
 }
 
@@ -134,7 +134,7 @@ void create(self_ptr self) {
   // the answer (task_actor.cpp, created_atom), so that a supervisor that
   // crashed in between finds the container by name and re-attaches.
   s.intent = "create " + name_of(s);
-  s.svc.docker->container_create(name_of(s), s.inst.create_body_text,
+  s.svc.docker->container_create(name_of(s), s.inst->create_body_text,
                                  reply<created_atom, create_answer>(self));
 }
 
@@ -168,13 +168,13 @@ void begin_stop(self_ptr self) {
       // The step in flight sees stop_requested when it answers.
       return;
     case task_state::running: {
-      s.stop_signal = stop_signal_for(s.inst.task, s.lease.image);
+      s.stop_signal = stop_signal_for(s.inst->task, s.lease.image);
       s.kill_delivered = false;
       set_state(self, task_state::stopping, "signal " + s.stop_signal + ", SIGKILL after " +
-                                              format_duration_ms(s.inst.task.kill_timeout_ms));
+                                              format_duration_ms(s.inst->task.kill_timeout_ms));
       kill(self, s.stop_signal);
       s.kill_armed = true;
-      arm(self, killtimer_atom::value, std::chrono::milliseconds(s.inst.task.kill_timeout_ms));
+      arm(self, killtimer_atom::value, std::chrono::milliseconds(s.inst->task.kill_timeout_ms));
       return;
     }
     case task_state::exited:
