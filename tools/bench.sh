@@ -23,7 +23,8 @@
 #
 # Other knobs: BENCH_CONCURRENCY (8), BENCH_SIM_CONCURRENCY (64), BENCH_JOBS
 # (build parallelism, 2), BENCH_REPORTS (folder for the JSON/HTML reports,
-# default build-bench/reports).
+# default build-bench/reports), BENCH_CONFIG (a client settings file given to
+# every run as --config, e.g. one with "stevedore.stats.interval").
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -37,6 +38,7 @@ BENCH_SIM_CONCURRENCY=${BENCH_SIM_CONCURRENCY:-64}
 BENCH_ONLY=${BENCH_ONLY:-1 2 3}
 BENCH_JOBS=${BENCH_JOBS:-2}
 REPORTS=${BENCH_REPORTS:-$BUILD/reports}
+BENCH_CONFIG=${BENCH_CONFIG:-}
 ENV_FILE=$BUILD/bench-testenv.env
 SIM_IMAGE=busybox:1.36
 
@@ -89,8 +91,10 @@ figure() { sed -n "s/^figure $1=//p" "$2" | tail -n1; }
 stress() {
   local name=$1
   shift
-  say "stevedore stress $*"
-  if ! "$BIN" stress --no-progress --figures --report "$REPORTS/$name" "$@" | tee "$REPORTS/$name.txt"; then
+  local config=()
+  [[ -n "$BENCH_CONFIG" ]] && config=(--config "$BENCH_CONFIG")
+  say "stevedore stress ${config[*]} $*"
+  if ! "$BIN" stress --no-progress --figures --report "$REPORTS/$name" "${config[@]}" "$@" | tee "$REPORTS/$name.txt"; then
     say "$name: some lifecycles failed or left containers (see $REPORTS/$name.txt)"
   fi
 }
