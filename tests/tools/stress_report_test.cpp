@@ -201,6 +201,7 @@ TEST(StressReportTable, ShowsFiguresRatiosAndErrors) {
   EXPECT_NE(table.find("time to all running"), std::string::npos);
   EXPECT_NE(table.find("2.000"), std::string::npos);
   EXPECT_NE(table.find("timeout 1"), std::string::npos);
+  EXPECT_NE(table.find("stevedore timeout (first): stop x: timed out\n"), std::string::npos);
   EXPECT_NE(table.find("2/3"), std::string::npos);
   for (const char* ph : {"pull", "create", "start", "running", "stop", "remove"})
     EXPECT_NE(table.find(std::string("\n") + ph + " "), std::string::npos) << ph;

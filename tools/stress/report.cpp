@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "tools/stress/json_writer.hpp"
 #include "tools/stress/stats.hpp"
@@ -271,6 +272,15 @@ std::string report_table(const run_figures& run) {
   }
   out += "\n" + p.str();
   out += "(pull: submit to image ready; running: submit to running, the time to running)\n";
+  // One example of each kind of error, so a failed run says why.
+  for (const auto& d : run.drivers) {
+    std::map<std::string, const task_record*> first;
+    for (const auto& t : d.tasks)
+      if (t.failed())
+        first.emplace(t.error_kind, &t);
+    for (const auto& [kind, t] : first)
+      out += d.driver + " " + kind + " (first): " + t->error + "\n";
+  }
   return out;
 }
 
