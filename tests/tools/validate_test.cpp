@@ -193,7 +193,7 @@ TEST_F(validate, client_rules_apply_with_default_settings) {
   auto o = run(write("job.hcl", privileged_job));
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(o.out,
-            "job.hcl: job.web.group.t.task.t.config.privileged: privileged containers are "
+            "job.hcl: job.web.task.t.config.privileged: privileged containers are "
             "disabled on this node (docker.privileged.enabled is false)\n");
 }
 
