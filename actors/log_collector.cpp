@@ -24,6 +24,12 @@
 // resumed even when the container has stopped meanwhile: following a stopped
 // container sends what is left and ends at once, and that clean end is what
 // finishes the collector.
+//
+// A follower that ends cleanly because the container exited is not the end
+// either: dockerd closes followers at the exit, sometimes before the last
+// output (a line without a newline, written when the pipe closes) reaches
+// its log file. One catch-up read (no follow, since the last written time,
+// repeats dropped) takes what the follower missed; its clean end finishes.
 
 namespace stevedore {
 
@@ -72,6 +78,8 @@ struct log_collector_state {
   bool streaming = false;
   std::uint64_t generation = 0;            // of the stream; older callbacks are ignored
   bool ended_ok = false;                   // how the last stream ended
+  bool catching_up = false;                // the stream is the final catch-up read
+  bool caught_up = false;                  // that read was made
   std::string phase = "following";
   int failures = 0;                        // drops in a row: the backoff step
   std::int64_t calls = 0;
@@ -143,24 +151,26 @@ std::string resume_since(const log_collector_state& s) {
   return since ? docker_since(*since) : std::string{};
 }
 
-void open_stream(self_ptr self) {
+void open_stream(self_ptr self, bool follow = true) {
   auto& s = self->state;
   if (s.calls > 0) {
-    ++s.resumes;
+    if (follow)
+      ++s.resumes;
     for (auto& k : s.sinks)
       k.stamps.resume();
   }
   ++s.calls;
   docker::logs_request req;
-  req.follow = true;
+  req.follow = follow;
   req.timestamps = true;
   req.tty = s.target.tty;
   req.since = resume_since(s);
-  if (s.resumes > 0)
+  if (s.resumes > 0 && follow)
     spdlog::info("task {}: resuming logs of container {} since {}", s.target.task_id,
                  s.target.container_id, req.since.empty() ? "the start" : req.since);
   auto gen = ++s.generation;
-  s.phase = "following";
+  s.phase = follow ? "following" : "catching up";
+  s.catching_up = !follow;
   s.streaming = true;
   auto me = s.me;
   auto alive = s.alive;
@@ -263,8 +273,8 @@ caf::behavior log_collector(self_ptr self, std::shared_ptr<docker::client> docke
         spdlog::warn("task {}: logs of container {} dropped: {}", s.target.task_id,
                      s.target.container_id, s.last_error);
       }
-      if (e.kind == errc::not_found)
-        return finish(self); // the container is gone: nothing more will come
+      if (e.kind == errc::not_found || (s.catching_up && s.ended_ok))
+        return finish(self); // gone, or the catch-up read is done: nothing more will come
       check_container(self);
     },
     [self](checked_atom, std::uint64_t gen, bool found, bool running, const error_info& e) {
@@ -276,8 +286,14 @@ caf::behavior log_collector(self_ptr self, std::shared_ptr<docker::client> docke
         s.last_error = to_string(e);
         return wait_and_resume(self); // the daemon is away: try again later
       }
-      if (!found || (!running && s.ended_ok))
+      if (!found)
         return finish(self);
+      if (!running && s.ended_ok) {
+        if (s.caught_up)
+          return finish(self);
+        s.caught_up = true;
+        return open_stream(self, false);
+      }
       if (s.ended_ok)
         return wait_and_resume(self); // a running container's stream ended: unusual, pace it
       // Dropped: resume now the first time, then back off.

@@ -165,6 +165,22 @@ TEST_F(LogCollectorTest, DroppedStreamResumesWithoutLossOrRepeat) {
   EXPECT_EQ(read("web.stderr.0"), "e1\ne2\n");
 }
 
+TEST_F(LogCollectorTest, OutputTheFollowerMissedAtTheExitIsReadOnce) {
+  // dockerd may end a follower at the exit before the last partial line is
+  // in its log file; a non-follow read after the exit finds it.
+  auto id = run_container("web-1");
+  spawn(id);
+  fake_->append_logs(id, output_stream::stdout_stream, stamp(1) + "one\n");
+  ASSERT_TRUE(wait_lines("stdout_lines", 1));
+  fake_->append_logs_unseen(id, output_stream::stdout_stream, stamp(2) + "two\n");
+  fake_->append_logs_unseen(id, output_stream::stderr_stream, stamp(2) + "late, no newline");
+  stop_container(id);
+  ASSERT_TRUE(ends_within(3s));
+  EXPECT_EQ(read("web.stdout.0"), "one\ntwo\n");
+  EXPECT_EQ(read("web.stderr.0"), "late, no newline");
+  EXPECT_EQ(fake_->calls("container_logs"), 2);
+}
+
 TEST_F(LogCollectorTest, StreamsDroppedWhileTheContainerDiesStillEndClean) {
   auto id = run_container("web-1");
   spawn(id);

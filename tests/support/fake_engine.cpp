@@ -597,6 +597,14 @@ void fake_engine::script_container(const std::string& name_or_image, container_s
   m_->container_scripts[name_or_image] = script;
 }
 
+void fake_engine::append_logs_unseen(const std::string& id_or_name, output_stream stream,
+                                     std::string text) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto id = m_->container_id_of(id_or_name);
+  if (!id.empty())
+    m_->containers[id].logs.emplace_back(stream, std::move(text));
+}
+
 void fake_engine::append_logs(const std::string& id_or_name, output_stream stream, std::string text) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto id = m_->container_id_of(id_or_name);

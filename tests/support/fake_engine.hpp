@@ -134,6 +134,11 @@ public:
   // Behaviour of containers by name, else by image reference (Config.Image).
   void script_container(const std::string& name_or_image, container_script script);
   void append_logs(const std::string& id_or_name, docker::output_stream stream, std::string text);
+  // Stored for later logs calls but not pushed to open followers: dockerd's
+  // race where a follower ends at the container's exit before the last
+  // (partial) line is written to the log file.
+  void append_logs_unseen(const std::string& id_or_name, docker::output_stream stream,
+                          std::string text);
   void script_stats(const std::string& id_or_name, std::vector<stats_sample> samples);
   void script_exec(const std::string& cmd0, exec_script script);
   void set_version(engine_version v);
