@@ -1,64 +1,28 @@
 // `stevedore validate`: the built program on good and bad files, checking the
 // exit code, the problem lines on stdout and the warnings on stderr.
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include "tests/tools/program.hpp"
+
 namespace {
 
-namespace fs = std::filesystem;
-
-struct outcome {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using stevedore::testing::outcome;
 
 class validate : public ::testing::Test {
 protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/stevedore-validate-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
+  void SetUp() override { ASSERT_TRUE(dir_.ok()); }
 
   // Writes NAME into the temporary directory; returns its bare name (the
   // program runs in that directory, so messages carry short names).
   std::string write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-    return name;
+    return dir_.write(name, text);
   }
 
-  outcome run(const std::string& args) {
-    const std::string cmd = "cd '" + dir_.string() + "' && '" STEVEDORE_BIN "' validate " +
-                            args + " >out.txt 2>err.txt";
-    int status = std::system(cmd.c_str());
-    outcome o;
-    o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    o.out = slurp(dir_ / "out.txt");
-    o.err = slurp(dir_ / "err.txt");
-    return o;
-  }
+  outcome run(const std::string& args) { return dir_.run("validate " + args); }
 
-  fs::path dir_;
+  stevedore::testing::scratch dir_;
 };
 
 const char* const good_job = R"(job "web" {

@@ -1,0 +1,111 @@
+// `stevedore plan` and `stevedore info` as a user runs them, where no daemon
+// is needed: plan's determinism and problems, info's one-line failures.
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/tools/program.hpp"
+
+namespace {
+
+using stevedore::testing::lines;
+using stevedore::testing::scratch;
+
+const char* const web_job = R"(job "web" {
+  group "cache" {
+    count = 2
+    task "redis" {
+      driver = "docker"
+      config {
+        image    = "redis:7"
+        port_map { db = 6379 }
+      }
+      resources {
+        cpu    = 250
+        memory = 128
+        network {
+          port "db" {}
+        }
+      }
+    }
+  }
+}
+)";
+
+TEST(plan, same_alloc_id_same_bytes_and_every_instance_planned) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  auto job = s.write("web.hcl", web_job);
+  auto a = s.run("plan " + job + " --alloc-id 0f6c1a2e-5b7d-4c3a-9e1f-2a3b4c5d6e7f");
+  auto b = s.run("plan " + job + " --alloc-id 0f6c1a2e-5b7d-4c3a-9e1f-2a3b4c5d6e7f");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.out.find(R"("alloc_name": "web.cache[0]")"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find(R"("alloc_name": "web.cache[1]")"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find(R"("container_name": "redis-0f6c1a2e-5b7d-4c3a-9e1f-2a3b4c5d6e7f")"),
+            std::string::npos);
+  EXPECT_NE(a.out.find(R"("Memory": 134217728)"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find(R"("CpuShares": 250)"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("\"6379/tcp\""), std::string::npos) << a.out;
+  auto other = s.run("plan " + job + " --alloc-id 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d");
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_NE(a.out, other.out);
+}
+
+TEST(plan, bad_job_is_one_line_per_problem_and_exit_1) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  auto job = s.write("bad.hcl", R"(job "web" {
+  task "t" {
+    driver = "docker"
+    config {
+      image  = ""
+      ulimit { nofile = "x:y" }
+    }
+  }
+}
+)");
+  auto o = s.run("plan " + job);
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_TRUE(o.out.empty()) << o.out;
+  EXPECT_GE(lines(o.err), 2u) << o.err;
+  EXPECT_NE(o.err.find("bad.hcl"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("config.image"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("config.ulimit.nofile"), std::string::npos) << o.err;
+}
+
+TEST(plan, missing_file_names_it) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  auto o = s.run("plan no-such-job.hcl");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(lines(o.err), 1u) << o.err;
+  EXPECT_NE(o.err.find("no-such-job.hcl"), std::string::npos) << o.err;
+}
+
+TEST(info, unreachable_endpoint_is_one_line_and_exit_1) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  auto o = s.run("info --timeout 2 --endpoint unix:///nonexistent/stevedore-test.sock");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_TRUE(o.out.empty()) << o.out;
+  EXPECT_EQ(lines(o.err), 1u) << o.err;
+  EXPECT_NE(o.err.find("/nonexistent/stevedore-test.sock"), std::string::npos) << o.err;
+}
+
+TEST(info, bad_client_settings_name_the_option) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  auto cfg = s.write("client.hcl", R"(client {
+  options {
+    "docker.endpoint" = 42
+  }
+}
+)");
+  auto o = s.run("info --config " + cfg);
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_NE(o.err.find("client.hcl"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("docker.endpoint"), std::string::npos) << o.err;
+}
+
+} // namespace
