@@ -87,26 +87,25 @@ ensure_demo_image() {
 }
 
 cd "$REPO" # job paths in messages read relative to the repository
-help=$("$BIN" --help 2>&1 || true)
-has_command() { grep -qE "^[[:space:]]+$1([[:space:]]|$)" <<<"$help"; }
-
-if has_command validate; then
-  step "stevedore validate $JOB"
-  "$BIN" validate "$JOB"
-fi
+step "stevedore validate $JOB"
+"$BIN" validate "$JOB"
+# The daemon as stevedore's own client sees it: version, API, OS, bridge.
+step "stevedore info"
 rc=0
-if has_command info; then
-  # The daemon as stevedore's own client sees it: version, API, OS, bridge.
-  step "stevedore info"
-  "$BIN" info || rc=$?
-else
-  step "stevedore version (this build has no 'info' yet)"
-  "$BIN" version || rc=$?
-fi
+"$BIN" info || rc=$?
 if ((rc == 0)); then
   ensure_demo_image
   step "stevedore run $JOB"
   "$BIN" run "$JOB" --state-dir "$BUILD/demo-state" || rc=$?
+  # What the task printed, from the log files stevedore collected.
+  newest=$(ls -td "$BUILD"/demo-state/alloc/*/ 2>/dev/null | head -n1)
+  if [[ -n "$newest" ]]; then
+    for f in "$newest"alloc/logs/*.stdout.*; do
+      [[ -s "$f" ]] || continue
+      step "${f#"$BUILD"/} says:"
+      cat "$f"
+    done
+  fi
 fi
 step "done (exit $rc)"
 exit "$rc"
