@@ -35,10 +35,11 @@ public:
     std::lock_guard<std::mutex> lock(mu_);
     tasks_[id].state = s;
   }
-  void set_health(daemon_health h, std::string reason = {}) {
+  void set_health(daemon_health h, std::string reason = {}, std::int64_t polls = 1) {
     std::lock_guard<std::mutex> lock(mu_);
     fp_.health = h;
     fp_.reason = std::move(reason);
+    fp_.polls = polls;
   }
   void set_attributes(std::map<std::string, std::string> a) {
     std::lock_guard<std::mutex> lock(mu_);

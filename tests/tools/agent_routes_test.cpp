@@ -181,6 +181,16 @@ TEST_F(routes, job_while_the_daemon_is_unhealthy_is_503) {
   EXPECT_TRUE(backend_->jobs().empty());
 }
 
+// Right after the agent starts the daemon has not been polled yet: the job
+// goes to the supervisor, which waits for the first fingerprint and decides.
+TEST_F(routes, job_before_the_first_poll_is_left_to_the_supervisor) {
+  backend_->set_health(daemon_health::undetected, "not polled yet", 0);
+  auto r = post("/v1/jobs", good_hcl);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 201) << r->body;
+  EXPECT_EQ(backend_->jobs().size(), 1u);
+}
+
 TEST_F(routes, supervisor_refusals_keep_their_status_and_line) {
   const std::vector<std::pair<error_info, int>> cases = {
     {make_error(errc::unavailable, "task t", "docker daemon unhealthy"), 503},

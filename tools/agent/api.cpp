@@ -319,11 +319,13 @@ void api::submit(std::string text, std::shared_ptr<responder> res) {
   if (!problems.empty())
     return a.problems(problems);
   // A sick daemon refuses new work up front rather than half-starting a job.
+  // Before the first poll nothing is known yet: the supervisor holds the
+  // start until the first fingerprint (or its wait ends) and decides then.
   backend_->node([a, b = backend_, spec = std::move(job.value),
                   warnings = std::move(job.warnings)](result<fingerprint> f) mutable {
     if (!f)
       return a.error(f.error());
-    if (f->health != daemon_health::healthy)
+    if (f->polls > 0 && f->health != daemon_health::healthy)
       return a.error(503, errc::unavailable,
                      std::string("docker daemon ") + to_string(f->health) +
                        (f->reason.empty() ? "" : ": " + f->reason) + "; new tasks are refused");

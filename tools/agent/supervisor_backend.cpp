@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include <unistd.h>
@@ -35,6 +37,9 @@ constexpr std::size_t exec_output_cap = 1u << 20;
 // Exec inspections right after the output ended may still see the command
 // running (dockerd records the exit a moment after closing the stream).
 constexpr int exec_inspect_tries = 50;
+
+// The longest start_supervisor waits for the daemon's first poll.
+constexpr std::chrono::seconds first_fingerprint_wait{15};
 
 error_info gone() {
   return make_error(errc::unavailable, "supervisor", "it has been shut down");
@@ -282,6 +287,19 @@ result<unit> prepare_state_dir(const std::string& dir) {
   return unit{};
 }
 
+// Until the daemon has been polled once (healthy or not), so that the
+// agent's first answers already say what the node is. A daemon that does
+// not answer in time is served as undetected; the fingerprinter goes on.
+void wait_first_fingerprint(stevedore::supervisor& sup) {
+  const auto until = std::chrono::steady_clock::now() + first_fingerprint_wait;
+  while (std::chrono::steady_clock::now() < until) {
+    auto fp = sup.node();
+    if (!fp || fp->polls > 0)
+      return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 } // namespace
 
 result<std::unique_ptr<supervisor_service>> start_supervisor(const client_config& client,
@@ -300,6 +318,7 @@ result<std::unique_ptr<supervisor_service>> start_supervisor(const client_config
   auto sup = stevedore::supervisor::create(std::move(opts));
   if (!sup)
     return std::move(sup).error();
+  wait_first_fingerprint(**sup);
   return std::unique_ptr<supervisor_service>(new service(std::move(*sup)));
 }
 
