@@ -111,11 +111,16 @@ public:
     return -1;
   }
   const std::string& output() const { return out_; }
-  ~agent_process() {
+  // Ends it at once if it still runs.
+  void kill() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
     }
+  }
+  ~agent_process() {
+    kill();
     if (fd_ >= 0)
       ::close(fd_);
   }
@@ -151,7 +156,9 @@ protected:
   virtual std::vector<std::string> extra_args() { return {}; }
 
   void TearDown() override {
-    // Whatever happened, no container of this job stays behind.
+    // Whatever happened, no container of this job stays behind (the agent,
+    // if a failed test left it running, first: it would not make more).
+    agent_.kill();
     std::system(("DOCKER_HOST=" + env_.docker_host + " docker rm -f $(DOCKER_HOST=" +
                  env_.docker_host + " docker ps -aq --filter label=com.stevedore.job=" + job_ +
                  ") >/dev/null 2>&1")
@@ -295,6 +302,25 @@ TEST_F(agent_live, job_runs_shows_logs_stats_execs_signals_stops_and_is_counted)
     EXPECT_NE(missing->body.find("no-such-command"), std::string::npos) << missing->body;
   }
 
+  // Output past the cap (1 MiB) is cut, the command still runs to its end.
+  auto big = request(port_, "POST", "/v1/tasks/" + id + "/exec",
+                     R"({"cmd":["sh","-c","yes | head -c 1500000; exit 3"]})");
+  ASSERT_TRUE(big);
+  ASSERT_EQ(big->status, 200) << big->body.substr(0, 200);
+  {
+    simdjson::dom::element x;
+    ASSERT_FALSE(parser_.parse(big->body).get(x));
+    std::int64_t code = 0;
+    bool truncated = false;
+    std::string_view out;
+    ASSERT_FALSE(x["exit_code"].get(code));
+    ASSERT_FALSE(x["truncated"].get(truncated));
+    ASSERT_FALSE(x["stdout"].get(out));
+    EXPECT_EQ(code, 3);
+    EXPECT_TRUE(truncated);
+    EXPECT_EQ(out.size(), 1u << 20);
+  }
+
   // signal: the task's shell traps it and says so on stdout.
   auto sig = request(port_, "POST", "/v1/tasks/" + id + "/signal", R"({"signal":"SIGUSR1"})");
   ASSERT_TRUE(sig);
@@ -341,7 +367,7 @@ TEST_F(agent_live, job_runs_shows_logs_stats_execs_signals_stops_and_is_counted)
     EXPECT_NE(m.find("stevedore_engine_api_call_duration_seconds_bucket" + label + ",le=\"+Inf\"} 1\n"),
               std::string::npos) << call << "\n" << m;
   }
-  EXPECT_NE(m.find("stevedore_engine_api_call_duration_seconds_count{call=\"exec_create\"} 2\n"),
+  EXPECT_NE(m.find("stevedore_engine_api_call_duration_seconds_count{call=\"exec_create\"} 3\n"),
             std::string::npos) << m;
 
   // stop: the follow ends with everything the task printed, then the
