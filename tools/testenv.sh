@@ -7,6 +7,8 @@
 #   tools/testenv.sh down   [--dir DIR] [--env-file FILE] [--fixture] [--purge]
 #   tools/testenv.sh status [--dir DIR]
 #   tools/testenv.sh env    [--dir DIR] [--env-file FILE]
+#   tools/testenv.sh spare start|stop|destroy DIR [TAR]   a second, throw-away
+#                           dockerd without networking (tools/testenv/spare.sh)
 #
 # DIR defaults to $STEVEDORE_TESTENV_DIR, else ${TMPDIR:-/tmp}/stevedore-testenv;
 # FILE defaults to DIR/env.
@@ -26,6 +28,7 @@ source "$HERE/testenv/hoststate.sh"
 source "$HERE/testenv/daemon.sh"
 source "$HERE/testenv/registry.sh"
 source "$HERE/testenv/images.sh"
+source "$HERE/testenv/spare.sh"
 
 usage() {
   sed -n '2,/^set -euo/{/^#/p}' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -35,6 +38,11 @@ usage() {
 cmd=${1:-}
 [[ -n "$cmd" ]] || usage
 shift
+if [[ "$cmd" == spare ]]; then
+  [[ $(id -u) -eq 0 ]] || die "must run as root (dockerd needs it)"
+  cmd_spare "$@"
+  exit 0
+fi
 STATE=${STEVEDORE_TESTENV_DIR:-${TMPDIR:-/tmp}/stevedore-testenv}
 ENV_FILE=""
 FIXTURE=0

@@ -36,6 +36,8 @@ check_no_foreign_daemon() {
   ours=$(daemon_pid)
   for pid in $(pids_with_exe dockerd); do
     [[ "$pid" == "$ours" ]] && continue
+    # Spare daemons (spare.sh) have no bridge.
+    cmdline_of "$pid" | grep -qF -- "--bridge=none" && continue
     foreign+="  pid $pid: $(cmdline_of "$pid")"$'\n'
   done
   if [[ -n "$foreign" ]]; then

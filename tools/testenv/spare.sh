@@ -1,0 +1,104 @@
+# shellcheck shell=bash
+# A spare dockerd for tests that must stop and start a daemon under running
+# containers (sourced by testenv.sh; `testenv.sh spare ...`). The shared test
+# daemon is never restarted: other tests use it. A spare owns one folder
+# (socket, data root, exec root, pid file, config, log) and no network state:
+# --bridge=none because only one daemon may own docker0, --iptables=false so
+# it leaves the host's rules alone, and --live-restore so its containers keep
+# running while it is stopped. Its containers need network_mode "none".
+#
+#   testenv.sh spare start DIR [TAR]  start (or restart on the same folders) and
+#                                     load TAR (a `docker save` file) if its
+#                                     images are missing; DIR is created
+#   testenv.sh spare stop DIR         SIGTERM the dockerd and wait for it to end;
+#                                     containers keep running (live restore)
+#   testenv.sh spare destroy DIR      remove every container, stop everything
+#                                     the daemon started, remove DIR
+#
+# The daemon's socket is DIR/docker.sock. Functions of daemon.sh work on a
+# spare once STATE=DIR.
+
+SPARE_MARKER=.stevedore-spare
+
+spare_launch() {
+  write_daemon_config
+  mkdir -p "$STATE/data" "$STATE/exec"
+  log "starting spare dockerd (socket $(SOCKET))"
+  setsid "$DOCKERD" \
+    --config-file "$STATE/daemon.json" \
+    --data-root "$STATE/data" \
+    --exec-root "$STATE/exec" \
+    --pidfile "$STATE/docker.pid" \
+    --storage-driver vfs \
+    --bridge=none \
+    --iptables=false \
+    --live-restore \
+    -H "unix://$(SOCKET)" \
+    </dev/null >>"$STATE/dockerd.log" 2>&1 9>&- &
+  echo "$!" >"$STATE/dockerd.launch.pid"
+  if ! wait_until 60 ping_socket; then
+    tail -n 30 "$STATE/dockerd.log" >&2 || true
+    die "spare dockerd did not answer /_ping on $(SOCKET) within 60s (log: $STATE/dockerd.log)"
+  fi
+}
+
+spare_start() {
+  local tar=${1:-} ref
+  mkdir -p "$STATE"
+  touch "$STATE/$SPARE_MARKER"
+  if ! daemon_alive; then
+    rm -f "$STATE/docker.pid" "$STATE/dockerd.launch.pid" "$(SOCKET)"
+    spare_launch
+  fi
+  if [[ -n "$tar" ]]; then
+    [[ -r "$tar" ]] || die "cannot read $tar"
+    # Only when missing: a reload would be a needless layer import.
+    for ref in $(tar -xOf "$tar" manifest.json | grep -o '"RepoTags":\[[^]]*\]' | grep -o '"[^"]*:[^"]*"' |
+      tr -d '"' | grep -v '^RepoTags'); do
+      if ! dk image inspect "$ref" >/dev/null 2>&1; then
+        dk load -q -i "$tar" >/dev/null || die "docker load of $tar into the spare daemon failed"
+        break
+      fi
+    done
+  fi
+  log "spare dockerd up: unix://$(SOCKET) (pid $(daemon_pid))"
+}
+
+spare_stop() {
+  local pid i
+  pid=$(daemon_pid)
+  daemon_alive || { log "spare dockerd in $STATE is not running"; return 0; }
+  log "stopping spare dockerd (pid $pid); its containers keep running"
+  kill -TERM "$pid"
+  for ((i = 0; i < 300; i++)); do
+    [[ -d /proc/$pid ]] || break
+    [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] && break
+    sleep 0.1
+  done
+  if [[ -d /proc/$pid ]] && [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]]; then
+    die "spare dockerd (pid $pid) did not stop within 30s"
+  fi
+  # dockerd removes its socket; a stale one must not look like a live daemon.
+  rm -f "$(SOCKET)"
+}
+
+spare_destroy() {
+  [[ -d "$STATE" ]] || return 0
+  [[ -f "$STATE/$SPARE_MARKER" ]] || die "$STATE is not a spare daemon's folder"
+  remove_all_containers
+  stop_daemon
+  log "removing $STATE"
+  rm -rf "$STATE"
+}
+
+cmd_spare() {
+  local sub=${1:-} dir=${2:-}
+  [[ -n "$sub" && -n "$dir" ]] || usage
+  STATE=$(realpath -m "$dir")
+  case "$sub" in
+  start) spare_start "${3:-}" ;;
+  stop) spare_stop ;;
+  destroy) spare_destroy ;;
+  *) usage ;;
+  esac
+}
