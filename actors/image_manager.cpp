@@ -23,6 +23,7 @@
 
 #include "actors/errors.hpp"
 #include "docker/credential_helper.hpp"
+#include "docker/registry_auth.hpp"
 
 namespace stevedore {
 
@@ -324,8 +325,14 @@ void enqueue(self_ptr self, job& j) {
 error_info pull_error(const job& j, const error_info& cause, const std::string& step) {
   auto what = (j.request.pull == pull_policy::load_from_tar ? "load " : "pull ") + j.request.reference;
   std::string why = step.empty() ? cause.message : step + ": " + cause.message;
-  if (cause.kind == errc::unauthorized)
+  // Say which pull was refused: a soft-failed one went on without credentials.
+  if (cause.kind == errc::unauthorized && j.credentials)
     why = "registry refused the credentials: " + cause.message;
+  else if (cause.kind == errc::unauthorized && j.anonymous_retry)
+    why = "registry refused the anonymous pull (auth_soft_fail) that replaced the credentials: " + cause.message;
+  else if (cause.kind == errc::unauthorized)
+    why = "registry refused an anonymous pull (no credentials for " + docker::registry_host_of(j.request.reference) +
+          "): " + cause.message;
   return make_error(cause.kind, std::move(what), std::move(why), cause.status);
 }
 

@@ -387,6 +387,20 @@ TEST_F(ImageManagerTest, RefusedCredentialsRetryAnonymouslyOnSoftFailAndNeverLea
   auto line = to_string(r.error);
   EXPECT_EQ(line.find("s3cret"), std::string::npos) << line;
   EXPECT_EQ(line.find(fake_->pull_requests()[0].registry_auth), std::string::npos);
+  // What was refused last is the anonymous pull, not the credentials.
+  EXPECT_NE(line.find("refused the anonymous pull (auth_soft_fail)"), std::string::npos) << line;
+}
+
+TEST_F(ImageManagerTest, ARefusedPullWithoutCredentialsSaysSo) {
+  fake_->add_registry_image(reg_ref, {}, docker::encode_registry_auth(creds("right", "right-pw")));
+  start();
+  caf::scoped_actor self(*sys_);
+  auto r = acquire(self, request("t", reg_ref));
+  ASSERT_FALSE(r.lease);
+  EXPECT_EQ(r.error.kind, errc::unauthorized);
+  EXPECT_NE(to_string(r.error).find("refused an anonymous pull (no credentials for 127.0.0.1:5000)"),
+            std::string::npos)
+    << to_string(r.error);
 }
 
 // -- leases and cleanup ---------------------------------------------------------------------
