@@ -329,7 +329,7 @@ error_info pull_error(const job& j, const error_info& cause, const std::string& 
   if (cause.kind == errc::unauthorized && j.credentials)
     why = "registry refused the credentials: " + cause.message;
   else if (cause.kind == errc::unauthorized && j.anonymous_retry)
-    why = "registry refused the anonymous pull (auth_soft_fail) that replaced the credentials: " + cause.message;
+    why = "registry refused the anonymous pull (auth_soft_fail) it fell back to: " + cause.message;
   else if (cause.kind == errc::unauthorized)
     why = "registry refused an anonymous pull (no credentials for " + docker::registry_host_of(j.request.reference) +
           "): " + cause.message;
