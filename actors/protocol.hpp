@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -46,14 +47,21 @@ using fingerprinter_actor = caf::typed_actor<
   caf::reacts_to<poll_atom>,
   caf::replies_to<status_atom>::with<actor_status>>;
 
-// Stats poller (one per supervisor): one-shot stats of every watched
-// container each stevedore.stats.interval, never a stream per container.
-//   watch: start sampling task_id's container.  unwatch: stop.
-//   stats: the latest figures of a task (not_found error when unwatched).
+// Stats poller (one per supervisor): one-shot stats of the containers that
+// someone reads, each stevedore.stats.interval while read, never a stream
+// per container (stats_poller.hpp).
+//   watch: task_id runs in container_id (sampled only while wanted).
+//   unwatch: it ended.
+//   stats: the latest figures of a task, sampled now when they are not fresh;
+//     marks it wanted for a few intervals (not_found error when unwatched).
+//   subscribe: the reader receives (stats_atom, task_stats) after each sample
+//     of task_id and keeps it wanted until unsubscribe or its death.
 using stats_poller_actor = caf::typed_actor<
   caf::reacts_to<watch_atom, std::string /*task_id*/, std::string /*container_id*/>,
   caf::reacts_to<unwatch_atom, std::string /*task_id*/>,
   caf::replies_to<stats_atom, std::string /*task_id*/>::with<task_stats>,
+  caf::reacts_to<caf::subscribe_atom, std::string /*task_id*/, caf::actor /*reader*/>,
+  caf::reacts_to<caf::unsubscribe_atom, std::string /*task_id*/, caf::actor /*reader*/>,
   caf::replies_to<status_atom>::with<actor_status>>;
 
 } // namespace stevedore

@@ -4,18 +4,25 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include <caf/all.hpp>
 
 #include "actors/errors.hpp"
 
-// Rounds and steps. Watching the first task starts a round at once; a round
-// is released in `steps` steps interval/steps apart (step i lets the first
+// Demand, rounds and steps. Only wanted tasks are sampled: a read makes its
+// task wanted for keep_rounds rounds, a subscriber for as long as it stays.
+// The first wanted task starts a round at once; a round is released in
+// `steps` steps interval/steps apart (step i lets the first
 // ceil(n*(i+1)/steps) of the round's n tasks go), always under the in-flight
 // cap; an answer lets the next waiting task of the round go. The step after
-// the last starts the next round. With nothing watched the timer stops, so
-// an idle poller holds no timer.
+// the last starts the next round. With nothing wanted the timer stops, so an
+// unread poller holds no timer and makes no calls, however many tasks run.
+//
+// A read that finds no fresh sample goes first (ahead of the round, still
+// under the cap) and waits for its answer, at most read_wait.
 
 namespace stevedore {
 
@@ -24,25 +31,39 @@ namespace {
 using step_atom = caf::atom_constant<caf::atom("spstep")>;
 using sample_atom = caf::atom_constant<caf::atom("spsample")>;
 using failed_atom = caf::atom_constant<caf::atom("spfailed")>;
+using waited_atom = caf::atom_constant<caf::atom("spwaited")>;
 
 using poller_impl = stats_poller_actor::extend<
   caf::reacts_to<step_atom, std::uint64_t /*timer gen*/, std::uint64_t /*step*/>,
   caf::reacts_to<sample_atom, std::string /*task*/, std::string /*container*/, stats_sample>,
-  caf::reacts_to<failed_atom, std::string /*task*/, std::string /*container*/, error_info>>;
+  caf::reacts_to<failed_atom, std::string /*task*/, std::string /*container*/, error_info>,
+  caf::reacts_to<waited_atom, std::string /*task*/, std::uint64_t /*read*/>>;
 
 std::int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-// One watched task.
-struct watched_task {
-  std::string container_id;
+// What a task that has been read holds; none for a task never read, so that
+// thousands of unread tasks cost a map entry each.
+struct readings {
   std::optional<stats_sample> previous;  // the last sample: the CPU base of the next one
   task_stats latest;                     // answered to stats
-  bool in_flight = false;                // a stats call for it is out
+  std::uint64_t chain = 0;               // timer chain and round of the latest sample:
+  std::int64_t round = 0;                //   fresh while from this round or the last
   std::int64_t errors = 0;
   std::string last_error;
+  std::vector<std::pair<std::uint64_t, caf::typed_response_promise<task_stats>>> waiting; // reads waiting for a sample
+  std::vector<caf::actor> readers;       // subscribers
+};
+
+// One task the poller knows: watched (its container runs), read, or both.
+struct known_task {
+  std::string container_id;              // empty: not watched (a subscriber waits for it)
+  std::int64_t wanted_rounds = 0;        // rounds still to sample it for reads
+  bool in_flight = false;                // a stats call for it is out
+  bool wanted_listed = false;            // in state.wanted
+  std::unique_ptr<readings> r;           // once read or subscribed
 };
 
 struct stats_poller_state {
@@ -50,7 +71,9 @@ struct stats_poller_state {
 
   std::shared_ptr<docker::client> docker;
   stats_poller_options opts;
-  std::map<std::string, watched_task> tasks; // task id -> its container and figures
+  std::map<std::string, known_task> tasks;   // task id -> its container and figures
+  std::set<std::string> wanted;              // task ids sampled each round
+  std::deque<std::string> urgent;            // reads waiting for a sample: polled first
   std::deque<std::string> round;             // task ids of this round not yet polled
   std::size_t round_size = 0;                // tasks the round started with
   std::size_t released = 0;                  // of them, let go so far
@@ -58,10 +81,14 @@ struct stats_poller_state {
   std::size_t in_flight = 0;                 // stats calls out
   bool ticking = false;                      // a step timer is armed
   std::uint64_t timer_gen = 0;               // of the timer chain; older steps are ignored
+  std::uint64_t next_read = 0;               // ids of waiting reads
+  std::map<caf::actor_addr, std::set<std::string>> reading; // subscriber -> its tasks
   std::int64_t rounds = 0;
   std::int64_t calls = 0;
   std::int64_t failures = 0;
   std::int64_t skipped = 0;                  // tasks a round could not reach before the next
+  std::int64_t reads = 0;
+  std::int64_t reads_waited = 0;             // reads answered after a sample on demand
   std::size_t peak_in_flight = 0;
   std::int64_t messages = 0;
   std::string last_message;
@@ -77,27 +104,50 @@ void note(self_ptr self, const char* what) {
   s.last_at_ms = now_ms();
 }
 
+readings& readings_of(known_task& t) {
+  if (!t.r)
+    t.r = std::make_unique<readings>();
+  return *t.r;
+}
+
+bool fresh(const stats_poller_state& s, const known_task& t) {
+  return t.r && t.r->latest.samples > 0 && t.r->chain == s.timer_gen && s.ticking &&
+         t.r->round + 1 >= s.rounds;
+}
+
+void poll(self_ptr self, const std::string& id, known_task& t) {
+  auto& s = self->state;
+  t.in_flight = true;
+  ++s.in_flight;
+  ++s.calls;
+  s.peak_in_flight = std::max(s.peak_in_flight, s.in_flight);
+  auto me = caf::actor_cast<caf::actor>(self);
+  auto cid = t.container_id;
+  s.docker->container_stats(cid, [me, id, cid](result<stats_sample> r) {
+    if (r)
+      caf::anon_send(me, sample_atom::value, id, cid, std::move(r.value()));
+    else
+      caf::anon_send(me, failed_atom::value, id, cid, r.error());
+  });
+}
+
 void launch(self_ptr self) {
   auto& s = self->state;
+  while (s.in_flight < s.opts.max_in_flight && !s.urgent.empty()) {
+    auto id = std::move(s.urgent.front());
+    s.urgent.pop_front();
+    auto it = s.tasks.find(id);
+    if (it != s.tasks.end() && !it->second.in_flight && !it->second.container_id.empty())
+      poll(self, id, it->second);
+  }
   while (s.released < s.allowed && s.in_flight < s.opts.max_in_flight && !s.round.empty()) {
     auto id = std::move(s.round.front());
     s.round.pop_front();
     ++s.released;
     auto it = s.tasks.find(id);
-    if (it == s.tasks.end() || it->second.in_flight)
-      continue; // unwatched meanwhile, or still out from the last round
-    it->second.in_flight = true;
-    ++s.in_flight;
-    ++s.calls;
-    s.peak_in_flight = std::max(s.peak_in_flight, s.in_flight);
-    auto me = caf::actor_cast<caf::actor>(self);
-    auto cid = it->second.container_id;
-    s.docker->container_stats(cid, [me, id, cid](result<stats_sample> r) {
-      if (r)
-        caf::anon_send(me, sample_atom::value, id, cid, std::move(r.value()));
-      else
-        caf::anon_send(me, failed_atom::value, id, cid, r.error());
-    });
+    if (it == s.tasks.end() || it->second.in_flight || it->second.container_id.empty())
+      continue; // unwatched meanwhile, or still out (from the last round, or read on demand)
+    poll(self, id, it->second);
   }
 }
 
@@ -105,21 +155,60 @@ std::chrono::milliseconds step_delay(const stats_poller_options& o) {
   return std::max(std::chrono::milliseconds(1), o.interval / static_cast<long>(o.steps));
 }
 
+bool still_wanted(const known_task& t) {
+  return t.wanted_rounds > 0 || (t.r && !t.r->readers.empty());
+}
+
+// Samples `id` each round from now on (for reads: for keep_rounds more
+// rounds), starting the timer chain if it stopped.
+void want(stats_poller_state& s, const std::string& id, known_task& t, bool read) {
+  if (read)
+    t.wanted_rounds = std::max(t.wanted_rounds, s.opts.keep_rounds);
+  if (!t.wanted_listed) {
+    s.wanted.insert(id);
+    t.wanted_listed = true;
+  }
+}
+
+void step(self_ptr self, std::uint64_t index);
+
+void start_ticking(self_ptr self) {
+  auto& s = self->state;
+  if (s.ticking || s.wanted.empty())
+    return;
+  s.ticking = true;
+  ++s.timer_gen;
+  step(self, 0);
+}
+
 void step(self_ptr self, std::uint64_t index) {
   auto& s = self->state;
-  if (s.tasks.empty()) {
-    s.ticking = false; // idle: the chain ends here, watch restarts it
-    s.round.clear();
-    return;
-  }
   if (index == 0) {
     s.skipped += static_cast<std::int64_t>(s.round.size());
     s.round.clear();
-    for (auto& [id, t] : s.tasks) {
-      if (t.in_flight)
-        ++s.skipped;
-      else
-        s.round.push_back(id);
+    std::size_t running = 0; // wanted tasks whose container runs
+    for (auto it = s.wanted.begin(); it != s.wanted.end();) {
+      auto t = s.tasks.find(*it);
+      if (t == s.tasks.end() || !still_wanted(t->second)) {
+        if (t != s.tasks.end())
+          t->second.wanted_listed = false;
+        it = s.wanted.erase(it);
+        continue;
+      }
+      if (t->second.wanted_rounds > 0)
+        --t->second.wanted_rounds;
+      if (!t->second.container_id.empty()) { // else subscribed before it runs
+        ++running;
+        if (t->second.in_flight)
+          ++s.skipped;
+        else
+          s.round.push_back(*it);
+      }
+      ++it;
+    }
+    if (running == 0) {
+      s.ticking = false; // nothing read: the chain ends here; a read or a watch restarts it
+      return;
     }
     s.round_size = s.round.size();
     s.released = 0;
@@ -132,17 +221,75 @@ void step(self_ptr self, std::uint64_t index) {
                      static_cast<std::uint64_t>(next));
 }
 
-void answered(self_ptr self, const std::string& task, const std::string& container,
-              watched_task*& entry) {
+known_task* answered(self_ptr self, const std::string& task, const std::string& container) {
   auto& s = self->state;
   if (s.in_flight > 0)
     --s.in_flight;
-  entry = nullptr;
   auto it = s.tasks.find(task);
-  if (it != s.tasks.end() && it->second.container_id == container) {
-    it->second.in_flight = false;
-    entry = &it->second;
+  if (it == s.tasks.end() || it->second.container_id != container)
+    return nullptr;
+  it->second.in_flight = false;
+  return &it->second;
+}
+
+void answer_waiting(self_ptr self, readings& r, const error_info* e) {
+  auto waiting = std::move(r.waiting);
+  r.waiting.clear();
+  for (auto& [id, promise] : waiting) {
+    if (r.latest.samples > 0 || !e)
+      promise.deliver(r.latest);
+    else
+      promise.deliver(to_caf(*e));
   }
+  if (!waiting.empty())
+    self->state.reads_waited += static_cast<std::int64_t>(waiting.size());
+}
+
+// Forgets a task nobody watches or reads any more.
+void maybe_forget(stats_poller_state& s, std::map<std::string, known_task>::iterator it) {
+  auto& t = it->second;
+  if (!t.container_id.empty() || t.in_flight || (t.r && (!t.r->readers.empty() || !t.r->waiting.empty())))
+    return;
+  if (t.wanted_listed)
+    s.wanted.erase(it->first);
+  s.tasks.erase(it);
+}
+
+void drop_reader(self_ptr self, const std::string& task, const caf::actor_addr& reader) {
+  auto& s = self->state;
+  auto it = s.tasks.find(task);
+  if (it == s.tasks.end() || !it->second.r)
+    return;
+  auto& rs = it->second.r->readers;
+  rs.erase(std::remove_if(rs.begin(), rs.end(), [&](const caf::actor& a) { return a.address() == reader; }),
+           rs.end());
+  maybe_forget(s, it);
+}
+
+caf::result<task_stats> read(self_ptr self, const std::string& task) {
+  auto& s = self->state;
+  ++s.reads;
+  auto it = s.tasks.find(task);
+  if (it == s.tasks.end() || it->second.container_id.empty())
+    return to_caf(make_error(errc::not_found, "stats of task " + task,
+                             "the task is not watched by the stats poller"));
+  auto& t = it->second;
+  want(s, task, t, true);
+  if (fresh(s, t)) {
+    start_ticking(self);
+    return t.r->latest;
+  }
+  auto& r = readings_of(t);
+  auto promise = self->make_response_promise<task_stats>();
+  auto id = ++s.next_read;
+  r.waiting.emplace_back(id, promise);
+  self->delayed_send(self, s.opts.read_wait, waited_atom::value, task, id);
+  start_ticking(self); // a new round may take it at once
+  if (!t.in_flight) {
+    s.urgent.push_back(task);
+    launch(self);
+  }
+  return promise;
 }
 
 poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::client> docker,
@@ -156,35 +303,96 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
     s.opts.max_in_flight = 1;
   if (s.opts.interval < std::chrono::milliseconds(1))
     s.opts.interval = std::chrono::milliseconds(1);
+  if (s.opts.keep_rounds < 1)
+    s.opts.keep_rounds = 1;
+  self->set_down_handler([self](caf::down_msg& dm) {
+    note(self, "down");
+    auto& s = self->state;
+    auto it = s.reading.find(dm.source);
+    if (it == s.reading.end())
+      return;
+    auto tasks = std::move(it->second);
+    s.reading.erase(it);
+    for (const auto& task : tasks)
+      drop_reader(self, task, dm.source);
+  });
   return {
     [self](watch_atom, const std::string& task, const std::string& container) {
       note(self, "watch");
       auto& s = self->state;
       auto& t = s.tasks[task];
       if (t.container_id != container) {
-        t = watched_task{}; // a new container: its counters start again
         t.container_id = container;
-        t.latest.task_id = task;
-        t.latest.container_id = container;
+        t.in_flight = false; // an answer for the old container is dropped
+        if (t.r) { // a new container: its counters start again
+          t.r->previous.reset();
+          t.r->latest = task_stats{};
+          t.r->latest.task_id = task;
+          t.r->latest.container_id = container;
+          t.r->errors = 0;
+          t.r->last_error.clear();
+          if (!t.r->waiting.empty() && !t.in_flight) {
+            s.urgent.push_back(task);
+            launch(self);
+          }
+        }
       }
-      if (!s.ticking) {
-        s.ticking = true;
-        ++s.timer_gen;
-        step(self, 0);
-      }
+      if (t.wanted_listed)
+        start_ticking(self);
     },
     [self](unwatch_atom, const std::string& task) {
       note(self, "unwatch");
-      self->state.tasks.erase(task);
-    },
-    [self](stats_atom, const std::string& task) -> caf::result<task_stats> {
-      note(self, "stats");
       auto& s = self->state;
       auto it = s.tasks.find(task);
       if (it == s.tasks.end())
-        return to_caf(make_error(errc::not_found, "stats of task " + task,
-                                 "the task is not watched by the stats poller"));
-      return it->second.latest;
+        return;
+      auto& t = it->second;
+      t.container_id.clear();
+      t.wanted_rounds = 0;
+      if (t.r) {
+        auto e = make_error(errc::not_found, "stats of task " + task, "the task ended before its sample arrived");
+        answer_waiting(self, *t.r, &e);
+        t.r->previous.reset();
+        t.r->latest = task_stats{};
+      }
+      t.in_flight = false; // an answer still out finds no container and is dropped
+      maybe_forget(s, it);
+    },
+    [self](stats_atom, const std::string& task) -> caf::result<task_stats> {
+      note(self, "stats");
+      return read(self, task);
+    },
+    [self](caf::subscribe_atom, const std::string& task, const caf::actor& reader) {
+      note(self, "subscribe");
+      auto& s = self->state;
+      if (!reader)
+        return;
+      auto& t = s.tasks[task];
+      auto& rs = readings_of(t).readers;
+      if (std::find(rs.begin(), rs.end(), reader) == rs.end()) {
+        rs.push_back(reader);
+        auto& mine = s.reading[reader.address()];
+        if (mine.empty())
+          self->monitor(reader);
+        mine.insert(task);
+      }
+      want(s, task, t, false);
+      start_ticking(self);
+    },
+    [self](caf::unsubscribe_atom, const std::string& task, const caf::actor& reader) {
+      note(self, "unsubscribe");
+      auto& s = self->state;
+      if (!reader)
+        return;
+      auto it = s.reading.find(reader.address());
+      if (it != s.reading.end()) {
+        it->second.erase(task);
+        if (it->second.empty()) {
+          self->demonitor(reader);
+          s.reading.erase(it);
+        }
+      }
+      drop_reader(self, task, reader.address());
     },
     [self](status_atom) {
       note(self, "status");
@@ -196,7 +404,12 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
       st.messages = s.messages;
       st.last_message = s.last_message;
       st.last_at_ms = s.last_at_ms;
-      st.details["watched"] = std::to_string(s.tasks.size());
+      std::size_t watched = 0;
+      for (const auto& [id, t] : s.tasks)
+        watched += !t.container_id.empty();
+      st.details["watched"] = std::to_string(watched);
+      st.details["wanted"] = std::to_string(s.wanted.size());
+      st.details["subscribers"] = std::to_string(s.reading.size());
       st.details["in_flight"] = std::to_string(s.in_flight);
       st.details["peak_in_flight"] = std::to_string(s.peak_in_flight);
       st.details["max_in_flight"] = std::to_string(s.opts.max_in_flight);
@@ -205,24 +418,31 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
       st.details["calls"] = std::to_string(s.calls);
       st.details["failures"] = std::to_string(s.failures);
       st.details["skipped"] = std::to_string(s.skipped);
+      st.details["reads"] = std::to_string(s.reads);
+      st.details["reads_waited"] = std::to_string(s.reads_waited);
       return st;
     },
     [self](step_atom, std::uint64_t gen, std::uint64_t index) {
       note(self, "step");
-      if (gen == self->state.timer_gen)
+      if (gen == self->state.timer_gen && self->state.ticking)
         step(self, index);
     },
     [self](sample_atom, const std::string& task, const std::string& container,
            const stats_sample& sample) {
       note(self, "sample");
-      watched_task* t = nullptr;
-      answered(self, task, container, t);
-      if (t) {
-        auto prev = t->previous ? &*t->previous : nullptr;
-        auto samples = t->latest.samples;
-        t->latest = to_task_stats(task, container, prev, sample, now_ms());
-        t->latest.samples = samples + 1;
-        t->previous = sample;
+      auto& s = self->state;
+      if (auto* t = answered(self, task, container)) {
+        auto& r = readings_of(*t);
+        auto prev = r.previous ? &*r.previous : nullptr;
+        auto samples = r.latest.samples;
+        r.latest = to_task_stats(task, container, prev, sample, now_ms());
+        r.latest.samples = samples + 1;
+        r.previous = sample;
+        r.chain = s.timer_gen;
+        r.round = s.rounds;
+        answer_waiting(self, r, nullptr);
+        for (auto& reader : r.readers)
+          caf::anon_send(reader, stats_atom::value, r.latest);
       }
       launch(self);
     },
@@ -231,13 +451,34 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
       note(self, "failed");
       auto& s = self->state;
       ++s.failures;
-      watched_task* t = nullptr;
-      answered(self, task, container, t);
-      if (t) {
-        ++t->errors;
-        t->last_error = to_string(e);
+      if (auto* t = answered(self, task, container)) {
+        auto& r = readings_of(*t);
+        ++r.errors;
+        r.last_error = to_string(e);
+        answer_waiting(self, r, &e);
       }
       launch(self);
+    },
+    [self](waited_atom, const std::string& task, std::uint64_t read_id) {
+      note(self, "read wait");
+      auto& s = self->state;
+      auto it = s.tasks.find(task);
+      if (it == s.tasks.end() || !it->second.r)
+        return;
+      auto& w = it->second.r->waiting;
+      auto at = std::find_if(w.begin(), w.end(), [&](const auto& p) { return p.first == read_id; });
+      if (at == w.end())
+        return;
+      auto promise = std::move(at->second);
+      w.erase(at);
+      ++s.reads_waited;
+      auto& latest = it->second.r->latest;
+      if (latest.samples > 0)
+        promise.deliver(latest);
+      else
+        promise.deliver(to_caf(make_error(errc::timeout, "stats of task " + task,
+                                          "no sample within " + std::to_string(s.opts.read_wait.count()) +
+                                            " ms")));
     },
   };
 }

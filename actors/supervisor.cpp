@@ -541,6 +541,16 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       self->delegate(s.svc.stats, stats_atom::value, id);
       return caf::delegated<task_stats>();
     },
+    [self](caf::subscribe_atom, stats_atom, const std::string& id, const caf::actor& reader) {
+      note(self, "stats subscribe");
+      if (self->state.svc.stats)
+        self->send(self->state.svc.stats, caf::subscribe_atom::value, id, reader);
+    },
+    [self](caf::unsubscribe_atom, stats_atom, const std::string& id, const caf::actor& reader) {
+      note(self, "stats unsubscribe");
+      if (self->state.svc.stats)
+        self->send(self->state.svc.stats, caf::unsubscribe_atom::value, id, reader);
+    },
     [self](status_atom) {
       note(self, "status");
       return own_status(self);

@@ -26,7 +26,11 @@
 //                                            task and (done_atom, task_status) as each ends
 //   (caf::unsubscribe_atom, caf::actor s)
 //   (attrs_atom) -> fingerprint   (images_atom) -> std::vector<image_record>
-//   (stats_atom, std::string id) -> task_stats
+//   (stats_atom, std::string id) -> task_stats    sampled now unless fresh; read tasks are
+//                                            sampled each stevedore.stats.interval for a while
+//   (caf::subscribe_atom, stats_atom, std::string id, caf::actor r)   r receives
+//                                            (stats_atom, task_stats) each interval until
+//   (caf::unsubscribe_atom, stats_atom, std::string id, caf::actor r) or its death
 //   (status_atom) -> actor_status            (status_atom, list_atom) -> std::vector<actor_status>
 //   (shutdown_atom) -> unit                  answered once every task has ended
 #pragma once

@@ -86,15 +86,38 @@ protected:
     return out;
   }
 
-  // The stats answer, or the error.
+  // The stats answer, or the error; the daemon answers what the read asks
+  // (a read without a fresh sample waits for one).
   std::pair<std::optional<task_stats>, error_info> stats(const std::string& task) {
     std::optional<task_stats> got;
     error_info err;
     auto h = self_->request(poller_, caf::infinite, stats_atom::value, task);
-    sched_.run();
+    answer();
     h.receive([&](const task_stats& t) { got = t; },
               [&](const caf::error& e) { err = from_caf(e, "stats"); });
     return {got, err};
+  }
+
+  std::int64_t rounds() { return std::stoll(details()["rounds"]); }
+
+  // Reads a task's stats once per round, `n` times (timers fire until the
+  // next round starts: steps, and the limits of earlier reads).
+  void read_each_round(const std::string& task, int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(stats(task).first.has_value());
+      auto r = rounds();
+      for (int k = 0; k < 100 && rounds() == r; ++k) {
+        ASSERT_TRUE(next_step());
+        answer();
+      }
+    }
+  }
+
+  // A reader actor that counts the samples pushed to it.
+  caf::actor counting_reader(std::shared_ptr<std::vector<task_stats>> seen) {
+    return sys_.spawn([seen]() -> caf::behavior {
+      return {[seen](stats_atom, const task_stats& t) { seen->push_back(t); }};
+    });
   }
 
   caf::actor_system_config cfg_;
@@ -105,12 +128,41 @@ protected:
   stats_poller_actor poller_;
 };
 
-TEST_F(StatsPollerTest, PollsOncePerInterval) {
+TEST_F(StatsPollerTest, UnreadTaskCostsNothing) {
   start(8, 10);
   auto c = create("c1");
   watch("t1", c);
-  EXPECT_EQ(stats_calls(), 1); // the first round starts at once
   answer();
+  EXPECT_EQ(stats_calls(), 0);
+  EXPECT_FALSE(sched_.trigger_timeout()); // no timer either
+  auto d = details();
+  EXPECT_EQ(d["watched"], "1");
+  EXPECT_EQ(d["wanted"], "0");
+}
+
+TEST_F(StatsPollerTest, FirstReadPollsAndAnswersWithTheSample) {
+  start(8, 10);
+  auto c = create("c1");
+  stats_sample a;
+  a.memory_rss = 4096;
+  fake_->script_stats(c, {a});
+  watch("t1", c);
+  auto [got, err] = stats("t1");
+  ASSERT_TRUE(got.has_value()) << to_string(err);
+  EXPECT_EQ(got->samples, 1);
+  EXPECT_EQ(got->memory_rss, 4096);
+  EXPECT_EQ(stats_calls(), 1);
+  auto again = stats("t1"); // fresh: answered from the last sample, no call
+  ASSERT_TRUE(again.first.has_value());
+  EXPECT_EQ(stats_calls(), 1);
+}
+
+TEST_F(StatsPollerTest, PollsOncePerIntervalWhileRead) {
+  start(8, 10);
+  auto c = create("c1");
+  watch("t1", c);
+  ASSERT_TRUE(stats("t1").first.has_value());
+  EXPECT_EQ(stats_calls(), 1); // the read starts the first round at once
   for (int i = 0; i < 9; ++i)
     ASSERT_TRUE(next_step());
   answer();
@@ -121,17 +173,163 @@ TEST_F(StatsPollerTest, PollsOncePerInterval) {
   EXPECT_EQ(stats("t1").first->samples, 2);
 }
 
+TEST_F(StatsPollerTest, ReadKeepsSamplingForKeepRoundsThenStops) {
+  stats_poller_options o;
+  o.interval = 1000ms;
+  o.max_in_flight = 8;
+  o.steps = 1;
+  o.keep_rounds = 3;
+  poller_ = spawn_stats_poller(sys_, fake_, o);
+  sched_.run();
+  auto c = create("c1");
+  watch("t1", c);
+  ASSERT_TRUE(stats("t1").first.has_value()); // round 1 (kept: 2 more)
+  for (int i = 0; i < 5; ++i) {
+    next_step();
+    answer();
+  }
+  EXPECT_EQ(stats_calls(), 3);             // rounds 1..3, then nothing
+  EXPECT_FALSE(sched_.trigger_timeout());  // and no timer
+  EXPECT_EQ(details()["wanted"], "0");
+  auto [got, err] = stats("t1");           // a later read samples anew
+  ASSERT_TRUE(got.has_value()) << to_string(err);
+  EXPECT_EQ(stats_calls(), 4);
+  EXPECT_EQ(got->samples, 4);
+}
+
+TEST_F(StatsPollerTest, ReaderEachIntervalKeepsItPolledEachInterval) {
+  start(8, 2);
+  auto c = create("c1");
+  watch("t1", c);
+  read_each_round("t1", 10);
+  // One call per round (the first read started the first), none per read.
+  EXPECT_EQ(rounds(), 11);
+  EXPECT_EQ(stats_calls(), 11);
+  EXPECT_EQ(stats("t1").first->samples, 11);
+}
+
+TEST_F(StatsPollerTest, OnlyReadTasksArePolled) {
+  start(100, 1);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(create("c" + std::to_string(i)));
+    watch("t" + std::to_string(i), ids.back());
+  }
+  ASSERT_TRUE(stats("t7").first.has_value());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(next_step());
+    answer();
+  }
+  EXPECT_EQ(stats_calls(), 4); // t7 alone, each round
+  EXPECT_EQ(details()["wanted"], "1");
+  EXPECT_EQ(stats("t3").first->samples, 1); // t3 had never been sampled before its read
+}
+
+TEST_F(StatsPollerTest, SubscriberKeepsItPolledAndHearsEachSample) {
+  start(8, 1);
+  auto c = create("c1");
+  watch("t1", c);
+  auto seen = std::make_shared<std::vector<task_stats>>();
+  auto reader = counting_reader(seen);
+  caf::anon_send(poller_, caf::subscribe_atom::value, std::string("t1"), reader);
+  answer();
+  for (int i = 0; i < 9; ++i) {
+    ASSERT_TRUE(next_step()); // far past keep_rounds: the subscriber keeps it wanted
+    answer();
+  }
+  EXPECT_EQ(stats_calls(), 10);
+  ASSERT_EQ(seen->size(), 10u);
+  EXPECT_EQ(seen->back().samples, 10);
+  EXPECT_EQ(seen->back().task_id, "t1");
+  caf::anon_send(poller_, caf::unsubscribe_atom::value, std::string("t1"), reader);
+  answer();
+  while (next_step())
+    answer();
+  EXPECT_EQ(stats_calls(), 10);
+  EXPECT_EQ(details()["wanted"], "0");
+  caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  sched_.run();
+}
+
+TEST_F(StatsPollerTest, DeadSubscriberStopsPolling) {
+  start(8, 1);
+  auto c = create("c1");
+  watch("t1", c);
+  auto seen = std::make_shared<std::vector<task_stats>>();
+  auto reader = counting_reader(seen);
+  caf::anon_send(poller_, caf::subscribe_atom::value, std::string("t1"), reader);
+  answer();
+  EXPECT_EQ(stats_calls(), 1);
+  caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  reader = nullptr;
+  answer();
+  EXPECT_EQ(details()["subscribers"], "0");
+  while (next_step())
+    answer();
+  EXPECT_EQ(stats_calls(), 1);
+}
+
+TEST_F(StatsPollerTest, SubscriberBeforeTheTaskRunsIsServedOnceItDoes) {
+  start(8, 1);
+  auto seen = std::make_shared<std::vector<task_stats>>();
+  auto reader = counting_reader(seen);
+  caf::anon_send(poller_, caf::subscribe_atom::value, std::string("t1"), reader);
+  answer();
+  EXPECT_FALSE(sched_.trigger_timeout()); // nothing runs yet: no timer
+  auto c = create("c1");
+  watch("t1", c);
+  answer();
+  EXPECT_EQ(stats_calls(), 1);
+  EXPECT_EQ(seen->size(), 1u);
+  caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  sched_.run();
+}
+
+TEST_F(StatsPollerTest, ReadWithoutAnswerIsBounded) {
+  stats_poller_options o;
+  o.interval = 1000ms;
+  o.max_in_flight = 8;
+  o.steps = 1;
+  o.read_wait = 2000ms;
+  poller_ = spawn_stats_poller(sys_, fake_, o);
+  sched_.run();
+  auto c = create("c1");
+  watch("t1", c);
+  std::optional<task_stats> got;
+  error_info err;
+  auto h = self_->request(poller_, caf::infinite, stats_atom::value, std::string("t1"));
+  sched_.run(); // the call is out; the daemon does not answer it
+  EXPECT_EQ(stats_calls(), 1);
+  // Steps come and go (the task is still out) until the read's limit fires.
+  for (int i = 0; i < 10 && details()["reads_waited"] != "1"; ++i) {
+    ASSERT_TRUE(sched_.trigger_timeout());
+    sched_.run();
+  }
+  ASSERT_EQ(details()["reads_waited"], "1");
+  h.receive([&](const task_stats& t) { got = t; },
+            [&](const caf::error& e) { err = from_caf(e, "stats"); });
+  EXPECT_FALSE(got.has_value());
+  EXPECT_EQ(err.kind, errc::timeout) << to_string(err);
+  EXPECT_NE(to_string(err).find("t1"), std::string::npos) << to_string(err);
+  answer(); // the late answer is kept for the next read
+  EXPECT_EQ(stats("t1").first->samples, 1);
+}
+
 TEST_F(StatsPollerTest, RoundSpreadOverSteps) {
   start(100, 10);
   std::vector<std::string> ids;
-  for (int i = 0; i < 20; ++i)
+  for (int i = 0; i < 20; ++i) {
     ids.push_back(create("c" + std::to_string(i)));
-  watch("t0", ids[0]);
-  for (int i = 1; i < 20; ++i)
-    watch("t" + std::to_string(i), ids[static_cast<std::size_t>(i)]);
+    watch("t" + std::to_string(i), ids.back());
+  }
+  auto seen = std::make_shared<std::vector<task_stats>>();
+  auto reader = counting_reader(seen);
+  for (int i = 0; i < 20; ++i)
+    caf::anon_send(poller_, caf::subscribe_atom::value, "t" + std::to_string(i), reader);
+  sched_.run(); // the first subscriber starts a round of one; the others wait for the next
   answer();
   for (int i = 0; i < 9; ++i)
-    ASSERT_TRUE(next_step()); // finish the first round (it held only t0)
+    ASSERT_TRUE(next_step()); // finish the first round
   answer();
   auto before = stats_calls();
   ASSERT_TRUE(next_step()); // a round of 20 in 10 steps: 2 per step
@@ -144,16 +342,23 @@ TEST_F(StatsPollerTest, RoundSpreadOverSteps) {
     ASSERT_TRUE(next_step());
   }
   EXPECT_EQ(stats_calls() - before, 20);
+  caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  sched_.run();
 }
 
 TEST_F(StatsPollerTest, CapOnCallsInFlight) {
   start(3, 1);
   std::vector<std::string> ids;
-  for (int i = 0; i < 10; ++i)
+  for (int i = 0; i < 10; ++i) {
     ids.push_back(create("c" + std::to_string(i)));
+    watch("t" + std::to_string(i), ids.back());
+  }
+  auto seen = std::make_shared<std::vector<task_stats>>();
+  auto reader = counting_reader(seen);
   for (int i = 0; i < 10; ++i)
-    watch("t" + std::to_string(i), ids[static_cast<std::size_t>(i)]);
-  ASSERT_TRUE(next_step()); // a round of 10 (t0 still unanswered: skipped)
+    caf::anon_send(poller_, caf::subscribe_atom::value, "t" + std::to_string(i), reader);
+  sched_.run();             // t0 starts a round of one, unanswered
+  ASSERT_TRUE(next_step()); // a round of 10 (t0 still out: skipped)
   EXPECT_EQ(stats_calls(), 3);
   EXPECT_EQ(details()["in_flight"], "3");
   fake_->run_pending(); // three answers arrive...
@@ -165,6 +370,8 @@ TEST_F(StatsPollerTest, CapOnCallsInFlight) {
   EXPECT_EQ(d["peak_in_flight"], "3");
   EXPECT_EQ(d["in_flight"], "0");
   EXPECT_EQ(d["skipped"], "1");
+  caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+  sched_.run();
 }
 
 TEST_F(StatsPollerTest, CpuFromConsecutiveSamples) {
@@ -185,7 +392,6 @@ TEST_F(StatsPollerTest, CpuFromConsecutiveSamples) {
   b.memory_rss = 8192;
   fake_->script_stats(c, {a, b});
   watch("t1", c);
-  answer();
   EXPECT_DOUBLE_EQ(stats("t1").first->cpu_percent, 0); // one sample: no CPU yet
   ASSERT_TRUE(next_step());
   answer();
@@ -212,7 +418,7 @@ TEST_F(StatsPollerTest, NewContainerStartsCountersAgain) {
   fake_->script_stats(c1, {old});
   fake_->script_stats(c2, {fresh});
   watch("t1", c1);
-  answer();
+  ASSERT_TRUE(stats("t1").first.has_value());
   watch("t1", c2); // restarted as a new container
   ASSERT_TRUE(next_step());
   answer();
@@ -226,7 +432,6 @@ TEST_F(StatsPollerTest, UnwatchedTaskIsNotFoundAndStopsPolling) {
   start(8, 1);
   auto c = create("c1");
   watch("t1", c);
-  answer();
   ASSERT_TRUE(stats("t1").first.has_value());
   caf::anon_send(poller_, unwatch_atom::value, std::string("t1"));
   sched_.run();
@@ -235,8 +440,10 @@ TEST_F(StatsPollerTest, UnwatchedTaskIsNotFoundAndStopsPolling) {
   EXPECT_EQ(err.kind, errc::not_found);
   EXPECT_NE(to_string(err).find("t1"), std::string::npos) << to_string(err);
   auto before = stats_calls();
-  next_step();                     // the armed step finds nothing watched...
-  EXPECT_FALSE(sched_.trigger_timeout()); // ...and arms no other
+  // The armed step and the first read's limit find nothing to do...
+  for (int i = 0; i < 2; ++i)
+    next_step();
+  EXPECT_FALSE(sched_.trigger_timeout()); // ...and arm nothing else
   EXPECT_EQ(stats_calls(), before);
   EXPECT_EQ(details()["watched"], "0");
 }
@@ -255,7 +462,7 @@ TEST_F(StatsPollerTest, FailedCallKeepsLastFiguresAndCounts) {
   a.memory_rss = 77;
   fake_->script_stats(c, {a});
   watch("t1", c);
-  answer();
+  ASSERT_TRUE(stats("t1").first.has_value());
   fake_->fail_next("container_stats", 1, errc::daemon_unreachable);
   ASSERT_TRUE(next_step());
   answer();
