@@ -36,7 +36,7 @@ check_no_foreign_daemon() {
   ours=$(daemon_pid)
   for pid in $(pids_with_exe dockerd); do
     [[ "$pid" == "$ours" ]] && continue
-    # Spare daemons (spare.sh) have no bridge.
+    # Spare daemons (spare.sh) have no bridge, in a namespace of their own.
     cmdline_of "$pid" | grep -qF -- "--bridge=none" && continue
     foreign+="  pid $pid: $(cmdline_of "$pid")"$'\n'
   done

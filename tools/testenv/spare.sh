@@ -2,10 +2,16 @@
 # A spare dockerd for tests that must stop and start a daemon under running
 # containers (sourced by testenv.sh; `testenv.sh spare ...`). The shared test
 # daemon is never restarted: other tests use it. A spare owns one folder
-# (socket, data root, exec root, pid file, config, log) and no network state:
-# --bridge=none because only one daemon may own docker0, --iptables=false so
-# it leaves the host's rules alone, and --live-restore so its containers keep
-# running while it is stopped. Its containers need network_mode "none".
+# (socket, data root, exec root, pid file, config, log, network namespace)
+# and no host network state: --bridge=none because only one daemon may own
+# docker0, --iptables=false so it leaves the host's rules alone, and
+# --live-restore so its containers keep running while it is stopped. Its
+# containers need network_mode "none".
+#
+# It runs in a network namespace of its own (DIR/netns, kept across restarts):
+# dockerd 20.10 started with --bridge=none deletes any interface named docker0
+# it can see, which in the host's namespace is the shared daemon's bridge.
+# Unix sockets are files, so the socket works from the host's namespace.
 #
 #   testenv.sh spare start DIR [TAR]  start (or restart on the same folders) and
 #                                     load TAR (a `docker save` file) if its
@@ -20,11 +26,20 @@
 
 SPARE_MARKER=.stevedore-spare
 
+spare_netns() {
+  local ns=$STATE/netns
+  if ! mountpoint -q "$ns"; then
+    touch "$ns"
+    unshare --net="$ns" ip link set lo up || die "could not make a network namespace at $ns"
+  fi
+}
+
 spare_launch() {
   write_daemon_config
   mkdir -p "$STATE/data" "$STATE/exec"
+  spare_netns
   log "starting spare dockerd (socket $(SOCKET))"
-  setsid "$DOCKERD" \
+  setsid nsenter --net="$STATE/netns" "$DOCKERD" \
     --config-file "$STATE/daemon.json" \
     --data-root "$STATE/data" \
     --exec-root "$STATE/exec" \
