@@ -61,8 +61,10 @@ std::string rotating_file::path() const {
 }
 
 result<unit> rotating_file::open() {
-  if (opened_)
+  if (opened_ && fd_ >= 0)
     return unit{};
+  if (opened_) // released: the same file again
+    return open_index(index_);
   std::error_code ec;
   fs::create_directories(cfg_.dir, ec);
   if (ec)
@@ -106,10 +108,14 @@ result<unit> rotating_file::open_index(std::int64_t index) {
 }
 
 void rotating_file::close() {
+  release();
+  opened_ = false;
+}
+
+void rotating_file::release() {
   if (fd_ >= 0)
     ::close(fd_);
   fd_ = -1;
-  opened_ = false;
 }
 
 result<unit> rotating_file::rotate() {

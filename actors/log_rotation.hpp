@@ -50,7 +50,8 @@ public:
   rotating_file& operator=(const rotating_file&) = delete;
 
   // Creates the folder if needed, finds the highest existing index and opens
-  // it for appending. Idempotent; write() calls it first.
+  // it for appending. Idempotent; write() calls it first. After release()
+  // it reopens the current file without looking at the folder again.
   result<unit> open();
 
   // Appends bytes, rotating as needed. On error the bytes before the failing
@@ -58,6 +59,12 @@ public:
   result<unit> write(std::string_view bytes);
 
   void close();
+
+  // Closes the file but keeps its place (index, size, the files on disk):
+  // the next write reopens it. An idle task then holds no descriptor, so
+  // thousands of tasks do not hold thousands of files open.
+  void release();
+  bool is_open() const noexcept { return fd_ >= 0; }
 
   std::int64_t index() const noexcept { return index_; }
   std::int64_t size() const noexcept { return size_; }      // bytes in the current file
@@ -77,7 +84,7 @@ private:
   std::int64_t size_ = 0;          // its size in bytes
   std::int64_t rotations_ = 0;     // files closed full since open
   std::set<std::int64_t> indexes_; // every index on disk, for purging the oldest
-  bool opened_ = false;
+  bool opened_ = false;            // the folder was scanned: index_ and indexes_ hold
 };
 
 } // namespace stevedore

@@ -78,6 +78,9 @@ void log_worker::run(std::shared_ptr<queue> q) {
         e = r.error();
         ++errors;
       }
+      // Open, append, close: a file is open only while it is written (a
+      // batch holds everything that came while the last one was written).
+      j.file->release();
       if (j.done)
         j.done(e);
       j.file.reset(); // a collector gone: its files close here, on this thread

@@ -9,7 +9,8 @@
 // batch was being written) together with the rotating_file it owns; the
 // worker writes it and calls `done` on its own thread, from where the
 // collector is told by message. A file is only ever touched by the worker
-// thread once handed over; the job keeps it alive until written.
+// thread once handed over; the job keeps it alive until written, and it is
+// closed again after each batch, so that idle tasks hold no descriptors.
 //
 // No CAF here: the collector adapts the completion to a message.
 #pragma once

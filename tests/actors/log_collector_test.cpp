@@ -144,6 +144,29 @@ TEST_F(LogCollectorTest, BothStreamsIntoTheirFiles) {
   EXPECT_EQ(read("web.stderr.0"), "err one\nlast, no newline");
 }
 
+// Thousands of running tasks must not hold thousands of open log files.
+TEST_F(LogCollectorTest, FollowingCollectorHoldsNoLogFileOpen) {
+  auto id = run_container("web-1");
+  spawn(id);
+  fake_->append_logs(id, output_stream::stdout_stream, stamp(1) + "out one\n");
+  fake_->append_logs(id, output_stream::stderr_stream, stamp(2) + "err one\n");
+  ASSERT_TRUE(wait_lines("stderr_lines", 1));
+  ASSERT_TRUE(wait_lines("stdout_lines", 1));
+  ASSERT_TRUE(worker_->wait_idle(3s));
+  std::vector<std::string> open_logs;
+  for (const auto& fd : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = fs::read_symlink(fd.path(), ec).string();
+    if (!ec && target.rfind(dir_.string(), 0) == 0)
+      open_logs.push_back(target);
+  }
+  EXPECT_TRUE(open_logs.empty()) << open_logs.size() << " open, the first " << open_logs.front();
+  EXPECT_EQ(status()["state"], "following");
+  stop_container(id);
+  ASSERT_TRUE(ends_within(3s));
+  EXPECT_EQ(read("web.stdout.0"), "out one\n");
+}
+
 TEST_F(LogCollectorTest, DroppedStreamResumesWithoutLossOrRepeat) {
   auto id = run_container("web-1");
   spawn(id);

@@ -1,6 +1,7 @@
 // rotating_file: Nomad's names, sizes, max_files, continuing after a restart,
 // lines longer than a file.
 #include "actors/log_rotation.hpp"
+#include "actors/log_worker.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -66,6 +67,30 @@ TEST_F(LogRotationTest, EmptyWriteCreatesTheFile) {
   ASSERT_TRUE(f.write("").ok());
   EXPECT_TRUE(exists(0));
   EXPECT_EQ(read(0), "");
+}
+
+TEST_F(LogRotationTest, ReleasedFileIsReopenedAtItsPlace) {
+  rotating_file f(cfg(10, 6));
+  ASSERT_TRUE(f.write("abc\n").ok());
+  f.release();
+  EXPECT_FALSE(f.is_open());
+  ASSERT_TRUE(f.write("d\n").ok()); // appends: the same file, 6 bytes now
+  EXPECT_TRUE(f.is_open());
+  f.release();
+  ASSERT_TRUE(f.write("e\n").ok()); // full: the next file
+  EXPECT_EQ(read(0), "abc\nd\n");
+  EXPECT_EQ(read(1), "e\n");
+  EXPECT_EQ(f.rotations(), 1);
+}
+
+TEST_F(LogRotationTest, WorkerClosesTheFileAfterEachBatch) {
+  auto worker = log_worker::make();
+  auto f = std::make_shared<rotating_file>(cfg(3, 100));
+  for (int i = 0; i < 3; ++i)
+    worker->write(f, "line " + std::to_string(i) + "\n", nullptr);
+  ASSERT_TRUE(worker->wait_idle(std::chrono::seconds(5)));
+  EXPECT_FALSE(f->is_open());
+  EXPECT_EQ(read(0), "line 0\nline 1\nline 2\n");
 }
 
 TEST_F(LogRotationTest, FileClosedAtMaxSize) {

@@ -131,7 +131,10 @@ const bool registered = stevedore::cli::add_command(
                     "File whose first line is the bearer token every request must carry");
      app.add_option("--body-limit", args->body_limit, "Largest request body, in bytes")
        ->capture_default_str();
-     return [args] { return run_agent(*args); };
+     return [args] {
+       stevedore::cli::raise_open_file_limit();
+       return run_agent(*args);
+     };
    }});
 
 } // namespace

@@ -28,4 +28,8 @@ struct command {
 bool add_command(command cmd);
 const std::vector<command>& commands();
 
+// Raises the soft limit of open files to the hard limit (run, agent and
+// stress hold a socket per running task). limits.cpp.
+void raise_open_file_limit();
+
 } // namespace stevedore::cli

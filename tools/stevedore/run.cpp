@@ -300,7 +300,10 @@ const bool registered = stevedore::cli::add_command(
      app.add_option("--state-dir", args->state_dir,
                     "Folder for allocations and their logs (default: $TMPDIR/stevedore-run)");
      app.add_flag("--json", args->json, "One JSON object per event on stdout");
-     return [args] { return run_job(*args); };
+     return [args] {
+       stevedore::cli::raise_open_file_limit();
+       return run_job(*args);
+     };
    }});
 
 } // namespace

@@ -232,7 +232,10 @@ const bool registered = stevedore::cli::add_command(
                     "Daemon endpoint (unix:///path, tcp://host:port); overrides docker.endpoint");
      app.add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
      app.add_flag("--figures", a->figures, "Also print \"figure NAME=VALUE\" lines for scripts");
-     return [a] { return run_stress_command(*a); };
+     return [a] {
+       stevedore::cli::raise_open_file_limit();
+       return run_stress_command(*a);
+     };
    }});
 
 } // namespace
