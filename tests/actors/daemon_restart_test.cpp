@@ -1,0 +1,209 @@
+// The daemon stopped and started again under a running task. The shared test
+// daemon is never restarted (other tests use it): this test starts a spare
+// dockerd of its own (tools/testenv.sh spare: own folder and network
+// namespace, no bridge, live restore), loads the test image from the tar the
+// test environment saved, and runs one task with network_mode "none" on it.
+// While the daemon is away the task must stay running (a warning is fine);
+// when it returns the task re-checks its container and carries on; a stop
+// then ends it and removes the container; the log lost and repeated nothing.
+// Run serially (ctest RUN_SERIAL): a second dockerd is heavy for 2 cores.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "tests/actors/live_support.hpp"
+
+#ifndef STEVEDORE_TESTENV_SH
+#error "STEVEDORE_TESTENV_SH (tools/testenv.sh) must be defined by the build"
+#endif
+
+namespace stevedore {
+namespace {
+
+using namespace std::chrono_literals;
+using live::eventually;
+using live::sync;
+
+// Runs `bash tools/testenv.sh args...`; its exit status and output. The
+// child gets no descriptor of ours but its stdout: the dockerd it may start
+// must not hold our sockets.
+std::pair<int, std::string> testenv_sh(const std::vector<std::string>& args) {
+  int out[2];
+  if (::pipe(out) != 0)
+    return {-1, "pipe failed"};
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(out[1], 2);
+    ::close_range(3, ~0U, 0);
+    std::vector<std::string> argv{"/bin/bash", STEVEDORE_TESTENV_SH};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargs;
+    for (auto& a : argv)
+      cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    ::execv(cargs[0], cargs.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string text;
+  char buf[1024];
+  ssize_t n;
+  while ((n = ::read(out[0], buf, sizeof buf)) > 0)
+    text.append(buf, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+class DaemonRestart : public live::live_test {
+protected:
+  void SetUp() override {
+    live_test::SetUp();
+    if (HasFatalFailure())
+      return;
+    char tmpl[] = "/tmp/stevedore-spare-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    spare_ = tmpl;
+    auto [rc, out] = testenv_sh({"spare", "start", spare_, env_.image_tar});
+    ASSERT_EQ(rc, 0) << out;
+    endpoint_socket_ = spare_ + "/docker.sock";
+    supervisor_options opts;
+    opts.client.fingerprint_period_ms = 500;  // health follows the daemon quickly
+    opts.task.parked_recheck = 2s;
+    start_supervisor("unix://" + endpoint_socket_, opts);
+  }
+
+  void TearDown() override {
+    if (!spare_.empty()) {
+      // Back up (if the test stopped it) so that the supervisor can stop its
+      // task and TearDown can remove what is left.
+      auto [rc, out] = testenv_sh({"spare", "start", spare_});
+      EXPECT_EQ(rc, 0) << out;
+    }
+    live_test::TearDown();
+    if (!spare_.empty()) {
+      auto [rc, out] = testenv_sh({"spare", "destroy", spare_});
+      EXPECT_EQ(rc, 0) << out;
+    }
+  }
+
+  // The task actor's own status (its state word says when it is waiting
+  // for the daemon).
+  actor_status task_actor_status(const std::string& id) {
+    auto all = sup_->actors();
+    if (all.ok())
+      for (const auto& a : *all)
+        if (a.kind == "task" && a.name == id)
+          return a;
+    return {};
+  }
+
+  daemon_health health() {
+    auto fp = sup_->node();
+    return fp.ok() ? fp->health : daemon_health::undetected;
+  }
+
+  std::string spare_; // the spare daemon's folder
+};
+
+TEST_F(DaemonRestart, ARunningTaskSurvivesTheDaemonGoingAwayAndIsRecheckedWhenItReturns) {
+  // A numbered line every 0.1 s: the log must come out whole across the gap.
+  auto id = start_one(R"(  group "g" {
+    restart {
+      attempts = 0
+      mode     = "fail"
+    }
+    task "t" {
+      driver = "docker"
+      kill_timeout = "5s"
+      config {
+        image        = ")" + env_.image_tar_ref + R"("
+        network_mode = "none"
+        command      = "/bin/sh"
+        args         = ["-c", "trap 'echo stopped; exit 0' TERM; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"]
+      }
+    }
+  })");
+  ASSERT_FALSE(id.empty());
+  auto running = wait_state(id, task_state::running);
+  ASSERT_EQ(running.state, task_state::running) << all_events_text(id);
+  const auto container = running.container_id;
+  ASSERT_TRUE(eventually([&] { return logs_of(id, "stdout").find("tick 5\n") != std::string::npos; }, 10s));
+
+  // -- the daemon goes away --
+  {
+    auto [rc, out] = testenv_sh({"spare", "stop", spare_});
+    ASSERT_EQ(rc, 0) << out;
+  }
+  EXPECT_TRUE(eventually([&] { return health() == daemon_health::unhealthy; }, 10s));
+  // The task notices (its container's event stream broke, it re-checks and
+  // cannot reach the daemon) and waits, keeping its state.
+  bool waiting = eventually(
+    [&] { return task_actor_status(id).state.find("waiting for the daemon") != std::string::npos; }, 20s);
+  EXPECT_TRUE(waiting) << "actor state '" << task_actor_status(id).state << "'; events:\n" << all_events_text(id);
+  auto until = std::chrono::steady_clock::now() + 3s;
+  while (std::chrono::steady_clock::now() < until) {
+    auto st = sup_->status(id);
+    ASSERT_TRUE(st.ok()) << to_string(st.error());
+    ASSERT_EQ(st->state, task_state::running) << "an unreachable daemon is not the container's death:\n"
+                                              << all_events_text(id);
+    std::this_thread::sleep_for(100ms);
+  }
+  bool warned = false;
+  for (const auto& w : events_of(id, "warning"))
+    warned = warned || w.message.find("waiting for the Docker daemon") != std::string::npos;
+  EXPECT_TRUE(warned) << all_events_text(id);
+  for (const auto& e : events_of(id, "state"))
+    EXPECT_TRUE(e.state == task_state::pending || e.state == task_state::pulling || e.state == task_state::creating ||
+                e.state == task_state::starting || e.state == task_state::running)
+      << "moved to " << to_string(e.state) << " while the daemon was away";
+
+  // -- the daemon returns (live restore kept the container) --
+  {
+    auto [rc, out] = testenv_sh({"spare", "start", spare_});
+    ASSERT_EQ(rc, 0) << out;
+  }
+  EXPECT_TRUE(eventually([&] { return health() == daemon_health::healthy; }, 20s));
+  bool rechecked = eventually([&] { return task_actor_status(id).state == "running"; }, 30s);
+  EXPECT_TRUE(rechecked) << "actor state '" << task_actor_status(id).state << "'";
+  auto st = sup_->status(id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->state, task_state::running);
+  EXPECT_EQ(st->container_id, container);
+  auto info = sync<container_info>([&](auto cb) { docker_->container_inspect(container, cb); });
+  ASSERT_TRUE(info.ok()) << to_string(info.error());
+  EXPECT_TRUE(info->running);
+  // Output written while the daemon was away reaches the log once it is back.
+  auto ticks_now = logs_of(id, "stdout").size();
+  EXPECT_TRUE(eventually([&] { return logs_of(id, "stdout").size() > ticks_now; }, 10s)) << "log collection resumed";
+
+  // -- a stop ends it as usual --
+  ASSERT_TRUE(sup_->stop(id).ok());
+  auto end = sup_->wait(id, 60s);
+  ASSERT_TRUE(end.ok()) << to_string(end.error());
+  EXPECT_EQ(end->state, task_state::cleaned) << all_events_text(id);
+  EXPECT_EQ(end->exit.exit_code, 0);
+  EXPECT_TRUE(container_gone(container));
+
+  // Every tick once, in order, none lost across the daemon's absence.
+  std::istringstream in(logs_of(id, "stdout"));
+  std::string line;
+  long expect = 0;
+  bool stopped = false;
+  while (std::getline(in, line)) {
+    if (line == "stopped") {
+      stopped = true;
+      continue;
+    }
+    ASSERT_EQ(line, "tick " + std::to_string(expect)) << "the log lost or repeated output";
+    ++expect;
+  }
+  EXPECT_TRUE(stopped);
+  EXPECT_GT(expect, 30);
+}
+
+} // namespace
+} // namespace stevedore
