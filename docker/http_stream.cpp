@@ -1,7 +1,7 @@
 // stream(): one request whose answer body is handed on as it arrives. A
-// buffer_body parser with no body limit reads into a fixed chunk; each
-// async_read_some delivers what came (http::error::need_buffer only means the
-// chunk is full). Chunked transfer encoding is undone by Beast.
+// buffer_body parser with no body limit reads into a chunk (small, growing
+// while reads fill it); each async_read_some delivers what came
+// (http::error::need_buffer only means the chunk is full). Chunked transfer encoding is undone by Beast.
 //
 // A non-2xx answer never reaches on_data: its body is read up to body_limit
 // and the stream ends with status_error(). A stream that stops early (on_data
@@ -23,9 +23,12 @@ namespace http = beast::http;
 
 class stream_call final : public call_base {
 public:
-  // Per live stream, and there may be one per task: small. Docker's progress,
-  // event and log lines are far shorter.
-  static constexpr std::size_t chunk_size = 16 * 1024;
+  // Per live stream, and there may be one per task (its log follower), most
+  // of them quiet: the body chunk starts small and doubles each time a read
+  // fills it, up to max_chunk, so only busy streams hold a big one. Docker's
+  // progress, event and log lines are far shorter than either.
+  static constexpr std::size_t first_chunk = 512;
+  static constexpr std::size_t max_chunk = 16 * 1024;
 
   stream_call(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln, request req,
               stream_handler handler)
@@ -63,17 +66,25 @@ private:
       guarded(handler_.on_head, head);
       set_step("read body");
     }
+    // Handed on: a stream that lasts for days need not keep its headers.
+    parser_->get().base().clear();
     read_more();
   }
 
   void read_more() {
     if (parser_->is_done())
       return on_complete();
-    if (!chunk_)
-      chunk_ = std::make_unique<char[]>(chunk_size);
+    if (!chunk_) {
+      chunk_size_ = first_chunk;
+      chunk_ = std::make_unique<char[]>(chunk_size_);
+    } else if (grow_ && chunk_size_ < max_chunk) {
+      chunk_size_ *= 2;
+      chunk_ = std::make_unique<char[]>(chunk_size_);
+    }
+    grow_ = false;
     auto& body = parser_->get().body();
     body.data = chunk_.get();
-    body.size = chunk_size;
+    body.size = chunk_size_;
     http::async_read_some(*conn_, buffer_, *parser_,
                           [self = shared_self()](error_code ec, std::size_t) { self->on_read(ec); });
   }
@@ -85,7 +96,8 @@ private:
       ec = {};
     if (ec)
       return fail_io(step_name(), ec);
-    std::size_t got = chunk_size - parser_->get().body().size;
+    std::size_t got = chunk_size_ - parser_->get().body().size;
+    grow_ = got == chunk_size_;
     std::string_view bytes(chunk_.get(), got);
     if (failed_status_) {
       std::size_t room = req_.body_limit - std::min(req_.body_limit, error_body_.size());
@@ -104,7 +116,7 @@ private:
   }
 
   void on_complete() {
-    bool reusable = parser_->get().keep_alive() && buffer_.size() == 0;
+    bool reusable = parser_->keep_alive() && buffer_.size() == 0;
     if (!end(reusable))
       return;
     if (failed_status_)
@@ -141,6 +153,8 @@ private:
   stream_handler handler_;
   std::optional<http::response_parser<http::buffer_body>> parser_;
   std::unique_ptr<char[]> chunk_;
+  std::size_t chunk_size_ = 0;
+  bool grow_ = false;          // the last read filled the chunk
   int status_ = 0;
   bool failed_status_ = false; // a non-2xx answer: collect its body for the error
   std::string error_body_;

@@ -82,6 +82,37 @@ TEST(TransportStream, StaleGetStreamIsRetriedOnAFreshConnection) {
   EXPECT_EQ(server->accepted(), 2u);
 }
 
+// A stream's body chunk starts small and grows while reads fill it: a long
+// answer in big pieces arrives whole and in order, and the connection is
+// still reused after it.
+TEST(TransportStream, LongBodyArrivesWholeThroughGrowingChunks) {
+  auto server = fake_server::unix_socket();
+  std::string body;
+  for (int i = 0; body.size() < 200 * 1024; ++i)
+    body += "line " + std::to_string(i) + " " + std::string(static_cast<std::size_t>(i % 97), 'x') + "\n";
+  std::string chunks;
+  for (std::size_t at = 0; at < body.size(); at += 40000)
+    chunks += chunk(body.substr(at, 40000));
+  server->play(script()
+                   .expect_request()
+                   .write(chunked_head(200) + chunks + last_chunk())
+                   .expect_request()
+                   .answer(200, "again"));
+  stream_probe s;
+  auto t = transport::make(server->where());
+
+  t->stream(get("/v1.41/containers/x/logs?follow=1&stdout=1"), s.handler());
+  ASSERT_TRUE(s.wait_end());
+  EXPECT_TRUE(s.end().ok()) << end_line(s);
+  EXPECT_EQ(s.data().size(), body.size());
+  EXPECT_TRUE(s.data() == body);
+  auto p = std::make_shared<probe<result<response>>>();
+  t->send(get("/_ping"), [p](result<response> r) { p->callback()(std::move(r)); });
+  ASSERT_TRUE(p->wait());
+  ASSERT_TRUE(p->value().ok());
+  EXPECT_EQ(server->accepted(), 1u);
+}
+
 TEST(TransportStream, BodyWithoutChunkingOrLengthEndsAtClose) {
   auto server = fake_server::unix_socket();
   server->play(script().expect_request().write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nfirst ").write("second").close());
