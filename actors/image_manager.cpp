@@ -99,6 +99,7 @@ struct image_manager_state {
   std::size_t active = 0;                             // slots in use
   std::map<std::string, image_entry> images;          // by image id
   std::map<caf::actor_addr, std::set<std::pair<std::string, std::string>>> leases_of; // actor -> (holder, image id)
+  std::map<std::pair<std::string, std::string>, caf::actor_addr> lease_actor; // (holder, image id) -> its actor
   std::uint64_t next_job = 1;
   // inspection
   std::int64_t messages = 0;
@@ -183,14 +184,24 @@ void add_lease(self_ptr self, image_entry& img, const std::string& holder, const
   img.holders.insert(holder);
   ++img.cleanup_gen;  // cancels a scheduled removal
   img.cleanup_at_ms = 0;
-  if (who)
+  if (who) {
     self->state.leases_of[who->address()].emplace(holder, img.image_id);
+    self->state.lease_actor[{holder, img.image_id}] = who->address();
+  }
 }
 
 void release_lease(self_ptr self, const std::string& holder, const std::string& image_id) {
   auto& s = self->state;
-  for (auto& [addr, set] : s.leases_of)
-    set.erase({holder, image_id});
+  // Through the index: thousands of holders make a scan of every actor's
+  // leases per release too slow.
+  if (auto a = s.lease_actor.find({holder, image_id}); a != s.lease_actor.end()) {
+    if (auto l = s.leases_of.find(a->second); l != s.leases_of.end()) {
+      l->second.erase({holder, image_id});
+      if (l->second.empty())
+        s.leases_of.erase(l); // its death has nothing left to release (the monitor stays)
+    }
+    s.lease_actor.erase(a);
+  }
   auto it = s.images.find(image_id);
   if (it == s.images.end() || it->second.holders.erase(holder) == 0)
     return;
@@ -493,6 +504,8 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
   if (it != s.leases_of.end()) {
     auto leases = std::move(it->second);
     s.leases_of.erase(it);
+    for (const auto& lease : leases)
+      s.lease_actor.erase(lease);
     for (const auto& [holder, image_id] : leases) {
       spdlog::info("image manager: holder {} went away; releasing its lease on {}", holder, image_id);
       release_lease(self, holder, image_id);
