@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include <caf/all.hpp>
@@ -24,8 +25,11 @@ namespace {
 struct system_config : caf::actor_system_config {
   system_config(std::size_t threads, bool quiet) {
     stevedore::add_message_types(*this);
-    if (threads > 0)
-      set("scheduler.max-threads", static_cast<caf::config_value::integer>(threads));
+    // CAF's default is at least 4 workers; on a small machine more workers
+    // than cores only add wakeups and context switches.
+    if (threads == 0)
+      threads = std::max(1u, std::thread::hardware_concurrency());
+    set("scheduler.max-threads", static_cast<caf::config_value::integer>(threads));
     if (quiet) {
       // CAF's workers poll their queues hard (100 tries, then 500 more 50 us
       // apart) after every job before they sleep on a condition variable;
