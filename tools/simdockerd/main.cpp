@@ -72,5 +72,10 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&set, &sig);
   (*sim)->stop();
+  // What the run asked of it, for benchmarks: calls per route.
+  std::string counts;
+  for (const auto& [route, n] : (*sim)->calls())
+    counts += " " + route + "=" + std::to_string(n);
+  std::printf("stevedore-simd calls:%s\n", counts.c_str());
   return 0;
 }
