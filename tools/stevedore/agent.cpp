@@ -132,7 +132,7 @@ const bool registered = stevedore::cli::add_command(
      app.add_option("--body-limit", args->body_limit, "Largest request body, in bytes")
        ->capture_default_str();
      return [args] {
-       stevedore::cli::raise_open_file_limit();
+       stevedore::cli::prepare_long_running_process();
        return run_agent(*args);
      };
    }});

@@ -28,8 +28,11 @@ struct command {
 bool add_command(command cmd);
 const std::vector<command>& commands();
 
-// Raises the soft limit of open files to the hard limit (run, agent and
-// stress hold a socket per running task). limits.cpp.
+// For run, agent and stress, which hold thousands of tasks (limits.cpp):
+// raises the soft limit of open files to the hard limit (a socket per
+// running task) and keeps malloc to one arena per core.
 void raise_open_file_limit();
+void limit_malloc_arenas();
+void prepare_long_running_process();
 
 } // namespace stevedore::cli

@@ -1,4 +1,9 @@
 // Process limits the long-running subcommands need.
+#include <algorithm>
+#include <cstdlib>
+#include <thread>
+
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include "tools/stevedore/command.hpp"
@@ -14,6 +19,24 @@ void raise_open_file_limit() {
     return;
   lim.rlim_cur = lim.rlim_max;
   ::setrlimit(RLIMIT_NOFILE, &lim);
+}
+
+// glibc gives each thread that allocates under contention an arena of its
+// own, up to 8 per core; CAF workers, the I/O thread and the log worker then
+// free what another arena allocated, and the freed memory of thousands of
+// tasks is spread over many half-empty arenas (5,000 live tasks on the
+// simulated daemon: 38.7 KB of RSS per task with the default, 27.7 KB with
+// one arena per core). MALLOC_ARENA_MAX in the environment still decides.
+void limit_malloc_arenas() {
+  if (std::getenv("MALLOC_ARENA_MAX"))
+    return;
+  auto cores = std::max(2u, std::thread::hardware_concurrency());
+  ::mallopt(M_ARENA_MAX, static_cast<int>(cores));
+}
+
+void prepare_long_running_process() {
+  raise_open_file_limit();
+  limit_malloc_arenas();
 }
 
 } // namespace stevedore::cli

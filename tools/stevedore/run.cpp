@@ -301,7 +301,7 @@ const bool registered = stevedore::cli::add_command(
                     "Folder for allocations and their logs (default: $TMPDIR/stevedore-run)");
      app.add_flag("--json", args->json, "One JSON object per event on stdout");
      return [args] {
-       stevedore::cli::raise_open_file_limit();
+       stevedore::cli::prepare_long_running_process();
        return run_job(*args);
      };
    }});

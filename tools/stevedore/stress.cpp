@@ -233,7 +233,7 @@ const bool registered = stevedore::cli::add_command(
      app.add_flag("--no-progress", a->no_progress, "No progress bar even on a terminal");
      app.add_flag("--figures", a->figures, "Also print \"figure NAME=VALUE\" lines for scripts");
      return [a] {
-       stevedore::cli::raise_open_file_limit();
+       stevedore::cli::prepare_long_running_process();
        return run_stress_command(*a);
      };
    }});
