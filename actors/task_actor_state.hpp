@@ -49,7 +49,7 @@ struct state {
   std::string container_id;            // empty until created or adopted
   std::string image_id;                // the leased image; empty without a lease
   bool has_lease = false;
-  image_lease lease;
+  std::string image_stop_signal;       // all the task keeps of its lease's image inspect
   std::string intent;                  // "create <name>" between intent and confirmation
 
   // -- lifecycle --

@@ -105,7 +105,7 @@ void pull(self_ptr self) {
         s.image_id = lease.image_id;
         for (auto& w : lease.warnings)
           warn(self, w);
-        s.lease = std::move(lease);
+        s.image_stop_signal = std::move(lease.image.stop_signal);
         if (epoch != s.epoch || is_terminal(s.current))
           return;
         if (s.stop_requested) {
@@ -168,7 +168,9 @@ void begin_stop(self_ptr self) {
       // The step in flight sees stop_requested when it answers.
       return;
     case task_state::running: {
-      s.stop_signal = stop_signal_for(s.inst->task, s.lease.image);
+      image_info image;
+      image.stop_signal = s.image_stop_signal;
+      s.stop_signal = stop_signal_for(s.inst->task, image);
       s.kill_delivered = false;
       set_state(self, task_state::stopping, "signal " + s.stop_signal + ", SIGKILL after " +
                                               format_duration_ms(s.inst->task.kill_timeout_ms));
