@@ -195,6 +195,9 @@ void begin_stop(self_ptr self) {
 void on_exit(self_ptr self, const container_info& info) {
   auto& s = self->state;
   s.exit = exit_result_of(info);
+  // dockerd sets OOMKilled when containerd's OOM event reaches it, which can
+  // be after the exit: the oom event of this run counts as well.
+  s.exit.oom_killed = s.exit.oom_killed || s.oom_told;
   if (s.sigkill_sent && s.exit.signal.empty() && s.exit.exit_code == 137)
     s.exit.signal = "SIGKILL";
   stop_helpers(self);

@@ -71,6 +71,22 @@ TEST(TaskActor, NonZeroExitWithoutRestartsFailsWithTheCode) {
   EXPECT_FALSE(h.docker->container("bad-a1b2c3"));
 }
 
+TEST(TaskActor, AnOomKillIsReportedEvenWhenInspectHasNotCaughtUp) {
+  actor_harness h;
+  fake_engine::container_script oom;
+  oom.run_for = 30ms;
+  oom.oom = true;
+  oom.oom_in_inspect = false; // the daemon's event came, its OOMKilled flag not yet
+  h.docker->script_container("hog-a1b2c3", oom);
+  probe p(h.sys());
+  h.start(make_instance("hog"), p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::failed);
+  EXPECT_TRUE(p.final_status.exit.oom_killed);
+  EXPECT_EQ(p.final_status.exit.exit_code, 137);
+  EXPECT_TRUE(p.has_message("exit", "OOM killed"));
+}
+
 TEST(TaskActor, AdoptsARunningContainerOfItsOwn) {
   actor_harness h;
   auto id = h.make_container("web-a1b2c3", our_labels("web", "a1b2c3"), true);

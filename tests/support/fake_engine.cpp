@@ -459,18 +459,19 @@ void fake_engine::start_locked(const std::string& id) {
       auto it = m_->containers.find(id);
       if (stopping_ || it == m_->containers.end() || it->second.run_gen != gen || !it->second.info.running)
         return;
-      exit_locked(id, script.oom ? 137 : script.exit_code, script.oom);
+      exit_locked(id, script.oom ? 137 : script.exit_code, script.oom, script.oom_in_inspect);
     });
   }
 }
 
-void fake_engine::exit_locked(const std::string& id, std::int64_t code, bool oom) {
+void fake_engine::exit_locked(const std::string& id, std::int64_t code, bool oom,
+                              bool oom_in_inspect) {
   auto& c = m_->containers.at(id);
   c.info.running = false;
   c.info.status = "exited";
   c.info.pid = 0;
   c.info.exit_code = code;
-  c.info.oom_killed = oom;
+  c.info.oom_killed = oom && oom_in_inspect;
   c.info.finished_at = std::to_string(now_locked().time_since_epoch().count());
   ++c.run_gen;
   ++c.exits;

@@ -106,6 +106,8 @@ public:
     std::optional<duration> run_for;   // exits on its own after this; empty: runs until stopped
     std::int64_t exit_code = 0;        // when it exits on its own
     bool oom = false;                  // its own exit is an OOM kill (exit 137, oom event)
+    bool oom_in_inspect = true;        // false: inspect's OOMKilled stays false after the oom
+                                       // event (dockerd sets it late, racing the exit)
     bool ignores_sigterm = false;      // SIGTERM (and the stop signal) does nothing
   };
 
@@ -240,7 +242,7 @@ private:
   // Model changes that tell subscribers, waiters and followers (mutex_ held).
   void emit_locked(engine_event ev);
   void start_locked(const std::string& id);
-  void exit_locked(const std::string& id, std::int64_t code, bool oom);
+  void exit_locked(const std::string& id, std::int64_t code, bool oom, bool oom_in_inspect = true);
   void answer_waiters_locked(const std::string& id, bool removed);
   void end_followers_locked(const std::string& id);
   void end_in_flight_locked(errc kind, const std::string& message);
