@@ -29,11 +29,33 @@ bool inside(const fs::path& root, const fs::path& p) {
   return !rel.empty() && *rel.begin() != "..";
 }
 
+// mkdir -p with the fewest calls: one mkdir per new folder, parents made only
+// when the kernel says they are missing (create_directories stats every
+// component first). Every task start makes nine folders.
+int mkdir_p(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) == 0)
+    return 0;
+  int err = errno;
+  if (err == EEXIST) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+  }
+  auto slash = path.find_last_of('/');
+  if (err != ENOENT || slash == std::string::npos || slash == 0)
+    return err;
+  if (int parent = mkdir_p(path.substr(0, slash)); parent != 0)
+    return parent;
+  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST)
+    return 0;
+  return errno;
+}
+
 result<unit> make_dir(const task_instance& inst, const fs::path& dir, bool secret) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    return dir_error(inst, "create " + dir.string(), ec.message());
+  auto path = dir.string();
+  while (path.size() > 1 && path.back() == '/')
+    path.pop_back();
+  if (int err = mkdir_p(path); err != 0)
+    return dir_error(inst, "create " + dir.string(), std::generic_category().message(err));
   if (secret && ::chmod(dir.c_str(), 0700) != 0)
     return dir_error(inst, "chmod " + dir.string(), std::generic_category().message(errno));
   return unit{};

@@ -63,6 +63,28 @@ TEST_F(task_dir_test, creates_nomads_layout_with_private_secrets) {
   EXPECT_EQ(read(root_ / "alloc-1/web/local/keep"), "x");
 }
 
+TEST_F(task_dir_test, a_file_where_a_folder_goes_is_a_one_line_error) {
+  fs::create_directories(root_ / "alloc-1" / "alloc");
+  std::ofstream(root_ / "alloc-1" / "alloc" / "logs") << "not a folder";
+  auto r = prepare_task_dir(inst_);
+  ASSERT_FALSE(r.ok());
+  auto line = to_string(r.error());
+  EXPECT_NE(line.find("alloc/logs"), std::string::npos) << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos) << line;
+}
+
+TEST_F(task_dir_test, deep_missing_parents_are_made) {
+  inst_.alloc_dir = (root_ / "a" / "b" / "c" / "alloc-2").string();
+  inst_.shared_dir = inst_.alloc_dir + "/alloc";
+  inst_.task_dir = inst_.alloc_dir + "/web/";
+  inst_.local_dir = inst_.alloc_dir + "/web/local";
+  inst_.secrets_dir = inst_.alloc_dir + "/web/secrets";
+  auto r = prepare_task_dir(inst_);
+  ASSERT_TRUE(r.ok()) << to_string(r.error());
+  EXPECT_TRUE(fs::is_directory(root_ / "a/b/c/alloc-2/web/tmp"));
+  EXPECT_TRUE(fs::is_directory(root_ / "a/b/c/alloc-2/alloc/data"));
+}
+
 TEST_F(task_dir_test, copies_a_local_file_into_local_by_default) {
   auto src = write("redis.tar", "tar bytes");
   inst_.task.artifacts.push_back({src, "local/"});
