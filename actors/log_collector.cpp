@@ -30,6 +30,9 @@
 // output (a line without a newline, written when the pipe closes) reaches
 // its log file. One catch-up read (no follow, since the last written time,
 // repeats dropped) takes what the follower missed; its clean end finishes.
+// Whether the container has stopped is asked of the daemon (inspect) unless
+// the owner tells the collector (died_atom, exit_notice_wait): the task actor
+// knows from the container's die event anyway.
 
 namespace stevedore {
 
@@ -39,6 +42,7 @@ using out_atom = caf::atom_constant<caf::atom("lcoutput")>;
 using end_atom = caf::atom_constant<caf::atom("lcend")>;
 using checked_atom = caf::atom_constant<caf::atom("lcchecked")>;
 using written_atom = caf::atom_constant<caf::atom("lcwritten")>;
+using nonotice_atom = caf::atom_constant<caf::atom("lcnonotice")>;
 
 std::int64_t now_ms() {
   using namespace std::chrono;
@@ -80,6 +84,7 @@ struct log_collector_state {
   bool ended_ok = false;                   // how the last stream ended
   bool catching_up = false;                // the stream is the final catch-up read
   bool caught_up = false;                  // that read was made
+  bool exited = false;                     // the owner said the container has exited
   std::string phase = "following";
   int failures = 0;                        // drops in a row: the backoff step
   std::int64_t calls = 0;
@@ -208,6 +213,16 @@ void wait_and_resume(self_ptr self) {
   self->delayed_send(self, delay, retry_atom::value, s.generation);
 }
 
+// The follower ended cleanly and the container is known to have stopped:
+// one catch-up read, then the end.
+void after_stop(self_ptr self) {
+  auto& s = self->state;
+  if (s.caught_up)
+    return finish(self);
+  s.caught_up = true;
+  open_stream(self, false);
+}
+
 void check_container(self_ptr self) {
   auto& s = self->state;
   s.phase = "checking";
@@ -275,7 +290,27 @@ caf::behavior log_collector(self_ptr self, std::shared_ptr<docker::client> docke
       }
       if (e.kind == errc::not_found || (s.catching_up && s.ended_ok))
         return finish(self); // gone, or the catch-up read is done: nothing more will come
+      if (s.ended_ok && s.exited)
+        return after_stop(self); // the owner already said so: no inspect needed
+      if (s.ended_ok && s.opts.exit_notice_wait.count() > 0) {
+        s.phase = "awaiting exit";
+        self->delayed_send(self, s.opts.exit_notice_wait, nonotice_atom::value, s.generation);
+        return;
+      }
       check_container(self);
+    },
+    [self](died_atom) {
+      note(self, "exited");
+      auto& s = self->state;
+      s.exited = true;
+      if (s.phase == "awaiting exit")
+        after_stop(self);
+    },
+    [self](nonotice_atom, std::uint64_t gen) {
+      note(self, "no exit notice");
+      auto& s = self->state;
+      if (gen == s.generation && s.phase == "awaiting exit")
+        check_container(self); // a clean end without an exit: ask the daemon
     },
     [self](checked_atom, std::uint64_t gen, bool found, bool running, const error_info& e) {
       note(self, "inspect");
@@ -288,12 +323,8 @@ caf::behavior log_collector(self_ptr self, std::shared_ptr<docker::client> docke
       }
       if (!found)
         return finish(self);
-      if (!running && s.ended_ok) {
-        if (s.caught_up)
-          return finish(self);
-        s.caught_up = true;
-        return open_stream(self, false);
-      }
+      if (!running && s.ended_ok)
+        return after_stop(self);
       if (s.ended_ok)
         return wait_and_resume(self); // a running container's stream ended: unusual, pace it
       // Dropped: resume now the first time, then back off.

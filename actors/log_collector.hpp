@@ -9,7 +9,9 @@
 // has ended and its output is on disk (the task actor monitors it and should
 // let it finish rather than kill it at the container's death); an exit
 // message ends it at once, cancelling its call and handing what it holds to
-// the writer. It answers (status_atom) with an actor_status.
+// the writer. It answers (status_atom) with an actor_status, and takes
+// (died_atom) as the news that the container has exited (see
+// log_collector_options::exit_notice_wait).
 #pragma once
 
 #include <chrono>
@@ -39,6 +41,12 @@ struct log_collector_options {
   std::shared_ptr<log_worker> worker;            // null: log_worker::shared()
   std::chrono::milliseconds retry_delay{500};    // first wait before resuming a dropped stream
   std::chrono::milliseconds max_retry_delay{10000}; // the wait doubles up to this
+  // 0: when the follower ends cleanly, ask the daemon (inspect) whether the
+  // container still runs. Above 0: the owner promises to send (died_atom)
+  // once it knows the container has exited (the task actor does), which
+  // answers that question without a call; the collector waits this long
+  // for it before it inspects after all.
+  std::chrono::milliseconds exit_notice_wait{0};
 };
 
 // False when the task's `logging` block sends its output to a driver whose

@@ -112,7 +112,11 @@ log_starter log_starter_for(std::shared_ptr<docker::client> docker) {
     t.tty = inst.task.config.tty;
     t.logs_dir = inst.shared_dir + "/logs";
     t.logs = inst.task.logs;
-    return spawn_log_collector(sys, docker, std::move(t));
+    // The task actor tells its collector when the container has exited
+    // (task_steps.cpp on_exit), which spares an inspect per task.
+    log_collector_options o;
+    o.exit_notice_wait = std::chrono::seconds(1);
+    return spawn_log_collector(sys, docker, std::move(t), std::move(o));
   };
 }
 

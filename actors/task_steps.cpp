@@ -200,6 +200,8 @@ void on_exit(self_ptr self, const container_info& info) {
   s.exit.oom_killed = s.exit.oom_killed || s.oom_told;
   if (s.sigkill_sent && s.exit.signal.empty() && s.exit.exit_code == 137)
     s.exit.signal = "SIGKILL";
+  if (s.log_collector) // it need not ask the daemon whether the container still runs
+    self->send(s.log_collector, died_atom::value);
   stop_helpers(self);
   task_event ev;
   ev.kind = "exit";

@@ -204,6 +204,39 @@ TEST_F(LogCollectorTest, OutputTheFollowerMissedAtTheExitIsReadOnce) {
   EXPECT_EQ(fake_->calls("container_logs"), 2);
 }
 
+// The task actor tells its collector of the exit: no inspect, and what the
+// follower missed is still read once.
+TEST_F(LogCollectorTest, ExitNoticeSparesTheInspect) {
+  opts_.exit_notice_wait = 5s;
+  auto id = run_container("web-1");
+  spawn(id);
+  fake_->append_logs(id, output_stream::stdout_stream, stamp(1) + "one\n");
+  ASSERT_TRUE(wait_lines("stdout_lines", 1));
+  fake_->append_logs_unseen(id, output_stream::stdout_stream, stamp(2) + "two, no newline");
+  auto inspects = fake_->calls("container_inspect");
+  stop_container(id);
+  caf::anon_send(collector_, died_atom::value);
+  ASSERT_TRUE(ends_within(3s));
+  EXPECT_EQ(read("web.stdout.0"), "one\ntwo, no newline");
+  EXPECT_EQ(fake_->calls("container_logs"), 2);
+  EXPECT_EQ(fake_->calls("container_inspect"), inspects);
+}
+
+// Promised but never told (the owner died, or the follower ended while the
+// container runs): it asks the daemon after the wait.
+TEST_F(LogCollectorTest, MissingExitNoticeFallsBackToInspect) {
+  opts_.exit_notice_wait = 50ms;
+  auto id = run_container("web-1");
+  spawn(id);
+  fake_->append_logs(id, output_stream::stdout_stream, stamp(1) + "one\n");
+  ASSERT_TRUE(wait_lines("stdout_lines", 1));
+  auto inspects = fake_->calls("container_inspect");
+  stop_container(id);
+  ASSERT_TRUE(ends_within(3s));
+  EXPECT_EQ(read("web.stdout.0"), "one\n");
+  EXPECT_GT(fake_->calls("container_inspect"), inspects);
+}
+
 TEST_F(LogCollectorTest, StreamsDroppedWhileTheContainerDiesStillEndClean) {
   auto id = run_container("web-1");
   spawn(id);
