@@ -106,9 +106,9 @@ public:
     std::optional<duration> run_for;   // exits on its own after this; empty: runs until stopped
     std::int64_t exit_code = 0;        // when it exits on its own
     bool oom = false;                  // its own exit is an OOM kill (exit 137, oom event)
+    bool ignores_sigterm = false;      // SIGTERM (and the stop signal) does nothing
     bool oom_in_inspect = true;        // false: inspect's OOMKilled stays false after the oom
                                        // event (dockerd sets it late, racing the exit)
-    bool ignores_sigterm = false;      // SIGTERM (and the stop signal) does nothing
   };
 
   struct exec_script {
