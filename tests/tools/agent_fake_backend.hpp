@@ -22,8 +22,14 @@ public:
       std::lock_guard<std::mutex> lock(mu_);
       ts = std::move(threads_);
     }
-    for (auto& t : ts)
-      t.join();
+    // The last owner may be a reply running on one of these threads (the
+    // API's callback holding the backend): that thread cannot join itself.
+    for (auto& t : ts) {
+      if (t.get_id() == std::this_thread::get_id())
+        t.detach();
+      else
+        t.join();
+    }
   }
 
   // -- what the test sets --
