@@ -13,11 +13,13 @@
 #include "actors/types.hpp"
 #include "docker/client.hpp"
 #include "tests/support/integration_test.hpp"
+#include "tests/support/sync_call.hpp"
 
 namespace stevedore {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::sync;
 
 struct probe_state {
   bool done = false;
@@ -55,16 +57,6 @@ protected:
     sys_.reset();
     if (client_)
       client_->shutdown();
-  }
-
-  template <class T, class Call>
-  result<T> sync(Call call) {
-    auto p = std::make_shared<std::promise<result<T>>>();
-    auto f = p->get_future();
-    call([p](result<T> r) { p->set_value(std::move(r)); });
-    if (f.wait_for(60s) != std::future_status::ready)
-      return make_error(errc::timeout, "test", "no answer in 60 s");
-    return f.get();
   }
 
   // Bounded wait for a probe's answer.

@@ -38,11 +38,13 @@
 #include "docker/credential_helper.hpp"
 #include "docker/registry_auth.hpp"
 #include "tests/support/integration_test.hpp"
+#include "tests/support/sync_call.hpp"
 
 namespace stevedore {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::sync;
 namespace fs = std::filesystem;
 
 // -- a plain HTTP/1.0 exchange with the registry on 127.0.0.1 ----------------
@@ -174,16 +176,6 @@ protected:
       spdlog::set_default_logger(previous_logger_);
     if (!dir_.empty())
       fs::remove_all(dir_);
-  }
-
-  template <class T, class Call>
-  result<T> sync(Call call) {
-    auto p = std::make_shared<std::promise<result<T>>>();
-    auto f = p->get_future();
-    call([p](result<T> r) { p->set_value(std::move(r)); });
-    if (f.wait_for(60s) != std::future_status::ready)
-      return make_error(errc::timeout, "test", "no answer in 60 s");
-    return f.get();
   }
 
   // A tag of the registry's busybox no one else pulls, absent from the daemon.

@@ -28,6 +28,7 @@
 #include "actors/stevedore.hpp"
 #include "policy/rules.hpp"
 #include "tests/support/integration_test.hpp"
+#include "tests/support/sync_call.hpp"
 
 namespace stevedore::live {
 
@@ -77,15 +78,7 @@ inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseco
 }
 
 // Calls a client method and waits for its answer (60 s at most).
-template <class T, class Call>
-result<T> sync(Call call) {
-  auto p = std::make_shared<std::promise<result<T>>>();
-  auto f = p->get_future();
-  call([p](result<T> r) { p->set_value(std::move(r)); });
-  if (f.wait_for(60s) != std::future_status::ready)
-    return make_error(errc::timeout, "test", "no answer from the daemon in 60 s");
-  return f.get();
-}
+using testing::sync;
 
 // The daemon's event stream (GET /events) for one job's containers, from
 // shortly before it was opened (so that nothing between opening and the
