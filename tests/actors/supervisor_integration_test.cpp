@@ -3,9 +3,6 @@
 // shell stopped by SIGTERM, SIGKILL after the kill timeout, the image's
 // STOPSIGNAL, and a published port reachable on 127.0.0.1. One container per
 // test, removed by the task itself (checked).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +15,7 @@
 
 #include "actors/stevedore.hpp"
 #include "policy/rules.hpp"
+#include "tests/actors/live_support.hpp"
 #include "tests/support/integration_test.hpp"
 
 namespace stevedore {
@@ -34,26 +32,7 @@ std::string read_file(const std::string& path) {
 
 // One HTTP GET to 127.0.0.1:port; the answer's first line, or empty.
 std::string http_get_status(std::int64_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    return {};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{3, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string answer;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    std::string req = "GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-      char buf[512];
-      auto n = ::read(fd, buf, sizeof buf);
-      if (n > 0)
-        answer.assign(buf, static_cast<std::size_t>(n));
-    }
-  }
-  ::close(fd);
+  auto answer = live::http_get(port);
   return answer.substr(0, answer.find("\r\n"));
 }
 
