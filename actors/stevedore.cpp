@@ -84,9 +84,11 @@ struct supervisor::impl {
     }
     sys->spawn([sup = sup, timeout = opts.call_timeout, done = std::move(done),
                 args = std::make_tuple(std::move(xs)...)](caf::event_based_actor* self) mutable {
+      // The arguments are this actor's own and used once: moved into the
+      // request (a start carries whole plans, a deep copy per task).
       std::apply(
         [&](auto&... a) {
-          self->request(sup, timeout, a...)
+          self->request(sup, timeout, std::move(a)...)
             .then([done](T& v) mutable { done(std::move(v)); },
                   [done](caf::error& e) mutable { done(from_caf(e, "supervisor")); });
         },

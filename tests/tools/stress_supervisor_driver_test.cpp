@@ -39,7 +39,7 @@ protected:
       inst.alloc_id = "alloc-" + std::to_string(i);
       inst.task.name = "sleeper";
       inst.create_body_text = "{}";
-      ctx_.work.push_back(inst);
+      ctx_.work.push_back(std::make_unique<task_instance>(inst));
     }
     ctx_.records.resize(2);
     port_ = std::make_shared<scripted_port>();
@@ -66,7 +66,7 @@ TEST_F(StressSupervisorDriver, WholeLifecycleFromEvents) {
   drv_->launch(0, [&](bool ok) { launched = ok; });
   ASSERT_EQ(port_->started.size(), 1u);
   EXPECT_EQ(port_->started[0].create_body_text, "{}");
-  EXPECT_TRUE(ctx_.work[0].create_body_text.empty()); // moved into the supervisor
+  EXPECT_EQ(ctx_.work[0], nullptr); // moved into the supervisor, the harness's copy gone
   for (auto s : {task_state::pending, task_state::pulling, task_state::creating,
                  task_state::starting})
     state(0, s);

@@ -27,7 +27,12 @@ void raise_open_file_limit() {
 // tasks is spread over many half-empty arenas (5,000 live tasks on the
 // simulated daemon: 38.7 KB of RSS per task with the default, 27.7 KB with
 // one arena per core). MALLOC_ARENA_MAX in the environment still decides.
+// Built with tcmalloc (the default, CMakeLists.txt STEVEDORE_MALLOC) there
+// are no arenas to limit.
 void limit_malloc_arenas() {
+#ifdef STEVEDORE_TCMALLOC
+  return;
+#endif
   if (std::getenv("MALLOC_ARENA_MAX"))
     return;
   auto cores = std::max(2u, std::thread::hardware_concurrency());

@@ -93,14 +93,14 @@ public:
 
   void launch(std::size_t i, done_fn done) override {
     ctx_.mark(i, milestone::submitted);
-    const auto& inst = ctx_.work[i];
+    const auto& inst = *ctx_.work[i];
     gate_.ensure(*client_, inst.image, [this, i, done](const error_info* err) {
       if (err)
         return fail_launch(i, *err, done);
       ctx_.mark(i, milestone::image_ready);
-      if (auto e = make_folders(ctx_.work[i]); e.kind != errc::ok)
+      if (auto e = make_folders(*ctx_.work[i]); e.kind != errc::ok)
         return fail_launch(i, e, done);
-      auto& w = ctx_.work[i];
+      auto& w = *ctx_.work[i];
       client_->container_create(w.container_name, std::move(w.create_body_text),
                                 [this, i, done](result<create_answer> r) {
         if (!r.ok())
@@ -127,7 +127,7 @@ public:
         if (!d.ok())
           return fail_teardown(i, d.error(), done);
         ctx_.mark(i, milestone::cleaned);
-        remove_folders(ctx_.work[i]);
+        remove_folders(*ctx_.work[i]);
         done(true);
       });
     });
@@ -164,7 +164,7 @@ private:
   }
 
   void force_remove(std::size_t i, const done_fn& done) {
-    remove_folders(ctx_.work[i]);
+    remove_folders(*ctx_.work[i]);
     if (ids_[i].empty())
       return done(false);
     client_->container_remove(ids_[i], true, true, [done](result<unit>) { done(false); });

@@ -41,7 +41,9 @@ private:
 // records after the schedule has returned.
 struct driver_context {
   const stress_options& options;
-  std::vector<task_instance> work;     // planned; a driver may move instances out as it submits them
+  // Planned, one allocation each: a driver that hands an instance over (the
+  // supervisor keeps it) drops its own, so a task's plan is held once.
+  std::vector<std::unique_ptr<task_instance>> work;
   std::vector<task_record> records;    // one per task
   run_clock clock;
 

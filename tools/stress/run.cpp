@@ -134,8 +134,13 @@ result<driver_figures> run_one(const stress_options& opts, const named_driver& n
   if (!work.ok())
     return std::move(work).error();
 
+  driver_context ctx{opts, {}, {}, {}};
+  ctx.work.reserve(work->size());
+  for (auto& inst : *work)
+    ctx.work.push_back(std::make_unique<task_instance>(std::move(inst)));
+  work->clear();
+  work->shrink_to_fit();
   fig.usage.rss_planned_kb = read_memory().rss_kb;
-  driver_context ctx{opts, std::move(*work), {}, {}};
   ctx.records.resize(ctx.work.size());
   note(opts.churn ? "running lifecycles" : "starting tasks");
   auto cpu0 = process_cpu_us();

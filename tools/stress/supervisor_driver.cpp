@@ -11,7 +11,7 @@ supervisor_driver::supervisor_driver(driver_context& ctx, std::shared_ptr<superv
   ids_.reserve(ctx.work.size());
   index_.reserve(ctx.work.size());
   for (std::size_t i = 0; i < ctx.work.size(); ++i) {
-    ids_.push_back(task_id_of(ctx.work[i]));
+    ids_.push_back(task_id_of(*ctx.work[i]));
     index_.emplace(ids_.back(), i);
   }
 }
@@ -42,8 +42,11 @@ void supervisor_driver::launch(std::size_t i, done_fn done) {
     launching_[i] = std::move(done);
   }
   ctx_.mark(i, milestone::submitted);
-  // The instance moves into the supervisor, which holds it from now on.
-  port_->start(std::move(ctx_.work[i]), [this, i](result<std::string> r) {
+  // The instance moves into the supervisor, which holds it from now on;
+  // the harness's allocation goes.
+  auto inst = std::move(*ctx_.work[i]);
+  ctx_.work[i].reset();
+  port_->start(std::move(inst), [this, i](result<std::string> r) {
     if (!r.ok())
       fail(i, r.error());
   });

@@ -91,8 +91,16 @@ bool reset_peak_rss() {
   return static_cast<bool>(out);
 }
 
+// gperftools' C entry point, present when the program is linked with
+// tcmalloc (the stevedore program is, see CMakeLists.txt STEVEDORE_MALLOC):
+// weak, so this library links without it.
+extern "C" void MallocExtension_ReleaseFreeMemory() __attribute__((weak));
+
 void release_free_memory() {
-  malloc_trim(0);
+  if (MallocExtension_ReleaseFreeMemory)
+    MallocExtension_ReleaseFreeMemory(); // tcmalloc keeps freed pages otherwise
+  else
+    malloc_trim(0);
 }
 
 std::int64_t child_process_count() {
