@@ -1,0 +1,364 @@
+// A stream that ends with an error (connection reset, daemon restarting) is
+// resumed even when the container has stopped meanwhile: following a stopped
+// container sends what is left and ends at once, and that clean end is what
+// finishes the follower.
+//
+// A follower stream that ends cleanly because the container exited is not the
+// end either: dockerd closes followers at the exit, sometimes before the last
+// output (a line without a newline, written when the pipe closes) reaches
+// its log file. One catch-up read (no follow, since the last written time,
+// repeats dropped) takes what the stream missed; its clean end finishes.
+// Whether the container has stopped is asked of the daemon (inspect) unless
+// the owner tells the follower (container_exited, exit_notice_wait): the task
+// actor knows from the container's die event anyway.
+#include "actors/log_follower.hpp"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "actors/atoms.hpp"
+#include "actors/log_rotation.hpp"
+#include "actors/log_worker.hpp"
+
+namespace stevedore {
+
+namespace {
+
+using retry_kind = caf::atom_constant<caf::atom("retry")>;
+using nonotice_kind = caf::atom_constant<caf::atom("nonotice")>;
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::uint64_t next_id() {
+  static std::atomic<std::uint64_t> counter{0};
+  return ++counter;
+}
+
+// Sends to the owner if it still lives: callbacks held by the client and the
+// log worker must not keep it alive.
+template <class... Ts>
+void send_to(const caf::weak_actor_ptr& to, Ts&&... xs) {
+  if (auto owner = caf::actor_cast<caf::actor>(to))
+    caf::anon_send(owner, std::forward<Ts>(xs)...);
+}
+
+} // namespace
+
+bool collects_logs(const task_spec& spec) {
+  const auto& type = spec.config.logging.type;
+  return type.empty() || type == "json-file" || type == "local" || type == "journald";
+}
+
+log_follower::log_follower(caf::weak_actor_ptr owner, std::shared_ptr<const log_service> service,
+                           log_target target, finished_fn finished)
+  : id_(next_id()),
+    owner_(std::move(owner)),
+    svc_(std::move(service)),
+    target_(std::move(target)),
+    finished_(std::move(finished)),
+    alive_(std::make_shared<std::atomic<bool>>(true)) {
+  sinks_[1].label = "stderr";
+  if (!svc_->options.worker) {
+    auto with_worker = std::make_shared<log_service>(*svc_);
+    with_worker->options.worker = log_worker::shared();
+    svc_ = std::move(with_worker);
+  }
+}
+
+log_follower::~log_follower() {
+  alive_->store(false);
+  if (streaming_)
+    call_.cancel();
+  for (auto& k : sinks_) {
+    if (!k.file)
+      continue;
+    k.stamps.finish(k.pending);
+    svc_->options.worker->write(std::move(k.file), std::move(k.pending), nullptr);
+  }
+}
+
+template <class... Ts>
+void log_follower::tell(Ts&&... xs) const {
+  send_to(owner_, std::forward<Ts>(xs)...);
+}
+
+template <class... Ts>
+void log_follower::tell_later(std::chrono::milliseconds delay, Ts&&... xs) const {
+  if (auto owner = caf::actor_cast<caf::actor>(owner_))
+    caf::delayed_anon_send(owner, delay, std::forward<Ts>(xs)...);
+}
+
+void log_follower::start() {
+  const auto size = std::max<std::int64_t>(1, target_.logs.max_file_size_mb) << 20;
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    auto& k = sinks_[i];
+    k.file = std::make_shared<rotating_file>(rotation_config{
+      target_.logs_dir, log_base_name(target_.task_name, i == 1),
+      std::max<std::int64_t>(1, target_.logs.max_files), size});
+    // As logmon: both files exist from the start, opened on the worker.
+    k.writing = true;
+    svc_->options.worker->write(k.file, {}, [owner = owner_, id = id_, i](const error_info& e) {
+      send_to(owner, lf_written_atom::value, id, static_cast<std::uint8_t>(i), std::int64_t{0},
+              std::int64_t{0}, e);
+    });
+  }
+  open_stream();
+}
+
+void log_follower::note(const char* what) {
+  ++messages_;
+  last_message_ = what;
+  last_at_ms_ = now_ms();
+}
+
+const char* log_follower::phase_name() const noexcept {
+  switch (phase_) {
+    case phase::following: return "following";
+    case phase::awaiting_exit: return "awaiting exit";
+    case phase::checking: return "checking";
+    case phase::waiting: return "waiting";
+    case phase::catching_up: return "catching up";
+    case phase::finishing: return "finishing";
+    case phase::finished: return "finished";
+  }
+  return "?";
+}
+
+// The logs call's `since`: the earliest of the streams' last written times,
+// so that neither stream misses anything; repeats are dropped per stream.
+std::string log_follower::resume_since() const {
+  std::optional<std::int64_t> since;
+  for (auto& k : sinks_)
+    if (auto t = k.stamps.last_time(); t && (!since || *t < *since))
+      since = t;
+  return since ? docker_since(*since) : std::string{};
+}
+
+void log_follower::open_stream(bool follow) {
+  if (calls_ > 0) {
+    if (follow)
+      ++resumes_;
+    for (auto& k : sinks_)
+      k.stamps.resume();
+  }
+  ++calls_;
+  docker::logs_request req;
+  req.follow = follow;
+  req.timestamps = true;
+  req.tty = target_.tty;
+  req.since = resume_since();
+  if (resumes_ > 0 && follow)
+    spdlog::info("task {}: resuming logs of container {} since {}", target_.task_id,
+                 target_.container_id, req.since.empty() ? "the start" : req.since);
+  auto gen = ++generation_;
+  phase_ = follow ? phase::following : phase::catching_up;
+  streaming_ = true;
+  call_ = svc_->docker->container_logs(
+    target_.container_id, std::move(req),
+    [owner = owner_, alive = alive_, id = id_, gen](docker::output_stream which,
+                                                    std::string_view bytes) {
+      if (!alive->load())
+        return false;
+      send_to(owner, lf_output_atom::value, id, gen, static_cast<std::uint8_t>(which),
+              std::string(bytes));
+      return true;
+    },
+    [owner = owner_, id = id_, gen](result<unit> r) {
+      send_to(owner, lf_end_atom::value, id, gen, r ? error_info{} : r.error());
+    });
+}
+
+void log_follower::flush(std::size_t idx) {
+  auto& k = sinks_[idx];
+  if (k.writing || k.pending.empty())
+    return;
+  k.writing = true;
+  auto bytes = static_cast<std::int64_t>(k.pending.size());
+  auto lines = static_cast<std::int64_t>(std::count(k.pending.begin(), k.pending.end(), '\n'));
+  svc_->options.worker->write(k.file, std::move(k.pending),
+                              [owner = owner_, id = id_, idx, bytes, lines](const error_info& e) {
+                                send_to(owner, lf_written_atom::value, id,
+                                        static_cast<std::uint8_t>(idx), bytes, lines, e);
+                              });
+  k.pending.clear();
+}
+
+void log_follower::finish() {
+  phase_ = phase::finishing;
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    sinks_[i].stamps.finish(sinks_[i].pending);
+    flush(i);
+  }
+  maybe_finished();
+}
+
+// The last thing any path does: the owner may destroy the follower in
+// `finished`, so the callback is moved out of it first.
+void log_follower::maybe_finished() {
+  if (phase_ != phase::finishing)
+    return;
+  for (auto& k : sinks_)
+    if (k.writing || !k.pending.empty())
+      return;
+  phase_ = phase::finished;
+  if (auto done = std::move(finished_))
+    done();
+}
+
+void log_follower::wait_and_resume() {
+  auto delay = svc_->options.retry_delay;
+  for (int i = 0; i < failures_ && delay < svc_->options.max_retry_delay; ++i)
+    delay *= 2;
+  delay = std::min(delay, svc_->options.max_retry_delay);
+  ++failures_;
+  phase_ = phase::waiting;
+  tell_later(delay, lf_timer_atom::value, id_, generation_, retry_kind::value);
+}
+
+// The stream ended cleanly and the container is known to have stopped: one
+// catch-up read, then the end.
+void log_follower::after_stop() {
+  if (caught_up_)
+    return finish();
+  caught_up_ = true;
+  open_stream(false);
+}
+
+void log_follower::check_container() {
+  phase_ = phase::checking;
+  svc_->docker->container_inspect(
+    target_.container_id, [owner = owner_, id = id_, gen = generation_](result<container_info> r) {
+      if (r)
+        send_to(owner, lf_checked_atom::value, id, gen, true, r->running || r->restarting,
+                error_info{});
+      else
+        send_to(owner, lf_checked_atom::value, id, gen, false, false, r.error());
+    });
+}
+
+void log_follower::container_exited() {
+  exited_ = true;
+  if (phase_ == phase::awaiting_exit)
+    after_stop();
+}
+
+void log_follower::on_output(std::uint64_t gen, std::uint8_t which, const std::string& bytes) {
+  if (gen != generation_ || !streaming_)
+    return;
+  auto stream = static_cast<docker::output_stream>(which);
+  if (stream == docker::output_stream::stdin_stream)
+    return;
+  std::size_t idx = stream == docker::output_stream::stderr_stream ? 1 : 0;
+  failures_ = 0;
+  sinks_[idx].stamps.feed(bytes, sinks_[idx].pending);
+  flush(idx);
+}
+
+void log_follower::on_end(std::uint64_t gen, const error_info& e) {
+  if (gen != generation_ || !streaming_)
+    return;
+  streaming_ = false;
+  call_ = {};
+  ended_ok_ = e.kind == errc::ok;
+  if (!ended_ok_) {
+    last_error_ = to_string(e);
+    spdlog::warn("task {}: logs of container {} dropped: {}", target_.task_id,
+                 target_.container_id, last_error_);
+  }
+  if (e.kind == errc::not_found || (phase_ == phase::catching_up && ended_ok_))
+    return finish(); // gone, or the catch-up read is done: nothing more will come
+  if (ended_ok_ && exited_)
+    return after_stop(); // the owner already said so: no inspect needed
+  if (ended_ok_ && svc_->options.exit_notice_wait.count() > 0) {
+    phase_ = phase::awaiting_exit;
+    tell_later(svc_->options.exit_notice_wait, lf_timer_atom::value, id_, generation_,
+               nonotice_kind::value);
+    return;
+  }
+  check_container();
+}
+
+void log_follower::on_checked(std::uint64_t gen, bool found, bool running, const error_info& e) {
+  if (gen != generation_ || phase_ != phase::checking)
+    return;
+  if (!found && e.kind != errc::not_found) {
+    last_error_ = to_string(e);
+    return wait_and_resume(); // the daemon is away: try again later
+  }
+  if (!found)
+    return finish();
+  if (!running && ended_ok_)
+    return after_stop();
+  if (ended_ok_)
+    return wait_and_resume(); // a running container's stream ended: unusual, pace it
+  // Dropped: resume now the first time, then back off.
+  if (failures_ == 0) {
+    ++failures_;
+    return open_stream();
+  }
+  wait_and_resume();
+}
+
+void log_follower::on_written(std::uint8_t idx, std::int64_t bytes, std::int64_t lines,
+                              const error_info& e) {
+  if (idx >= sinks_.size())
+    return;
+  auto& k = sinks_[idx];
+  k.writing = false;
+  if (e.kind == errc::ok) {
+    k.bytes += bytes;
+    k.lines += lines;
+  } else {
+    ++k.write_errors;
+    last_error_ = to_string(e);
+    spdlog::error("task {}: {} log: {}", target_.task_id, k.label, last_error_);
+  }
+  flush(idx);
+  maybe_finished();
+}
+
+void log_follower::on_timer(std::uint64_t gen, caf::atom_value kind) {
+  if (gen != generation_)
+    return;
+  if (kind == retry_kind::value && phase_ == phase::waiting)
+    open_stream();
+  else if (kind == nonotice_kind::value && phase_ == phase::awaiting_exit)
+    check_container(); // a clean end without an exit: ask the daemon
+}
+
+void log_follower::describe(std::map<std::string, std::string>& d,
+                            const std::string& prefix) const {
+  d[prefix + "container_id"] = target_.container_id;
+  d[prefix + "tty"] = target_.tty ? "true" : "false";
+  d[prefix + "resumes"] = std::to_string(resumes_);
+  d[prefix + "since"] = resume_since();
+  for (auto& k : sinks_) {
+    std::string p = prefix + k.label;
+    d[p + "_bytes"] = std::to_string(k.bytes);
+    d[p + "_lines"] = std::to_string(k.lines);
+    d[p + "_pending"] = std::to_string(k.pending.size());
+    d[p + "_repeats_dropped"] = std::to_string(k.stamps.messages_dropped());
+    if (k.write_errors > 0)
+      d[p + "_write_errors"] = std::to_string(k.write_errors);
+  }
+  if (!last_error_.empty())
+    d[prefix + "last_error"] = last_error_;
+}
+
+actor_status log_follower::status() const {
+  actor_status st;
+  st.kind = "log_collector";
+  st.name = target_.task_id;
+  st.state = phase_name();
+  st.messages = messages_;
+  st.last_message = last_message_;
+  st.last_at_ms = last_at_ms_;
+  describe(st.details, {});
+  return st;
+}
+
+} // namespace stevedore
