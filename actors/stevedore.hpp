@@ -104,7 +104,10 @@ public:
   result<unit> signal(const std::string& task_id, const std::string& signal);
   result<task_status> status(const std::string& task_id);
   result<std::vector<task_status>> list();
-  result<task_instance> instance(const std::string& task_id); // its plan: dirs, ports, create body
+  // Its plan as kept while it runs: dirs, ports, labels, the spec and the
+  // create body (the final environment is in create_body_text only; an
+  // ended task keeps neither).
+  result<task_instance> instance(const std::string& task_id);
   // Ended tasks stay listed (status, logs) until forgotten; a running one is a conflict.
   result<unit> forget(const std::string& task_id);
   // Until the task has ended (cleaned or failed): its final status.

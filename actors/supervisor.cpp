@@ -12,7 +12,8 @@
 #include "actors/errors.hpp"
 #include "actors/fingerprinter.hpp"
 #include "actors/image_manager.hpp"
-#include "actors/log_collector.hpp"
+#include "actors/log_follower.hpp"
+#include "actors/log_worker.hpp"
 #include "actors/stats_poller.hpp"
 #include "actors/task_dir.hpp"
 #include "policy/constraints.hpp"
@@ -34,8 +35,28 @@ std::int64_t now_ms() {
 struct task_entry {
   caf::actor actor;      // null once the task actor ended
   std::shared_ptr<const task_instance> inst; // what it runs (ports, folders), shared with its actor
-  task_status last;      // kept current from its events; whole once it ended
+  // While the actor lives it holds the status (history included): here only
+  // state and exit are kept current from its events, for the answers the
+  // actor cannot give (it crashed, it did not answer). Whole once it ended.
+  task_status last;
 };
+
+// What the registry alone can tell of a task: its identity from the plan,
+// its last state and exit; no history (the actor had it).
+task_status registry_status(const std::string& id, const task_entry& e) {
+  task_status st = e.last;
+  st.task_id = id;
+  if (e.inst) {
+    const auto& inst = *e.inst;
+    st.task_name = inst.task.name;
+    st.alloc_id = inst.alloc_id;
+    st.job_name = inst.job_name;
+    st.group_name = inst.group_name;
+    st.container_name = inst.container_name;
+    st.image = inst.image;
+  }
+  return st;
+}
 
 // A start waiting for the first fingerprint.
 struct waiting_start {
@@ -100,24 +121,16 @@ caf::behavior task_dir_worker(caf::event_based_actor*) {
   };
 }
 
-log_starter log_starter_for(std::shared_ptr<docker::client> docker) {
-  return [docker](caf::actor_system& sys, const task_instance& inst,
-                  const std::string& container_id) -> caf::actor {
-    if (!collects_logs(inst.task))
-      return {};
-    log_target t;
-    t.task_id = task_id_of(inst);
-    t.task_name = inst.task.name;
-    t.container_id = container_id;
-    t.tty = inst.task.config.tty;
-    t.logs_dir = inst.shared_dir + "/logs";
-    t.logs = inst.task.logs;
-    // The task actor tells its collector when the container has exited
-    // (task_steps.cpp on_exit), which spares an inspect per task.
-    log_collector_options o;
-    o.exit_notice_wait = std::chrono::seconds(1);
-    return spawn_log_collector(sys, docker, std::move(t), std::move(o));
-  };
+// Shared by every task actor, each of which follows its own container's
+// output (actors/log_follower.hpp) when collects_logs(task).
+std::shared_ptr<const log_service> log_service_for(std::shared_ptr<docker::client> docker) {
+  auto svc = std::make_shared<log_service>();
+  svc->docker = std::move(docker);
+  svc->options.worker = log_worker::shared();
+  // The task actor tells its follower when the container has exited
+  // (task_steps.cpp on_exit), which spares an inspect per task.
+  svc->options.exit_notice_wait = std::chrono::seconds(1);
+  return svc;
 }
 
 void spawn_services(self_ptr self) {
@@ -143,7 +156,7 @@ void spawn_services(self_ptr self) {
   if (cfg.prepare_task_dirs)
     s.svc.task_dirs = sys.spawn<caf::detached>(task_dir_worker);
   if (cfg.collect_logs)
-    s.svc.logs = log_starter_for(cfg.docker);
+    s.svc.logs = log_service_for(cfg.docker);
   cfg.task.cleanup_container = cfg.client.cleanup_container;
   // Linked: they end with the supervisor, whatever ends it.
   for (auto a : {caf::actor_cast<caf::actor>(s.svc.images),
@@ -207,20 +220,16 @@ void launch(self_ptr self, task_instance&& taken) {
   auto& s = self->state;
   auto id = task_id_of(taken);
   auto plan = std::make_shared<task_instance>(std::move(taken));
-  plan->create_body = json(); // create_body_text says the same in a tenth of the memory
-  const auto& inst = *plan;
+  // Kept as sent: create_body_text carries the environment and everything
+  // else the daemon gets; the tree and the env map it was made from would
+  // only double a running task's memory (instance() says so).
+  plan->create_body = json();
+  plan->env.clear();
   auto actor = spawn_task(self->system(), plan, s.svc, s.cfg.task, caf::actor_cast<caf::actor>(self));
   self->monitor(actor);
   (*s.live)[actor.address()] = actor;
   task_entry e;
   e.actor = actor;
-  e.last.task_id = id;
-  e.last.task_name = inst.task.name;
-  e.last.alloc_id = inst.alloc_id;
-  e.last.job_name = inst.job_name;
-  e.last.group_name = inst.group_name;
-  e.last.container_name = inst.container_name;
-  e.last.image = inst.image;
   e.inst = std::move(plan);
   s.ids[actor.address()] = id;
   s.tasks[id] = std::move(e);
@@ -318,17 +327,19 @@ void on_task_down(self_ptr self, const caf::down_msg& dm) {
   auto i = s.ids.find(dm.source);
   if (i == s.ids.end())
     return;
-  auto& e = s.tasks[i->second];
+  auto id = i->second;
+  auto& e = s.tasks[id];
   e.actor = nullptr;
   s.live->erase(i->first);
   s.ids.erase(i);
   if (!is_terminal(e.last.state)) {
     // The actor ended without saying so (a crash): its container may remain.
     auto why = "task actor ended unexpectedly: " + self->system().render(dm.reason);
-    spdlog::error("task {}: {}", e.last.task_id, why);
+    spdlog::error("task {}: {}", id, why);
+    e.last = registry_status(id, e);
     e.last.state = task_state::failed;
     e.last.history.push_back(state_change{task_state::failed, now_ms(), why});
-    task_event ev{e.last.task_id, "state", task_state::failed, now_ms(), why, 0, 0, {}};
+    task_event ev{id, "state", task_state::failed, now_ms(), why, 0, 0, {}};
     fan_out(self, caf::make_message(event_atom::value, ev));
     fan_out(self, caf::make_message(done_atom::value, e.last));
   }
@@ -342,7 +353,6 @@ void on_task_event(self_ptr self, const task_event& ev) {
     auto& last = i->second.last;
     if (ev.kind == "state") {
       last.state = ev.state;
-      last.history.push_back(state_change{ev.state, ev.at_ms, ev.message});
     } else if (ev.kind == "exit") {
       last.exit = ev.exit;
     }
@@ -383,7 +393,7 @@ void gather(self_ptr self, caf::response_promise rp) {
       continue;
     }
     ++*left;
-    auto fallback = e.last;
+    auto fallback = registry_status(id, e);
     self->request(e.actor, caf::infinite, caf::get_atom::value)
       .then(
         [acc, left, done](task_status& st) mutable {
@@ -492,7 +502,7 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       if (!i->second.actor)
         return i->second.last;
       auto rp = self->make_response_promise<task_status>();
-      auto fallback = i->second.last;
+      auto fallback = registry_status(id, i->second);
       self->request(i->second.actor, caf::infinite, caf::get_atom::value)
         .then([rp](task_status& st) mutable { rp.deliver(std::move(st)); },
               [rp, fallback](caf::error&) mutable { rp.deliver(fallback); });
@@ -625,10 +635,9 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       if (i != self->state.tasks.end()) {
         i->second.last = st;
         // An ended task is kept for status and its logs' location; its
-        // create body and environment are not needed any more.
+        // create body is not needed any more (the env went at launch).
         auto kept = std::make_shared<task_instance>(*i->second.inst);
         kept->create_body_text.clear();
-        kept->env.clear();
         i->second.inst = std::move(kept);
       }
       fan_out(self, caf::make_message(done_atom::value, st));
