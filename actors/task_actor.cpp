@@ -134,6 +134,17 @@ bool current(self_ptr self, std::uint64_t epoch) {
   return epoch == self->state.epoch && !is_terminal(self->state.current);
 }
 
+log_target log_target_of(const task_instance& inst, const std::string& container_id) {
+  log_target t;
+  t.task_id = task_id_of(inst);
+  t.task_name = inst.task.name;
+  t.container_id = container_id;
+  t.tty = inst.task.config.tty;
+  t.logs_dir = inst.shared_dir + "/logs";
+  t.logs = inst.task.logs;
+  return t;
+}
+
 void on_running(self_ptr self) {
   auto& s = self->state;
   set_state(self, task_state::running, s.container_id.substr(0, 12));
@@ -142,10 +153,11 @@ void on_running(self_ptr self) {
     self->send(s.svc.stats, watch_atom::value, s.task_id, s.container_id);
     s.stats_watched = true;
   }
-  if (s.svc.logs && !s.log_collector) {
-    s.log_collector = s.svc.logs(self->system(), *s.inst, s.container_id);
-    if (s.log_collector)
-      self->monitor(s.log_collector);
+  if (s.svc.logs && !s.logs && collects_logs(s.inst->task)) {
+    s.logs = std::make_unique<log_follower>(caf::actor_cast<caf::weak_actor_ptr>(self), s.svc.logs,
+                                            log_target_of(*s.inst, s.container_id),
+                                            [self] { on_logs_finished(self); });
+    s.logs->start();
   }
   if (s.stop_requested)
     begin_stop(self);
@@ -251,19 +263,9 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
   s.settings = settings;
   if (subscriber)
     s.subscribers.push_back(std::move(subscriber));
-  self->set_down_handler([self](caf::down_msg& dm) {
-    auto& s = self->state;
-    if (!s.log_collector || dm.source != s.log_collector.address())
-      return;
-    s.log_collector = nullptr; // its output is on disk
-    if (s.draining_logs) {
-      s.draining_logs = false;
-      continue_cleanup(self);
-    }
-  });
   set_state(self, task_state::pending);
   prepare(self);
-  return {
+  caf::message_handler own{
     // -- answers of the Engine API --
     [self](created_atom, std::uint64_t epoch, create_answer& a) {
       note(self, "created");
@@ -403,8 +405,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
         if (s.draining_logs) {
           warn(self, "log collection did not finish within " +
                        format_duration_ms(s.settings.log_drain.count()) + "; stopping it");
-          self->send_exit(s.log_collector, caf::exit_reason::user_shutdown);
-          s.log_collector = nullptr;
+          s.logs.reset(); // what it holds still goes to the log files
           s.draining_logs = false;
           continue_cleanup(self);
         }
@@ -481,6 +482,10 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
       for (const auto& h : s.history)
         hist += (hist.empty() ? "" : " ") + std::string(to_string(h.state));
       st.details["history"] = hist;
+      if (s.logs) {
+        st.details["logs_state"] = s.logs->phase_name();
+        s.logs->describe(st.details, "logs_");
+      }
       return st;
     },
     [self](stop_atom) {
@@ -538,6 +543,8 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
       emit(self, std::move(ev));
     },
   };
+  // The log follower's callbacks and timers arrive here as messages.
+  return own.or_else(log_follower::handlers([self] { return self->state.logs.get(); }));
 }
 
 } // namespace task_detail

@@ -58,16 +58,11 @@ struct task_settings {
   int max_retries = 6;                         // per step; then unreachable parks, others fail
   int max_conflict_retries = 3;                // removals of a dead container of ours, then fail
   std::chrono::milliseconds parked_recheck{10000}; // re-check period while the daemon is away
-  std::chrono::milliseconds log_drain{3000};   // longest wait for the log collector before removal
+  std::chrono::milliseconds log_drain{3000};   // longest wait for the task's logs before removal
   std::chrono::milliseconds progress_every{250}; // pull progress events at most this often (layer ends always)
 };
 
-// Log collection: when set, called once the container runs; returns the
-// actor collecting its output (actors/log_collector.hpp), which ends by
-// itself once the container's output is on disk. Cleanup waits for that (at
-// most task_settings::log_drain) before removing the container.
-using log_starter = std::function<caf::actor(caf::actor_system& sys, const task_instance& inst,
-                                             const std::string& container_id)>;
+struct log_service; // actors/log_follower.hpp
 
 // The services a task actor talks to. Only `docker` and `images` are
 // required; the others may be null (unit tests), and then that part is
@@ -79,7 +74,12 @@ struct task_services {
   stats_poller_actor stats;           // sampling while running
   fingerprinter_actor fingerprinter;  // asked to poll when the daemon seems gone
   caf::actor task_dirs;               // worker that answers prepare_atom
-  log_starter logs;
+  // Log collection: when set (and collects_logs(task)), the task actor
+  // follows its running container's output into the task's log files with a
+  // log_follower of its own (no second actor). Cleanup waits until the
+  // output is on disk (at most task_settings::log_drain) before removing
+  // the container.
+  std::shared_ptr<const log_service> logs;
 };
 
 // "{alloc_id}/{task}": a task's id in its supervisor.

@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/log_follower.hpp"
 #include "actors/restart_tracker.hpp"
 #include "actors/task_actor.hpp"
 #include "messages/node.hpp"
@@ -75,8 +76,8 @@ struct state {
   std::string parked_because;
 
   // -- helpers of the running container --
-  caf::actor log_collector;            // follows the container's output; ends by itself
-  bool draining_logs = false;          // cleanup waits for the collector to finish
+  std::unique_ptr<log_follower> logs;  // follows the running container's output; null once on disk
+  bool draining_logs = false;          // cleanup waits for the follower to finish
   bool stats_watched = false;
   bool events_watched = false;
   std::map<std::uint64_t, caf::response_promise> signal_replies;
@@ -112,10 +113,13 @@ void begin_stop(self_ptr self);
 void kill(self_ptr self, const std::string& signal);
 void on_exit(self_ptr self, const container_info& info);
 void cleanup(self_ptr self, after_remove then, std::string reason);
-// The rest of cleanup, once the log collector has written everything.
+// The rest of cleanup, once the container's output is on disk.
 void continue_cleanup(self_ptr self);
 void remove_container(self_ptr self);
 void finish(self_ptr self, task_state st, std::string reason);
+// The log follower is done (output on disk): dropped, and cleanup goes on if
+// it waited for it.
+void on_logs_finished(self_ptr self);
 void fail(self_ptr self, std::string reason);
 // A transient or permanent error of the current step: retried, parked or failed.
 void step_error(self_ptr self, const error_info& err);

@@ -200,8 +200,8 @@ void on_exit(self_ptr self, const container_info& info) {
   s.exit.oom_killed = s.exit.oom_killed || s.oom_told;
   if (s.sigkill_sent && s.exit.signal.empty() && s.exit.exit_code == 137)
     s.exit.signal = "SIGKILL";
-  if (s.log_collector) // it need not ask the daemon whether the container still runs
-    self->send(s.log_collector, died_atom::value);
+  if (s.logs) // it need not ask the daemon whether the container still runs
+    s.logs->container_exited(); // may finish it at once
   stop_helpers(self);
   task_event ev;
   ev.kind = "exit";
@@ -238,7 +238,7 @@ void cleanup(self_ptr self, after_remove then, std::string reason) {
   s.final_reason = std::move(reason);
   stop_helpers(self);
   s.attempts = 0;
-  if (s.log_collector) {
+  if (s.logs) {
     // Removing the container would cut its output short.
     s.draining_logs = true;
     arm(self, logdrain_atom::value, s.settings.log_drain);
@@ -263,6 +263,15 @@ void continue_cleanup(self_ptr self) {
          s.final_reason);
 }
 
+void on_logs_finished(self_ptr self) {
+  auto& s = self->state;
+  s.logs.reset(); // called as the follower's last act: it may go
+  if (s.draining_logs) {
+    s.draining_logs = false;
+    continue_cleanup(self);
+  }
+}
+
 void remove_container(self_ptr self) {
   auto& s = self->state;
   s.svc.docker->container_remove(s.container_id, true, true, reply<removed_atom, unit>(self));
@@ -274,10 +283,7 @@ void finish(self_ptr self, task_state st, std::string reason) {
     return;
   stop_helpers(self);
   release_lease(self);
-  if (s.log_collector) {
-    self->send_exit(s.log_collector, caf::exit_reason::user_shutdown);
-    s.log_collector = nullptr;
-  }
+  s.logs.reset(); // cancels its call; what it holds still goes to the log files
   for (auto& [id, rp] : s.signal_replies)
     rp.deliver(to_caf(make_error(errc::conflict, "signal task " + s.task_id, "the task ended")));
   s.signal_replies.clear();
