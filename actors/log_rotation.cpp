@@ -66,12 +66,21 @@ result<unit> rotating_file::open() {
   if (opened_) // released: the same file again
     return open_index(index_);
   std::error_code ec;
-  fs::create_directories(cfg_.dir, ec);
+  // The folder is normally there (the task dir was laid out before the
+  // container ran): made only when listing it says it is missing, which
+  // spares create_directories' stat of every component per file.
+  fs::directory_iterator first(cfg_.dir, ec);
+  if (ec == std::errc::no_such_file_or_directory) {
+    ec.clear();
+    fs::create_directories(cfg_.dir, ec);
+    if (!ec)
+      first = fs::directory_iterator(cfg_.dir, ec);
+  }
   if (ec)
     return make_error(errc::internal, "log folder " + cfg_.dir, ec.message());
   indexes_.clear();
   std::int64_t highest = 0;
-  for (fs::directory_iterator it(cfg_.dir, ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it = std::move(first), end; !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file(ec))
       continue;
     auto n = log_file_index(cfg_.base_name, it->path().filename().string());

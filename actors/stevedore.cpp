@@ -1,5 +1,5 @@
 // The embedding API (stevedore.hpp) over the supervisor actor: blocking calls
-// through a scoped_actor, asynchronous ones through a one-shot actor, event
+// through a scoped_actor, asynchronous ones through one caller actor, event
 // callbacks through a listener actor.
 #include "actors/stevedore.hpp"
 
@@ -19,8 +19,92 @@
 #include "policy/rules.hpp"
 
 namespace stevedore {
+namespace {
+
+// One call of the asynchronous API, carried to the caller actor, which
+// sends the request, receives the answer and runs the callback: one actor
+// for every call instead of an actor spawned per call.
+struct async_call {
+  virtual ~async_call() = default;
+  // Sends the request; `settle` is called exactly once, before the callback.
+  virtual void issue(caf::event_based_actor* self, const caf::actor& sup, std::chrono::milliseconds timeout,
+                     std::function<void()> settle) = 0;
+  // The supervisor is gone before an answer came.
+  virtual void abandon(const error_info& why) = 0;
+};
+
+} // namespace
+} // namespace stevedore
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<stevedore::async_call>)
+
+namespace stevedore {
 
 namespace {
+
+using async_call_ptr = std::shared_ptr<async_call>;
+using abandon_atom = caf::atom_constant<caf::atom("abandon")>;
+
+template <class T, class... Ts>
+class typed_call final : public async_call {
+public:
+  typed_call(reply<T> done, Ts... xs)
+    : done_(std::make_shared<reply<T>>(std::move(done))), args_(std::move(xs)...) {}
+
+  void issue(caf::event_based_actor* self, const caf::actor& sup, std::chrono::milliseconds timeout,
+             std::function<void()> settle) override {
+    auto settled = std::make_shared<std::function<void()>>(std::move(settle));
+    std::apply(
+      [&](auto&... a) {
+        // The arguments are used once: moved into the request (a start
+        // carries whole plans).
+        self->request(sup, timeout, std::move(a)...)
+          .then(
+            [done = done_, settled](T& v) {
+              (*settled)();
+              (*done)(std::move(v));
+            },
+            [done = done_, settled](caf::error& e) {
+              (*settled)();
+              (*done)(from_caf(e, "supervisor"));
+            });
+      },
+      args_);
+  }
+
+  void abandon(const error_info& why) override { (*done_)(why); }
+
+private:
+  std::shared_ptr<reply<T>> done_;
+  std::tuple<Ts...> args_;
+};
+
+// The caller: issues each call, keeps the ones in flight, and answers those
+// with `why` when told to end (abandon_atom) instead of leaving them
+// without an answer.
+struct caller_state {
+  static inline const char* name = "api_caller";
+  std::map<std::uint64_t, async_call_ptr> in_flight;
+  std::uint64_t next = 0;
+};
+
+caf::behavior caller(caf::stateful_actor<caller_state>* self, caf::actor sup,
+                     std::chrono::milliseconds timeout) {
+  return {
+    [self, sup, timeout](const async_call_ptr& call) {
+      auto id = self->state.next++;
+      self->state.in_flight.emplace(id, call);
+      call->issue(self, sup, timeout, [self, id] { self->state.in_flight.erase(id); });
+    },
+    [self](abandon_atom, const error_info& why) {
+      auto left = std::move(self->state.in_flight);
+      self->state.in_flight.clear();
+      for (auto& [id, call] : left)
+        call->abandon(why);
+      self->quit();
+    },
+  };
+}
 
 struct system_config : caf::actor_system_config {
   system_config(std::size_t threads, bool quiet) {
@@ -55,6 +139,7 @@ struct supervisor::impl {
   std::unique_ptr<system_config> cfg;     // outlives the system
   std::unique_ptr<caf::actor_system> sys;
   caf::actor sup;
+  caf::actor caller;                      // issues the asynchronous calls
   std::mutex mutex;                       // guards down and listeners
   bool down = false;
   std::vector<caf::actor> listeners;
@@ -78,22 +163,17 @@ struct supervisor::impl {
 
   template <class T, class... Ts>
   void ask_async(reply<T> done, Ts... xs) {
-    if (is_down()) {
-      done(ended());
-      return;
+    async_call_ptr call = std::make_shared<typed_call<T, Ts...>>(std::move(done), std::move(xs)...);
+    {
+      // Sent under the lock: shutdown marks `down` and then tells the caller
+      // to answer what is left, so every call sent is answered.
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!down) {
+        caf::anon_send(caller, std::move(call));
+        return;
+      }
     }
-    sys->spawn([sup = sup, timeout = opts.call_timeout, done = std::move(done),
-                args = std::make_tuple(std::move(xs)...)](caf::event_based_actor* self) mutable {
-      // The arguments are this actor's own and used once: moved into the
-      // request (a start carries whole plans, a deep copy per task).
-      std::apply(
-        [&](auto&... a) {
-          self->request(sup, timeout, std::move(a)...)
-            .then([done](T& v) mutable { done(std::move(v)); },
-                  [done](caf::error& e) mutable { done(from_caf(e, "supervisor")); });
-        },
-        args);
-    });
+    call->abandon(ended());
   }
 };
 
@@ -157,6 +237,7 @@ result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) 
   sc.docker = d->docker;
   sc.task = opts.task;
   d->sup = spawn_supervisor(*d->sys, std::move(sc));
+  d->caller = d->sys->spawn(caller, d->sup, opts.call_timeout);
   d->opts = std::move(opts);
   return std::unique_ptr<supervisor>(new supervisor(std::move(d)));
 }
@@ -387,6 +468,9 @@ result<unit> supervisor::shutdown(std::chrono::milliseconds timeout) {
     listeners.swap(d.listeners);
   }
   end_listeners(listeners);
+  // Calls still in flight (a start waiting for the first fingerprint) are
+  // answered now rather than at their timeout.
+  caf::anon_send(d.caller, abandon_atom::value, ended());
   d.docker->shutdown();
   return std::move(*out);
 }
