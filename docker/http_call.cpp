@@ -5,9 +5,11 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/file.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -68,6 +70,30 @@ struct streamed_file_body {
 
 bool idempotent(const std::string& method) { return method == "GET" || method == "HEAD"; }
 
+// A silence limit this long is never reached by a running process: no timer
+// (and no pending wait) is kept for it.
+constexpr std::chrono::hours unbounded_silence{24 * 365};
+
+// The request as it goes on the wire, in one string (one write, and nothing
+// of Beast's message kept once it is out).
+std::string serialize(http::request<http::span_body<const char>>& m, error_code& ec) {
+  http::serializer<true, http::span_body<const char>> sr(m);
+  std::string out;
+  do {
+    sr.next(ec, [&](error_code&, const auto& buffers) {
+      std::size_t n = 0;
+      if (out.empty())
+        out.reserve(beast::buffer_bytes(buffers));
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      sr.consume(n);
+    });
+  } while (!ec && !sr.is_done());
+  return out;
+}
+
 bool is_http_error(const error_code& ec) {
   return ec.category() == http::make_error_code(http::error::end_of_stream).category();
 }
@@ -75,7 +101,6 @@ bool is_http_error(const error_code& ec) {
 } // namespace
 
 struct call_base::outgoing {
-  std::optional<http::request<http::span_body<const char>>> text;
   std::optional<http::request<streamed_file_body>> file;
   streamed_file_body::value_type file_body;
 };
@@ -83,13 +108,17 @@ struct call_base::outgoing {
 //----------------------------------------------------------------------------
 
 call_base::call_base(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln, request req, mode m)
-    : shard_(std::move(sh)), link_(std::move(ln)), req_(std::move(req)),
-      mode_(m), out_(std::make_unique<outgoing>()), timer_(shard_->ioc()) {}
+    : shard_(std::move(sh)), link_(std::move(ln)),
+      what_(req.what.empty() ? req.method + " " + req.target : std::move(req.what)),
+      timeout_(req.timeout), body_limit_(req.body_limit), mode_(m), timer_(shard_->ioc().get_executor()) {
+  req_ = std::make_unique<request>(std::move(req));
+}
 
 call_base::~call_base() = default;
 
-std::string call_base::what() const {
-  return req_.what.empty() ? req_.method + " " + req_.target : req_.what;
+void call_base::release_request() noexcept {
+  req_.reset();
+  out_.reset();
 }
 
 header_list call_base::to_headers(const http::fields& f) {
@@ -106,22 +135,24 @@ void call_base::start() {
   registered_ = true;
   if (!link_->setup_error.empty())
     return fail(errc::invalid_input, link_->setup_error);
-  if (http::string_to_verb(req_.method) == http::verb::unknown)
-    return fail(errc::invalid_input, "unknown method '" + req_.method + "'");
-  if (req_.target.empty() || req_.target[0] != '/' ||
-      req_.target.find_first_of(" \r\n") != std::string::npos)
-    return fail(errc::invalid_input, "bad target '" + req_.target + "'");
-  if (!req_.body_file.empty()) {
+  const request& req = *req_;
+  if (http::string_to_verb(req.method) == http::verb::unknown)
+    return fail(errc::invalid_input, "unknown method '" + req.method + "'");
+  if (req.target.empty() || req.target[0] != '/' ||
+      req.target.find_first_of(" \r\n") != std::string::npos)
+    return fail(errc::invalid_input, "bad target '" + req.target + "'");
+  if (!req.body_file.empty()) {
+    out_ = std::make_unique<outgoing>();
     error_code ec;
-    out_->file_body.file.open(req_.body_file.c_str(), beast::file_mode::scan, ec);
+    out_->file_body.file.open(req.body_file.c_str(), beast::file_mode::scan, ec);
     if (!ec)
       out_->file_body.size = out_->file_body.file.size(ec);
     if (ec)
-      return fail(errc::invalid_input, "open body file '" + req_.body_file + "': " + ec.message());
+      return fail(errc::invalid_input, "open body file '" + req.body_file + "': " + ec.message());
   }
-  deadline_ = clock::now() + req_.timeout;
+  deadline_ = clock::now() + timeout_;
   if (mode_ == mode::buffered) {
-    arm(deadline_, req_.timeout);
+    arm(deadline_, timeout_);
     if (!shard_->try_acquire_slot()) {
       set_step("wait for connection");
       shard_->wait_for_slot(weak_from_this());
@@ -156,7 +187,7 @@ void call_base::acquire(std::unique_ptr<connection> handed) {
   set_step("connect");
   auto limit = clock::now() + link_->connect_timeout;
   if (mode_ == mode::buffered && deadline_ < limit)
-    arm(deadline_, req_.timeout);
+    arm(deadline_, timeout_);
   else
     arm(limit, link_->connect_timeout);
   conn_->async_open([self = shared_from_this()](error_code ec, const char* step, std::string detail) {
@@ -186,38 +217,44 @@ void call_base::write_request() {
 }
 
 void call_base::start_write() {
-  auto head = [this](auto& m) {
+  const request& req = *req_;
+  auto head = [&](auto& m) {
     m.version(11);
-    m.method_string(req_.method);
-    m.target(req_.target);
-    for (const auto& [name, value] : req_.headers)
+    m.method_string(req.method);
+    m.target(req.target);
+    for (const auto& [name, value] : req.headers)
       m.set(name, value);
     m.set(http::field::host, link_->host);
     if (m.find(http::field::user_agent) == m.end())
       m.set(http::field::user_agent, "stevedore");
   };
-  auto self = shared_from_this();
-  auto written = [self](error_code ec, std::size_t n) { self->on_write(ec, n); };
-  if (!req_.body_file.empty()) {
+  if (!req.body_file.empty()) {
     auto& m = out_->file.emplace();
     head(m);
     if (m.find(http::field::content_type) == m.end())
       m.set(http::field::content_type, "application/x-tar");
     m.body() = std::move(out_->file_body);
     m.prepare_payload();
-    http::async_write(*conn_, m, std::move(written));
+    http::async_write(*conn_, m, [self = shared_from_this()](error_code ec, std::size_t n) {
+      self->on_written(ec, n);
+    });
     return;
   }
-  auto& m = out_->text.emplace();
+  http::request<http::span_body<const char>> m;
   head(m);
-  if (!req_.body.empty() && m.find(http::field::content_type) == m.end())
+  if (!req.body.empty() && m.find(http::field::content_type) == m.end())
     m.set(http::field::content_type, "application/json");
-  m.body() = http::span_body<const char>::value_type(req_.body.data(), req_.body.size());
+  m.body() = http::span_body<const char>::value_type(req.body.data(), req.body.size());
   m.prepare_payload();
-  http::async_write(*conn_, m, std::move(written));
+  error_code ec;
+  wire_ = serialize(m, ec);
+  if (ec)
+    return fail(errc::invalid_input, "write: " + ec.message());
+  conn_->async_write_all(net::buffer(wire_), as_waiter());
 }
 
-void call_base::on_write(error_code ec, std::size_t written) {
+void call_base::on_written(error_code ec, std::size_t written) {
+  std::string().swap(wire_);
   if (done_)
     return;
   if (ec) {
@@ -237,14 +274,13 @@ bool call_base::retry_if_stale(error_code ec, bool answer_started, bool nothing_
   // only when it is safe to repeat.
   if (attempt_ > 0 || !reused_ || answer_started || ec == net::error::operation_aborted)
     return false;
-  if (!nothing_written && !idempotent(req_.method))
+  if (!req_ || (!nothing_written && !idempotent(req_->method)))
     return false;
   ++attempt_;
-  if (out_->file) // the file goes back to the next request; init() rewinds it
+  if (out_ && out_->file) // the file goes back to the next request; init() rewinds it
     out_->file_body = std::move(out_->file->body());
   conn_->close();
   retired_.push_back(std::move(conn_));
-  buffer_.clear();
   acquire(nullptr);
   return true;
 }
@@ -257,12 +293,19 @@ void call_base::arm(clock::time_point at, std::chrono::milliseconds reported) {
   });
 }
 
+void call_base::disarm() {
+  ++timer_generation_;
+  timer_.cancel();
+}
+
 void call_base::arm_for_exchange() {
   if (mode_ == mode::buffered) {
-    arm(deadline_, req_.timeout);
+    arm(deadline_, timeout_);
+  } else if (timeout_ >= unbounded_silence) {
+    disarm();
   } else {
     inactivity_ = true;
-    arm(clock::now() + req_.timeout, req_.timeout);
+    arm(clock::now() + timeout_, timeout_);
   }
 }
 
@@ -270,9 +313,9 @@ void call_base::on_timer(error_code ec, unsigned generation) {
   if (done_ || ec || generation != timer_generation_)
     return;
   if (inactivity_ && conn_) {
-    auto quiet_until = conn_->last_activity() + req_.timeout;
+    auto quiet_until = conn_->last_activity() + timeout_;
     if (quiet_until > clock::now())
-      return arm(quiet_until, req_.timeout);
+      return arm(quiet_until, timeout_);
   }
   fail(errc::timeout, std::string(step_) + ": timeout after " +
                           std::to_string(armed_ms_.count()) + " ms");
@@ -284,8 +327,7 @@ bool call_base::end(bool reusable) {
   if (done_)
     return false;
   done_ = true;
-  ++timer_generation_;
-  timer_.cancel();
+  disarm();
   if (registered_) {
     shard_->remove(this);
     registered_ = false;
@@ -320,9 +362,10 @@ void call_base::fail_io(const char* step, error_code ec) {
   if (ec == http::error::partial_message)
     return fail(errc::daemon_unreachable, at + ": connection closed in the middle of the answer");
   if (ec == http::error::body_limit)
-    return fail(errc::malformed_answer, "answer body over " + std::to_string(req_.body_limit) + " bytes");
+    return fail(errc::malformed_answer, "answer body over " + std::to_string(body_limit_) + " bytes");
   if (ec == http::error::short_read) // only our file body writer reports this
-    return fail(errc::invalid_input, at + ": body file '" + req_.body_file + "' shrank while being sent");
+    return fail(errc::invalid_input, at + ": body file '" + (req_ ? req_->body_file : std::string()) +
+                                       "' shrank while being sent");
   if (is_http_error(ec))
     return fail(errc::malformed_answer, at + ": " + ec.message());
   fail(errc::daemon_unreachable, at + ": " + ec.message());

@@ -17,7 +17,6 @@
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/fields.hpp>
 
 #include "docker/http_shard.hpp"
@@ -36,7 +35,7 @@ namespace detail {
 
 namespace beast = boost::beast;
 
-class call_base : public std::enable_shared_from_this<call_base> {
+class call_base : public std::enable_shared_from_this<call_base>, public io_waiter {
 public:
   enum class mode {
     buffered,  // send(): counted against the shard's slots; `timeout` bounds the whole call
@@ -58,6 +57,10 @@ protected:
   virtual void read_answer() = 0;
   // Hand `e` to the caller; the call has ended.
   virtual void deliver_error(error_info e) = 0;
+
+  // The request is written and its answer has begun, so it will not be sent
+  // again: a stream that lasts for days need not keep it.
+  void release_request() noexcept;
 
   // Ends the call: the connection goes back to the pool when `reusable`,
   // else it is closed. False when the call had already ended.
@@ -82,31 +85,38 @@ protected:
   }
 
   void set_step(const char* step) noexcept { step_ = step; }
-  std::string what() const;
+  const std::string& what() const noexcept { return what_; }
   static header_list to_headers(const beast::http::fields& f);
+  std::shared_ptr<io_waiter> as_waiter() { return shared_from_this(); }
+
+  void on_readable(error_code) override {} // only streams wait for bytes
 
   std::shared_ptr<shard> shard_;
   std::shared_ptr<const link> link_;
-  request req_;
+  std::unique_ptr<request> req_;   // until release_request()
+  std::string what_;               // names the call in its errors
+  std::chrono::milliseconds timeout_;
+  std::size_t body_limit_;
   std::unique_ptr<connection> conn_;
-  beast::flat_buffer buffer_;      // read buffer: must persist between reads
 
 private:
-  struct outgoing;                 // the request as Beast serializes it
+  struct outgoing;                 // a file body's request as Beast serializes it
 
   void acquire(std::unique_ptr<connection> handed);
   void on_open(error_code ec, const char* step, const std::string& detail);
   void write_request();
   void start_write();
-  void on_write(error_code ec, std::size_t written);
+  void on_written(error_code ec, std::size_t written) override;
   void arm(clock::time_point at, std::chrono::milliseconds reported);
+  void disarm();
   void arm_for_exchange();
   void on_timer(error_code ec, unsigned generation);
 
   const mode mode_;
-  std::unique_ptr<outgoing> out_;
+  std::unique_ptr<outgoing> out_;  // file bodies only
+  std::string wire_;               // a text request on its way out; empty once written
   std::vector<std::unique_ptr<connection>> retired_; // closed, kept until their completions have run
-  net::steady_timer timer_;
+  net::basic_waitable_timer<clock, net::wait_traits<clock>, net::io_context::executor_type> timer_;
   unsigned timer_generation_ = 0;  // a timer completion from an older arm() is ignored
   std::chrono::milliseconds armed_ms_{0}; // the limit the armed timer enforces, for the message
   bool inactivity_ = false;        // the timer measures silence (streams, once connected)

@@ -4,6 +4,7 @@
 // CA and the host name or IP address). Also the client TLS context.
 #include "docker/http_connection.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sys/socket.h>
@@ -15,6 +16,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -29,6 +31,36 @@ bool is_ip_literal(const std::string& host) {
   error_code ec;
   net::ip::make_address(host, ec);
   return !ec;
+}
+
+// The lean interface over a plain socket (or an ssl::stream, for writes).
+// The handlers hold the waiter and the shared clock, never the connection.
+template <class Stream>
+void write_all(Stream& s, net::const_buffer bytes, const std::shared_ptr<clock::time_point>& activity,
+               std::shared_ptr<io_waiter> waiter) {
+  net::async_write(s, bytes, [activity, waiter = std::move(waiter)](error_code ec, std::size_t n) {
+    *activity = clock::now();
+    waiter->on_written(ec, n);
+  });
+}
+
+template <class Socket>
+void wait_readable(Socket& s, std::shared_ptr<io_waiter> waiter) {
+  s.async_wait(net::socket_base::wait_read,
+               [waiter = std::move(waiter)](error_code ec) { waiter->on_readable(ec); });
+}
+
+// A non-blocking read: the socket is switched to non-blocking mode on first
+// use (Asio's own async operations work either way).
+template <class Socket>
+std::size_t read_from(Socket& s, bool& non_blocking, net::mutable_buffer b, error_code& ec) {
+  if (!non_blocking) {
+    s.non_blocking(true, ec);
+    if (ec)
+      return 0;
+    non_blocking = true;
+  }
+  return s.read_some(b, ec);
 }
 
 //----------------------------------------------------------------------------
@@ -57,6 +89,19 @@ public:
     socket_.close(ignored);
   }
 
+  void async_write_all(net::const_buffer bytes, std::shared_ptr<io_waiter> waiter) override {
+    write_all(socket_, bytes, activity_clock(), std::move(waiter));
+  }
+  void async_wait_readable(std::shared_ptr<io_waiter> waiter) override {
+    wait_readable(socket_, std::move(waiter));
+  }
+  std::size_t read_now(net::mutable_buffer b, error_code& ec) override {
+    std::size_t n = read_from(socket_, non_blocking_, b, ec);
+    if (n > 0)
+      touch();
+    return n;
+  }
+
 protected:
   void do_read_some(net::mutable_buffer b, io_callback done) override {
     socket_.async_read_some(b, std::move(done));
@@ -71,6 +116,7 @@ protected:
 private:
   local::socket socket_;
   std::string path_;
+  bool non_blocking_ = false;
 };
 
 //----------------------------------------------------------------------------
@@ -89,6 +135,10 @@ public:
     resolver_.cancel();
     error_code ignored;
     socket().close(ignored);
+  }
+
+  void async_write_all(net::const_buffer bytes, std::shared_ptr<io_waiter> waiter) override {
+    write_all(stream_, bytes, activity_clock(), std::move(waiter));
   }
 
 protected:
@@ -133,6 +183,19 @@ class tcp_connection final : public tcp_connection_base<tcp::socket> {
 public:
   tcp_connection(net::io_context& ioc, const endpoint& ep) : tcp_connection_base(ioc, ep) {}
   void async_open(connect_callback done) override { resolve_and_connect(std::move(done)); }
+
+  void async_wait_readable(std::shared_ptr<io_waiter> waiter) override {
+    wait_readable(socket(), std::move(waiter));
+  }
+  std::size_t read_now(net::mutable_buffer b, error_code& ec) override {
+    std::size_t n = read_from(socket(), non_blocking_, b, ec);
+    if (n > 0)
+      touch();
+    return n;
+  }
+
+private:
+  bool non_blocking_ = false;
 };
 
 class tls_connection final : public tcp_connection_base<net::ssl::stream<tcp::socket>> {
@@ -151,6 +214,39 @@ public:
         done(ec, "handshake", ec ? verify_failure() : std::string());
       });
     });
+  }
+
+  // Bytes wait inside OpenSSL where a socket wait cannot see them, so
+  // waiting here is a real read into an inbox that read_now() then drains.
+  // A TLS connection already holds OpenSSL's and Asio's record buffers;
+  // the inbox adds little to that.
+  void async_wait_readable(std::shared_ptr<io_waiter> waiter) override {
+    if (inbox_->at < inbox_->size || inbox_->ec) {
+      net::post(get_executor(), [waiter = std::move(waiter)] { waiter->on_readable({}); });
+      return;
+    }
+    if (!inbox_->data)
+      inbox_->data = std::make_unique<char[]>(inbox::capacity);
+    stream_.async_read_some(net::buffer(inbox_->data.get(), inbox::capacity),
+                            [in = inbox_, waiter = std::move(waiter)](error_code ec, std::size_t n) {
+                              in->at = 0;
+                              in->size = n;
+                              in->ec = ec;
+                              waiter->on_readable({});
+                            });
+  }
+
+  std::size_t read_now(net::mutable_buffer b, error_code& ec) override {
+    ec = {};
+    if (inbox_->at < inbox_->size) {
+      std::size_t n = std::min(b.size(), inbox_->size - inbox_->at);
+      std::memcpy(b.data(), inbox_->data.get() + inbox_->at, n);
+      inbox_->at += n;
+      touch();
+      return n;
+    }
+    ec = inbox_->ec ? inbox_->ec : error_code(net::error::would_block);
+    return 0;
   }
 
 private:
@@ -182,6 +278,15 @@ private:
       return "";
     return std::string("certificate verify failed: ") + X509_verify_cert_error_string(v);
   }
+
+  struct inbox {
+    static constexpr std::size_t capacity = 16 * 1024; // one TLS record
+    std::unique_ptr<char[]> data;
+    std::size_t at = 0;
+    std::size_t size = 0;
+    error_code ec; // how the last read ended, once its bytes are drained
+  };
+  std::shared_ptr<inbox> inbox_ = std::make_shared<inbox>();
 };
 
 } // namespace

@@ -7,6 +7,12 @@
 // operation is forwarded to the concrete socket through a type-erased
 // callback; a read passes on the first buffer only and a write at most 16
 // buffers, which the read_some / write_some contracts allow.
+//
+// Beside that, a lean interface for what thousands of idle streams do at
+// once: write a whole request, wait until the socket has bytes (holding no
+// buffer meanwhile), then read what is there without waiting. Its
+// completions go to an io_waiter kept alive by the shared_ptr handed in,
+// with no type-erased handler copies.
 #pragma once
 
 #include <array>
@@ -35,6 +41,16 @@ using io_callback = std::function<void(error_code, std::size_t)>;
 // `step` names what failed ("resolve", "connect", "handshake") for error messages.
 using connect_callback = std::function<void(error_code, const char* step, std::string detail)>;
 
+// The target of the lean interface's completions.
+class io_waiter {
+public:
+  virtual void on_written(error_code ec, std::size_t written) = 0;
+  virtual void on_readable(error_code ec) = 0;
+
+protected:
+  ~io_waiter() = default;
+};
+
 class connection {
 public:
   using executor_type = net::io_context::executor_type;
@@ -52,6 +68,17 @@ public:
 
   // Closes the socket now: pending operations end with operation_aborted.
   virtual void close() noexcept = 0;
+
+  // Writes all of `bytes` (which must stay alive until then), then runs
+  // waiter->on_written once.
+  virtual void async_write_all(net::const_buffer bytes, std::shared_ptr<io_waiter> waiter) = 0;
+  // Runs waiter->on_readable once read_now() may have bytes (or an error)
+  // for the caller. Only after read_now() said would_block: a socket is
+  // watched edge-triggered, so bytes already there would not wake it.
+  virtual void async_wait_readable(std::shared_ptr<io_waiter> waiter) = 0;
+  // What can be read now, never waiting: would_block when nothing is, eof
+  // when the peer closed.
+  virtual std::size_t read_now(net::mutable_buffer buffer, error_code& ec) = 0;
 
   // True when an idle pooled connection still looks usable: nothing to read
   // and not closed by the peer (a non-blocking peek on the socket).
@@ -100,6 +127,7 @@ protected:
   virtual void do_write_some(const write_buffers& buffers, io_callback done) = 0;
   virtual int native_fd() const noexcept = 0;
   void touch() noexcept { *last_activity_ = clock::now(); }
+  const std::shared_ptr<clock::time_point>& activity_clock() const noexcept { return last_activity_; }
 
   // Beast's handlers are move-only; std::function needs a copyable target.
   // The clock is shared, not reached through `this`, so a completion that

@@ -3,6 +3,7 @@
 // answer ended cleanly and both sides keep it alive.
 #include <optional>
 
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -23,10 +24,11 @@ public:
 
 private:
   void read_answer() override {
+    buffer_.clear(); // a retry reads a fresh answer
     parser_.emplace();
-    parser_->body_limit(req_.body_limit);
+    parser_->body_limit(body_limit_);
     parser_->header_limit(64 * 1024);
-    if (req_.method == "HEAD")
+    if (req_->method == "HEAD")
       parser_->skip(true); // a HEAD answer has a Content-Length but no body
     set_step("read header");
     http::async_read_header(*conn_, buffer_, *parser_,
@@ -76,6 +78,7 @@ private:
   }
 
   std::function<void(result<response>)> done_;
+  beast::flat_buffer buffer_; // must persist between reads
   std::optional<http::response_parser<http::string_body>> parser_;
 };
 

@@ -86,6 +86,13 @@ void shard::put_idle(std::unique_ptr<connection> conn) {
   idle_.push_back(std::move(conn));
 }
 
+net::mutable_buffer shard::scratch() {
+  constexpr std::size_t size = 64 * 1024;
+  if (!scratch_)
+    scratch_ = std::make_unique<char[]>(size);
+  return net::mutable_buffer(scratch_.get(), size);
+}
+
 bool shard::try_acquire_slot() {
   while (!waiting_.empty()) { // calls that ended while waiting keep no place in line
     auto first = waiting_.front().lock();

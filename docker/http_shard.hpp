@@ -71,6 +71,11 @@ public:
   // Keeps `conn` for reuse, closing the oldest idle one beyond the limit.
   void put_idle(std::unique_ptr<connection> conn);
 
+  // Where the streams of this thread read into: each parses what it read
+  // and hands it on before the next read of any call, so an idle stream
+  // holds no read buffer of its own.
+  net::mutable_buffer scratch();
+
   // The budget of buffered calls: take a slot now, or queue for one.
   bool try_acquire_slot();
   void wait_for_slot(std::weak_ptr<call_base> call);
@@ -93,6 +98,7 @@ private:
   std::size_t max_active_;
   std::size_t active_ = 0;                  // slots held by buffered calls
   std::deque<std::weak_ptr<call_base>> waiting_; // buffered calls waiting for a slot, in order
+  std::unique_ptr<char[]> scratch_;         // scratch(), made on first use
 };
 
 } // namespace stevedore::docker::detail

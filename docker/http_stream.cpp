@@ -1,7 +1,14 @@
-// stream(): one request whose answer body is handed on as it arrives. A
-// buffer_body parser with no body limit reads into a chunk (small, growing
-// while reads fill it); each async_read_some delivers what came
-// (http::error::need_buffer only means the chunk is full). Chunked transfer encoding is undone by Beast.
+// stream(): one request whose answer body is handed on as it arrives.
+//
+// There may be one stream per task (its log follower), nearly all of them
+// quiet for hours, so an idle stream holds as little as it can: no read
+// buffer (it waits for the socket to become readable, then reads into its
+// shard's scratch buffer and parses at once), no Beast read operation, no
+// request (dropped once the answer began), no timer when its silence limit
+// is unbounded. The parser's body type hands body bytes straight from the
+// scratch buffer to on_data; chunked transfer encoding is undone by Beast.
+// Only bytes the parser cannot take yet (a header or chunk header cut by a
+// read) are kept, and only until the rest arrives.
 //
 // A non-2xx answer never reaches on_data: its body is read up to body_limit
 // and the stream ends with status_error(). A stream that stops early (on_data
@@ -10,8 +17,11 @@
 #include <limits>
 #include <optional>
 
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
 
 #include "docker/http_call.hpp"
 
@@ -21,19 +31,67 @@ namespace {
 
 namespace http = beast::http;
 
+class stream_call;
+// False: the stream wants no more body (stream_call::on_body).
+bool take_body(stream_call& call, std::string_view bytes);
+
+// A body that is not stored: each piece the parser decodes goes to the call.
+struct handed_on_body {
+  struct value_type {
+    stream_call* to = nullptr;
+  };
+
+  class reader {
+  public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& v) : body_(v) {}
+
+    void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
+
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, error_code& ec) {
+      ec = {};
+      std::size_t used = 0;
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        if (b.size() > 0 && !take_body(*body_.to, {static_cast<const char*>(b.data()), b.size()})) {
+          ec = net::error::interrupted; // stops the parser; the call knows why
+          return used;
+        }
+        used += b.size();
+      }
+      return used;
+    }
+
+    void finish(error_code& ec) { ec = {}; }
+
+  private:
+    value_type& body_; // Beast makes the reader with the parser: `to` is set later
+  };
+};
+
 class stream_call final : public call_base {
 public:
-  // Per live stream, and there may be one per task (its log follower), most
-  // of them quiet: the body chunk starts small and doubles each time a read
-  // fills it, up to max_chunk, so only busy streams hold a big one. Docker's
-  // progress, event and log lines are far shorter than either.
-  static constexpr std::size_t first_chunk = 512;
-  static constexpr std::size_t max_chunk = 16 * 1024;
+  // Reads per turn of a busy stream before it lets the thread's other calls run.
+  static constexpr int reads_per_turn = 4;
 
   stream_call(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln, request req,
               stream_handler handler)
       : call_base(std::move(sh), std::move(ln), std::move(req), mode::streaming),
         handler_(std::move(handler)) {}
+
+  // Body bytes from the parser; false stops it.
+  bool on_body(std::string_view bytes) {
+    if (failed_status_) {
+      std::size_t room = body_limit_ - std::min(body_limit_, error_body_.size());
+      error_body_.append(bytes.substr(0, room));
+      return true;
+    }
+    if (!deliver_data(bytes)) {
+      caller_stopped_ = true;
+      return false;
+    }
+    return true;
+  }
 
 private:
   void read_answer() override {
@@ -42,19 +100,83 @@ private:
     // (it compares the length with an empty optional).
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(64 * 1024);
+    parser_->get().body().to = this;
+    std::string().swap(rest_); // a retry reads a fresh answer
     set_step("read header");
-    http::async_read_header(*conn_, buffer_, *parser_,
-                            [self = shared_self()](error_code ec, std::size_t) { self->on_header(ec); });
+    pump();
   }
 
-  void on_header(error_code ec) {
+  void on_readable(error_code ec) override {
     if (done())
       return;
-    if (ec) {
-      if (retry_if_stale(ec, parser_->got_some(), false))
+    if (ec)
+      return on_read_error(ec);
+    pump();
+  }
+
+  // Reads what the connection has, never waiting, and parses it; waits for
+  // the connection to become readable once it has nothing more.
+  void pump() {
+    for (int reads = 0; reads < reads_per_turn; ++reads) {
+      net::mutable_buffer scratch = shard_->scratch();
+      error_code ec;
+      std::size_t got = conn_->read_now(scratch, ec);
+      if (ec == net::error::would_block || ec == net::error::try_again)
+        return conn_->async_wait_readable(as_waiter());
+      if (ec)
+        return on_read_error(ec);
+      if (!parse(std::string_view(static_cast<const char*>(scratch.data()), got)))
         return;
-      return fail_io("read header", ec);
     }
+    net::post(shard_->ioc(), [self = shared_self()] { self->on_readable({}); });
+  }
+
+  // Parses `fresh` after what earlier reads left; false once the call ended.
+  bool parse(std::string_view fresh) {
+    std::string_view data = fresh;
+    if (!rest_.empty()) {
+      rest_.append(fresh);
+      data = rest_;
+    }
+    while (!data.empty()) {
+      error_code ec;
+      std::size_t used = parser_->put(net::buffer(data.data(), data.size()), ec);
+      data.remove_prefix(used);
+      if (done())
+        return false;
+      if (ec == http::error::need_more)
+        break;
+      if (caller_stopped_) {
+        if (end(false)) // the caller stopped reading mid-answer
+          deliver(unit{});
+        return false;
+      }
+      if (ec) {
+        on_parse_error(ec);
+        return false;
+      }
+      if (!head_seen_ && parser_->is_header_done())
+        on_header();
+      if (parser_->is_done()) {
+        on_complete(data.empty());
+        return false;
+      }
+      if (failed_status_ && error_body_.size() >= body_limit_) {
+        if (end(false)) // the rest is not worth waiting for; the connection goes
+          deliver(status_error(what(), status_, error_body_));
+        return false;
+      }
+      if (used == 0)
+        break;
+    }
+    std::string left(data); // `data` may point into rest_
+    rest_.swap(left);
+    return true;
+  }
+
+  void on_header() {
+    head_seen_ = true;
+    release_request(); // the answer began: it will not be sent again
     status_ = parser_->get().result_int();
     if (status_ < 200 || status_ > 299) {
       failed_status_ = true;
@@ -66,57 +188,41 @@ private:
       guarded(handler_.on_head, head);
       set_step("read body");
     }
+    handler_.on_head = nullptr;
     // Handed on: a stream that lasts for days need not keep its headers.
     parser_->get().base().clear();
-    read_more();
   }
 
-  void read_more() {
-    if (parser_->is_done())
-      return on_complete();
-    if (!chunk_) {
-      chunk_size_ = first_chunk;
-      chunk_ = std::make_unique<char[]>(chunk_size_);
-    } else if (grow_ && chunk_size_ < max_chunk) {
-      chunk_size_ *= 2;
-      chunk_ = std::make_unique<char[]>(chunk_size_);
-    }
-    grow_ = false;
-    auto& body = parser_->get().body();
-    body.data = chunk_.get();
-    body.size = chunk_size_;
-    http::async_read_some(*conn_, buffer_, *parser_,
-                          [self = shared_self()](error_code ec, std::size_t) { self->on_read(ec); });
-  }
-
-  void on_read(error_code ec) {
-    if (done())
-      return;
-    if (ec == http::error::need_buffer)
-      ec = {};
-    if (ec)
-      return fail_io(step_name(), ec);
-    std::size_t got = chunk_size_ - parser_->get().body().size;
-    grow_ = got == chunk_size_;
-    std::string_view bytes(chunk_.get(), got);
-    if (failed_status_) {
-      std::size_t room = req_.body_limit - std::min(req_.body_limit, error_body_.size());
-      error_body_.append(bytes.substr(0, room));
-      if (error_body_.size() >= req_.body_limit && !parser_->is_done()) {
-        if (end(false)) // the rest is not worth waiting for; the connection goes
-          deliver(status_error(what(), status_, error_body_));
+  void on_parse_error(error_code ec) {
+    if (!head_seen_) {
+      if (retry_if_stale(ec, parser_->got_some(), false))
         return;
-      }
-    } else if (got > 0 && !deliver_data(bytes)) {
-      if (end(false)) // the caller stopped reading mid-answer
-        deliver(unit{});
-      return;
+      return fail_io("read header", ec);
     }
-    read_more();
+    fail_io(step_name(), ec);
   }
 
-  void on_complete() {
-    bool reusable = parser_->keep_alive() && buffer_.size() == 0;
+  // As Beast's read: the end of the connection ends an answer that runs to
+  // it; before any byte of an answer it is end_of_stream.
+  void on_read_error(error_code ec) {
+    if (ec == net::error::eof) {
+      if (parser_->got_some()) {
+        ec = {};
+        parser_->put_eof(ec);
+        if (!ec) {
+          if (!head_seen_ && parser_->is_header_done())
+            on_header();
+          return on_complete(false);
+        }
+      } else {
+        ec = http::error::end_of_stream;
+      }
+    }
+    on_parse_error(ec);
+  }
+
+  void on_complete(bool nothing_left) {
+    bool reusable = parser_->keep_alive() && nothing_left && rest_.empty();
     if (!end(reusable))
       return;
     if (failed_status_)
@@ -151,14 +257,16 @@ private:
   }
 
   stream_handler handler_;
-  std::optional<http::response_parser<http::buffer_body>> parser_;
-  std::unique_ptr<char[]> chunk_;
-  std::size_t chunk_size_ = 0;
-  bool grow_ = false;          // the last read filled the chunk
+  std::optional<http::response_parser<handed_on_body>> parser_;
+  std::string rest_;             // read but not yet taken by the parser (a cut header)
   int status_ = 0;
-  bool failed_status_ = false; // a non-2xx answer: collect its body for the error
+  bool head_seen_ = false;
+  bool failed_status_ = false;   // a non-2xx answer: collect its body for the error
+  bool caller_stopped_ = false;  // on_data said stop
   std::string error_body_;
 };
+
+bool take_body(stream_call& call, std::string_view bytes) { return call.on_body(bytes); }
 
 } // namespace
 
