@@ -46,6 +46,9 @@ void op::launch(transport& tr, const std::string& prefix) {
     start = std::move(start_);
     start_ = nullptr;
     fail_ = nullptr;
+    // Once out, the transport names the call in its errors: a stream that
+    // lasts for days need not keep a second copy of the name.
+    std::string().swap(what_);
   }
   // Outside the lock: the transport may call back on this thread.
   call_handle h = start(shared_from_this(), tr, prefix);
@@ -74,6 +77,7 @@ void op::fail(error_info e) {
 void op::cancel() {
   call_handle h;
   bool out;
+  std::string what;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (finished_ || cancelled_)
@@ -81,9 +85,11 @@ void op::cancel() {
     cancelled_ = true;
     out = launched_;
     h = inner_;
+    if (!out)
+      what = what_;
   }
   if (!out)
-    return fail(make_error(errc::cancelled, what_, "cancelled"));
+    return fail(make_error(errc::cancelled, what, "cancelled"));
   h.cancel(); // invalid until launch() stored it: launch() then cancels it
 }
 

@@ -35,6 +35,7 @@ public:
   op(std::string what, start_fn start, std::function<void(error_info)> fail)
       : what_(std::move(what)), start_(std::move(start)), fail_(std::move(fail)) {}
 
+  // The call's name; empty once launched (run() and negotiation read it before).
   const std::string& what() const noexcept { return what_; }
 
   // True exactly once: the caller that gets true runs the caller's callback.

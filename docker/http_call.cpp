@@ -110,7 +110,7 @@ struct call_base::outgoing {
 call_base::call_base(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln, request req, mode m)
     : shard_(std::move(sh)), link_(std::move(ln)),
       what_(req.what.empty() ? req.method + " " + req.target : std::move(req.what)),
-      timeout_(req.timeout), body_limit_(req.body_limit), mode_(m), timer_(shard_->ioc().get_executor()) {
+      timeout_(req.timeout), body_limit_(req.body_limit), mode_(m) {
   req_ = std::make_unique<request>(std::move(req));
 }
 
@@ -287,15 +287,18 @@ bool call_base::retry_if_stale(error_code ec, bool answer_started, bool nothing_
 
 void call_base::arm(clock::time_point at, std::chrono::milliseconds reported) {
   armed_ms_ = reported;
-  timer_.expires_at(at);
-  timer_.async_wait([self = shared_from_this(), g = ++timer_generation_](error_code ec) {
+  if (!timer_)
+    timer_ = std::make_unique<timer>(shard_->ioc().get_executor());
+  timer_->expires_at(at);
+  timer_->async_wait([self = shared_from_this(), g = ++timer_generation_](error_code ec) {
     self->on_timer(ec, g);
   });
 }
 
 void call_base::disarm() {
   ++timer_generation_;
-  timer_.cancel();
+  if (timer_)
+    timer_->cancel();
 }
 
 void call_base::arm_for_exchange() {
@@ -303,6 +306,7 @@ void call_base::arm_for_exchange() {
     arm(deadline_, timeout_);
   } else if (timeout_ >= unbounded_silence) {
     disarm();
+    timer_.reset(); // its cancelled wait completes on its own
   } else {
     inactivity_ = true;
     arm(clock::now() + timeout_, timeout_);

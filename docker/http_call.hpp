@@ -116,7 +116,8 @@ private:
   std::unique_ptr<outgoing> out_;  // file bodies only
   std::string wire_;               // a text request on its way out; empty once written
   std::vector<std::unique_ptr<connection>> retired_; // closed, kept until their completions have run
-  net::basic_waitable_timer<clock, net::wait_traits<clock>, net::io_context::executor_type> timer_;
+  using timer = net::basic_waitable_timer<clock, net::wait_traits<clock>, net::io_context::executor_type>;
+  std::unique_ptr<timer> timer_;   // made by arm(); a stream with no silence limit drops it once connected
   unsigned timer_generation_ = 0;  // a timer completion from an older arm() is ignored
   std::chrono::milliseconds armed_ms_{0}; // the limit the armed timer enforces, for the message
   bool inactivity_ = false;        // the timer measures silence (streams, once connected)

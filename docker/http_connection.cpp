@@ -44,6 +44,33 @@ void write_all(Stream& s, net::const_buffer bytes, const std::shared_ptr<clock::
   });
 }
 
+// A plain socket: nearly always the whole request fits in the socket's
+// buffer at once, so it is written here, with no write operation to keep.
+template <class Socket>
+void write_all_now(Socket& s, bool& non_blocking, net::const_buffer bytes,
+                   const std::shared_ptr<clock::time_point>& activity, std::shared_ptr<io_waiter> waiter) {
+  error_code ec;
+  std::size_t n = 0;
+  if (!non_blocking) {
+    s.non_blocking(true, ec);
+    non_blocking = !ec;
+  }
+  if (!ec)
+    n = s.write_some(bytes, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again)
+    ec = {};
+  if (ec || n == bytes.size()) {
+    if (n > 0)
+      *activity = clock::now();
+    net::post(s.get_executor(), [waiter = std::move(waiter), ec, n] { waiter->on_written(ec, n); });
+    return;
+  }
+  net::async_write(s, bytes + n, [activity, waiter = std::move(waiter), n](error_code ec, std::size_t more) {
+    *activity = clock::now();
+    waiter->on_written(ec, n + more);
+  });
+}
+
 template <class Socket>
 void wait_readable(Socket& s, std::shared_ptr<io_waiter> waiter) {
   s.async_wait(net::socket_base::wait_read,
@@ -90,7 +117,7 @@ public:
   }
 
   void async_write_all(net::const_buffer bytes, std::shared_ptr<io_waiter> waiter) override {
-    write_all(socket_, bytes, activity_clock(), std::move(waiter));
+    write_all_now(socket_, non_blocking_, bytes, activity_clock(), std::move(waiter));
   }
   void async_wait_readable(std::shared_ptr<io_waiter> waiter) override {
     wait_readable(socket_, std::move(waiter));
@@ -137,10 +164,6 @@ public:
     socket().close(ignored);
   }
 
-  void async_write_all(net::const_buffer bytes, std::shared_ptr<io_waiter> waiter) override {
-    write_all(stream_, bytes, activity_clock(), std::move(waiter));
-  }
-
 protected:
   tcp::socket& socket() {
     if constexpr (std::is_same_v<Stream, tcp::socket>)
@@ -184,6 +207,9 @@ public:
   tcp_connection(net::io_context& ioc, const endpoint& ep) : tcp_connection_base(ioc, ep) {}
   void async_open(connect_callback done) override { resolve_and_connect(std::move(done)); }
 
+  void async_write_all(net::const_buffer bytes, std::shared_ptr<io_waiter> waiter) override {
+    write_all_now(socket(), non_blocking_, bytes, activity_clock(), std::move(waiter));
+  }
   void async_wait_readable(std::shared_ptr<io_waiter> waiter) override {
     wait_readable(socket(), std::move(waiter));
   }
@@ -214,6 +240,10 @@ public:
         done(ec, "handshake", ec ? verify_failure() : std::string());
       });
     });
+  }
+
+  void async_write_all(net::const_buffer bytes, std::shared_ptr<io_waiter> waiter) override {
+    write_all(stream_, bytes, activity_clock(), std::move(waiter));
   }
 
   // Bytes wait inside OpenSSL where a socket wait cannot see them, so
