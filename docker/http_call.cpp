@@ -247,14 +247,14 @@ void call_base::start_write() {
   m.body() = http::span_body<const char>::value_type(req.body.data(), req.body.size());
   m.prepare_payload();
   error_code ec;
-  wire_ = serialize(m, ec);
+  bytes_ = serialize(m, ec);
   if (ec)
     return fail(errc::invalid_input, "write: " + ec.message());
-  conn_->async_write_all(net::buffer(wire_), as_waiter());
+  conn_->async_write_all(net::buffer(bytes_), as_waiter());
 }
 
 void call_base::on_written(error_code ec, std::size_t written) {
-  std::string().swap(wire_);
+  std::string().swap(bytes_);
   if (done_)
     return;
   if (ec) {
@@ -280,7 +280,7 @@ bool call_base::retry_if_stale(error_code ec, bool answer_started, bool nothing_
   if (out_ && out_->file) // the file goes back to the next request; init() rewinds it
     out_->file_body = std::move(out_->file->body());
   conn_->close();
-  retired_.push_back(std::move(conn_));
+  retired_ = std::move(conn_);
   acquire(nullptr);
   return true;
 }

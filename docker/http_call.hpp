@@ -14,7 +14,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/http/fields.hpp>
@@ -98,6 +97,9 @@ protected:
   std::chrono::milliseconds timeout_;
   std::size_t body_limit_;
   std::unique_ptr<connection> conn_;
+  // The request on its way out (empty once written); then, for a stream,
+  // bytes read that its parser could not take yet (a cut header).
+  std::string bytes_;
 
 private:
   struct outgoing;                 // a file body's request as Beast serializes it
@@ -114,8 +116,7 @@ private:
 
   const mode mode_;
   std::unique_ptr<outgoing> out_;  // file bodies only
-  std::string wire_;               // a text request on its way out; empty once written
-  std::vector<std::unique_ptr<connection>> retired_; // closed, kept until their completions have run
+  std::unique_ptr<connection> retired_; // closed by the one retry, kept until its completions have run
   using timer = net::basic_waitable_timer<clock, net::wait_traits<clock>, net::io_context::executor_type>;
   std::unique_ptr<timer> timer_;   // made by arm(); a stream with no silence limit drops it once connected
   unsigned timer_generation_ = 0;  // a timer completion from an older arm() is ignored

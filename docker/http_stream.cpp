@@ -101,7 +101,7 @@ private:
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     parser_->header_limit(64 * 1024);
     parser_->get().body().to = this;
-    std::string().swap(rest_); // a retry reads a fresh answer
+    std::string().swap(bytes_); // a retry reads a fresh answer
     set_step("read header");
     pump();
   }
@@ -134,9 +134,9 @@ private:
   // Parses `fresh` after what earlier reads left; false once the call ended.
   bool parse(std::string_view fresh) {
     std::string_view data = fresh;
-    if (!rest_.empty()) {
-      rest_.append(fresh);
-      data = rest_;
+    if (!bytes_.empty()) {
+      bytes_.append(fresh);
+      data = bytes_;
     }
     while (!data.empty()) {
       error_code ec;
@@ -169,8 +169,8 @@ private:
       if (used == 0)
         break;
     }
-    std::string left(data); // `data` may point into rest_
-    rest_.swap(left);
+    std::string left(data); // `data` may point into bytes_
+    bytes_.swap(left);
     return true;
   }
 
@@ -222,7 +222,7 @@ private:
   }
 
   void on_complete(bool nothing_left) {
-    bool reusable = parser_->keep_alive() && nothing_left && rest_.empty();
+    bool reusable = parser_->keep_alive() && nothing_left && bytes_.empty();
     if (!end(reusable))
       return;
     if (failed_status_)
@@ -258,7 +258,6 @@ private:
 
   stream_handler handler_;
   std::optional<http::response_parser<handed_on_body>> parser_;
-  std::string rest_;             // read but not yet taken by the parser (a cut header)
   int status_ = 0;
   bool head_seen_ = false;
   bool failed_status_ = false;   // a non-2xx answer: collect its body for the error

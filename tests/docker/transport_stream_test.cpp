@@ -82,10 +82,10 @@ TEST(TransportStream, StaleGetStreamIsRetriedOnAFreshConnection) {
   EXPECT_EQ(server->accepted(), 2u);
 }
 
-// A stream's body chunk starts small and grows while reads fill it: a long
-// answer in big pieces arrives whole and in order, and the connection is
-// still reused after it.
-TEST(TransportStream, LongBodyArrivesWholeThroughGrowingChunks) {
+// Streams read through their thread's shared read buffer: a long answer in
+// pieces far bigger than it arrives whole and in order, and the connection
+// is still reused after it.
+TEST(TransportStream, LongBodyArrivesWholeThroughTheSharedReadBuffer) {
   auto server = fake_server::unix_socket();
   std::string body;
   for (int i = 0; body.size() < 200 * 1024; ++i)
@@ -111,6 +111,55 @@ TEST(TransportStream, LongBodyArrivesWholeThroughGrowingChunks) {
   ASSERT_TRUE(p->wait());
   ASSERT_TRUE(p->value().ok());
   EXPECT_EQ(server->accepted(), 1u);
+}
+
+// An idle stream keeps no read buffer: bytes the parser cannot take yet (a
+// header or a chunk header cut between writes) are kept until the rest comes.
+TEST(TransportStream, HeaderAndChunkSizeCutBetweenWritesAreJoined) {
+  auto server = fake_server::unix_socket();
+  std::string answer = chunked_head(200, {{"Content-Type", "application/json"}}) + chunk("joined line\n") +
+                       chunk("second\n") + last_chunk();
+  auto head_end = answer.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  auto cut_header = head_end / 2;  // inside the header
+  auto cut_chunk_size = head_end + 5; // after the first hex digit of the chunk size
+  script sc;
+  sc.expect_request()
+    .write(answer.substr(0, cut_header))
+    .pause(20ms) // pacing only: the result must be the same if the pieces coalesce
+    .write(answer.substr(cut_header, cut_chunk_size - cut_header))
+    .pause(20ms)
+    .write(answer.substr(cut_chunk_size));
+  server->play(std::move(sc));
+  stream_probe s;
+  auto t = transport::make(server->where());
+
+  t->stream(get("/v1.41/containers/x/logs?follow=1&stdout=1"), s.handler());
+  ASSERT_TRUE(s.wait_end());
+  EXPECT_TRUE(s.end().ok()) << end_line(s);
+  EXPECT_EQ(s.status(), 200);
+  EXPECT_EQ(s.data(), "joined line\nsecond\n");
+}
+
+// A follow-mode stream has no silence limit (no timer is kept for it), yet
+// it still delivers, and a cancel still ends it once.
+TEST(TransportStream, UnboundedSilenceLimitStillDeliversAndCancels) {
+  auto server = fake_server::unix_socket();
+  server->play(script().expect_request().write(chunked_head(200) + chunk("first\n")).hold());
+  stream_probe s;
+  auto t = transport::make(server->where());
+
+  request req = get("/v1.41/containers/x/logs?follow=1&stdout=1");
+  req.timeout = std::chrono::hours(24 * 365 * 10);
+  auto handle = t->stream(std::move(req), s.handler());
+  ASSERT_TRUE(s.wait_data("first\n"));
+  EXPECT_EQ(s.ends(), 0);
+  handle.cancel();
+  ASSERT_TRUE(s.wait_end());
+  ASSERT_FALSE(s.end().ok());
+  EXPECT_EQ(s.end().error().kind, errc::cancelled);
+  t->shutdown();
+  EXPECT_EQ(s.ends(), 1);
 }
 
 TEST(TransportStream, BodyWithoutChunkingOrLengthEndsAtClose) {
