@@ -104,9 +104,9 @@ public:
   result<unit> signal(const std::string& task_id, const std::string& signal);
   result<task_status> status(const std::string& task_id);
   result<std::vector<task_status>> list();
-  // Its plan as kept while it runs: dirs, ports, labels, the spec and the
-  // create body (the final environment is in create_body_text only; an
-  // ended task keeps neither).
+  // Its plan as kept while it runs: dirs, ports, the spec and the create
+  // body (the final environment and the labels are in create_body_text
+  // only; an ended task keeps no body).
   result<task_instance> instance(const std::string& task_id);
   // Ended tasks stay listed (status, logs) until forgotten; a running one is a conflict.
   result<unit> forget(const std::string& task_id);

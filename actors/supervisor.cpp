@@ -220,11 +220,12 @@ void launch(self_ptr self, task_instance&& taken) {
   auto& s = self->state;
   auto id = task_id_of(taken);
   auto plan = std::make_shared<task_instance>(std::move(taken));
-  // Kept as sent: create_body_text carries the environment and everything
-  // else the daemon gets; the tree and the env map it was made from would
-  // only double a running task's memory (instance() says so).
+  // Kept as sent: create_body_text carries the environment, the labels and
+  // everything else the daemon gets; the tree and the maps it was made from
+  // would only double a running task's memory (instance() says so).
   plan->create_body = json();
   plan->env.clear();
+  plan->labels.clear();
   auto actor = spawn_task(self->system(), plan, s.svc, s.cfg.task, caf::actor_cast<caf::actor>(self));
   self->monitor(actor);
   (*s.live)[actor.address()] = actor;

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstring>
 
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/container_events.hpp"
@@ -49,17 +50,39 @@ exit_result exit_result_of(const container_info& info) {
   return r;
 }
 
+namespace {
+
+// The com.stevedore.* labels of the create body the task sends: the body is
+// the one record of them a running task keeps (the supervisor drops the
+// plan's maps once the body is made). A body that cannot be read has none.
+std::map<std::string, std::string> sent_stevedore_labels(const std::string& body) {
+  std::map<std::string, std::string> out;
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(body);
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object labels;
+  if (parser.iterate(padded).get(doc) || doc["Labels"].get_object().get(labels))
+    return out;
+  for (auto field : labels) {
+    std::string_view key, value;
+    if (field.unescaped_key().get(key) || field.value().get_string().get(value))
+      return {};
+    if (key.rfind("com.stevedore.", 0) == 0)
+      out.emplace(key, value);
+  }
+  return out;
+}
+
+} // namespace
+
 bool is_our_container(const task_instance& inst, const container_info& info) {
-  bool any = false;
-  for (const auto& [k, v] : inst.labels) {
-    if (k.rfind("com.stevedore.", 0) != 0)
-      continue;
-    any = true;
+  auto ours = sent_stevedore_labels(inst.create_body_text);
+  for (const auto& [k, v] : ours) {
     auto i = info.labels.find(k);
     if (i == info.labels.end() || i->second != v)
       return false;
   }
-  return any;
+  return !ours.empty();
 }
 
 namespace task_detail {

@@ -96,8 +96,9 @@ std::string signal_name(int number);
 // signal when the code is 128+n, OOMKilled, the daemon's State.Error.
 exit_result exit_result_of(const container_info& info);
 
-// True when the container carries the com.stevedore.* labels of `inst`
-// (created by a supervisor for exactly this task of this allocation).
+// True when the container carries the com.stevedore.* labels that `inst`'s
+// create body gives (created by a supervisor for exactly this task of this
+// allocation).
 bool is_our_container(const task_instance& inst, const container_info& info);
 
 // Spawns the task actor; it starts at once (pending) and reports to

@@ -80,15 +80,22 @@ TEST(TaskHelpers, ExitResultNamesTheSignalOfCodesAbove128) {
   EXPECT_EQ(exit_result_of(info).signal, "SIGTERM");
 }
 
-TEST(TaskHelpers, OurContainerCarriesEveryStevedoreLabel) {
+TEST(TaskHelpers, OurContainerCarriesEveryStevedoreLabelOfTheBodySent) {
   task_instance inst;
-  inst.labels = {{"com.stevedore.alloc_id", "a1"}, {"com.stevedore.task", "web"}, {"app", "x"}};
+  inst.create_body_text = R"({"Image":"busybox","Labels":{"com.stevedore.alloc_id":"a1",)"
+                          R"("com.stevedore.task":"web","app":"x"}})";
   container_info info;
   info.labels = {{"com.stevedore.alloc_id", "a1"}, {"com.stevedore.task", "web"}};
   EXPECT_TRUE(is_our_container(inst, info));
   info.labels["com.stevedore.task"] = "db";
   EXPECT_FALSE(is_our_container(inst, info));
   info.labels.clear();
+  EXPECT_FALSE(is_our_container(inst, info));
+  // A body without our labels, or unreadable, claims nothing.
+  info.labels = {{"com.stevedore.alloc_id", "a1"}, {"com.stevedore.task", "web"}};
+  inst.create_body_text = R"({"Image":"busybox","Labels":{"app":"x"}})";
+  EXPECT_FALSE(is_our_container(inst, info));
+  inst.create_body_text = R"({"Labels":{"com.stevedore.task":)";
   EXPECT_FALSE(is_our_container(inst, info));
 }
 
