@@ -17,8 +17,11 @@ stevedore_test(docker_client_fake_test
   LABELS docker)
 
 # Against the real daemon and registry of tools/testenv.sh (fails without it).
+# Each test runs once per transport (unix, tls) and both load, pull and
+# remove the same tags: one at a time under ctest -j.
 stevedore_test(docker_client_integration_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_integration_test.cpp
   INTEGRATION
+  LOCK testenv_image_tags
   LIBS stevedore_docker stevedore_testenv
   LABELS docker)
