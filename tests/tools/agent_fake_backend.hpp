@@ -94,6 +94,7 @@ public:
   std::vector<std::string> stopped() const { return locked(stopped_); }
   std::vector<std::pair<std::string, std::string>> signals() const { return locked(signals_); }
   std::vector<std::vector<std::string>> execs() const { return locked(execs_); }
+  std::vector<std::chrono::milliseconds> exec_timeouts() const { return locked(exec_timeouts_); }
 
   // -- backend --
   void start_job(job_spec job, reply<std::vector<std::string>> done) override {
@@ -148,12 +149,14 @@ public:
     }
     later(std::move(done), t.ok() ? result<unit>(unit{}) : result<unit>(t.error()));
   }
-  void exec_task(std::string id, std::vector<std::string> cmd, reply<exec_output> done) override {
+  void exec_task(std::string id, std::vector<std::string> cmd, std::chrono::milliseconds timeout,
+                 reply<exec_output> done) override {
     auto t = find(tasks_, id);
     if (!t.ok())
       return later(std::move(done), result<exec_output>(t.error()));
     std::lock_guard<std::mutex> lock(mu_);
     execs_.push_back(std::move(cmd));
+    exec_timeouts_.push_back(timeout);
     later_locked(std::move(done), result<exec_output>(exec_answer_));
   }
   void task_logs(std::string id, reply<log_files> done) override {
@@ -214,6 +217,7 @@ private:
   std::vector<std::string> stopped_;
   std::vector<std::pair<std::string, std::string>> signals_;
   std::vector<std::vector<std::string>> execs_;
+  std::vector<std::chrono::milliseconds> exec_timeouts_;
   std::map<int, std::function<void(const task_event&)>> subs_;
   int next_sub_ = 0;
   int allocs_ = 0;

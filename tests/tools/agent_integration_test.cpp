@@ -321,6 +321,17 @@ TEST_F(agent_live, job_runs_shows_logs_stats_execs_signals_stops_and_is_counted)
     EXPECT_EQ(out.size(), 1u << 20);
   }
 
+  // A command that outlives the request's timeout: 504 naming the task, in
+  // about that time, not when the command ends.
+  auto t0 = std::chrono::steady_clock::now();
+  auto slow = request(port_, "POST", "/v1/tasks/" + id + "/exec",
+                      R"({"cmd":["sleep","600"],"timeout":"1s"})");
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->status, 504) << slow->body;
+  EXPECT_NE(slow->body.find("exec in task " + id + ": still running after 1s"), std::string::npos)
+    << slow->body;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 30s);
+
   // signal: the task's shell traps it and says so on stdout.
   auto sig = request(port_, "POST", "/v1/tasks/" + id + "/signal", R"({"signal":"SIGUSR1"})");
   ASSERT_TRUE(sig);
@@ -367,7 +378,7 @@ TEST_F(agent_live, job_runs_shows_logs_stats_execs_signals_stops_and_is_counted)
     EXPECT_NE(m.find("stevedore_engine_api_call_duration_seconds_bucket" + label + ",le=\"+Inf\"} 1\n"),
               std::string::npos) << call << "\n" << m;
   }
-  EXPECT_NE(m.find("stevedore_engine_api_call_duration_seconds_count{call=\"exec_create\"} 3\n"),
+  EXPECT_NE(m.find("stevedore_engine_api_call_duration_seconds_count{call=\"exec_create\"} 4\n"),
             std::string::npos) << m;
 
   // stop: the follow ends with everything the task printed, then the

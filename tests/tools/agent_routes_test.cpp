@@ -282,6 +282,23 @@ TEST_F(routes, exec_answers_exit_code_and_output) {
   EXPECT_EQ(std::string_view(o["stderr"]), "err\n");
   ASSERT_EQ(backend_->execs().size(), 1u);
   EXPECT_EQ(backend_->execs()[0], (std::vector<std::string>{"sh", "-c", "exit 3"}));
+  // No timeout given: a minute.
+  ASSERT_EQ(backend_->exec_timeouts().size(), 1u);
+  EXPECT_EQ(backend_->exec_timeouts()[0], std::chrono::milliseconds(60000));
+}
+
+TEST_F(routes, exec_takes_a_timeout_as_a_go_duration) {
+  backend_->add_task(running_task("a1/t"));
+  backend_->set_exec_answer({0, "", "", false});
+  auto r = post("/v1/tasks/a1/t/exec", R"({"cmd":["true"],"timeout":"1m30s"})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto fine = post("/v1/tasks/a1/t/exec", R"({"cmd":["true"],"timeout":"1500us"})");
+  ASSERT_TRUE(fine);
+  ASSERT_EQ(fine->status, 200) << fine->body;
+  ASSERT_EQ(backend_->exec_timeouts().size(), 2u);
+  EXPECT_EQ(backend_->exec_timeouts()[0], std::chrono::milliseconds(90000));
+  EXPECT_EQ(backend_->exec_timeouts()[1], std::chrono::milliseconds(2)); // rounded up, never 0
 }
 
 TEST_F(routes, exec_output_that_is_not_utf8_still_answers_json) {
@@ -301,6 +318,11 @@ TEST_F(routes, bad_exec_requests_are_400_naming_the_field) {
     {"{\"cmd\": []}", "cmd: empty"},
     {"{\"cmd\": [\"ls\", 2]}", "cmd[1]: expected a string, got number"},
     {"{\"cmd\": [\"\"]}", "cmd[0]: empty"},
+    {"{\"cmd\": [\"ls\"], \"timeout\": 5}", "timeout: expected a duration string such as \"30s\", got number"},
+    {"{\"cmd\": [\"ls\"], \"timeout\": \"5 parsecs\"}", "timeout: "},
+    {"{\"cmd\": [\"ls\"], \"timeout\": \"0s\"}", "timeout: '0s' is out of range: 1ms to 1h"},
+    {"{\"cmd\": [\"ls\"], \"timeout\": \"-1s\"}", "timeout: '-1s' is out of range: 1ms to 1h"},
+    {"{\"cmd\": [\"ls\"], \"timeout\": \"2h\"}", "timeout: '2h' is out of range: 1ms to 1h"},
   };
   for (const auto& [body, want] : cases) {
     auto r = post("/v1/tasks/a1/t/exec", body);

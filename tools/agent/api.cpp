@@ -376,10 +376,10 @@ void api::task_action(const task_route& route, http_request& req, std::shared_pt
       });
     });
   } else if (route.action == "exec") {
-    auto cmd = read_exec_request(req.body);
-    if (!cmd)
-      return a.error(cmd.error());
-    backend_->exec_task(id, std::move(*cmd), [a](result<exec_output> r) {
+    auto ex = read_exec_request(req.body);
+    if (!ex)
+      return a.error(ex.error());
+    backend_->exec_task(id, std::move(ex->cmd), ex->timeout, [a](result<exec_output> r) {
       a.then(r, [&](const exec_output& o) { a.json_body(200, exec_output_json(o)); });
     });
   } else if (route.action == "stats") {

@@ -9,6 +9,7 @@
 // take new work answers errc::unavailable.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -54,8 +55,11 @@ public:
   // (the task reports the rest through its state).
   virtual void stop_task(std::string id, reply<unit> done) = 0;
   virtual void signal_task(std::string id, std::string signal, reply<unit> done) = 0;
+  // Runs cmd in the task's container; answers its output and exit code, or
+  // a timeout error once `timeout` has passed (the command itself goes on:
+  // the Engine API cannot stop an exec).
   virtual void exec_task(std::string id, std::vector<std::string> cmd,
-                         reply<exec_output> done) = 0;
+                         std::chrono::milliseconds timeout, reply<exec_output> done) = 0;
   virtual void task_logs(std::string id, reply<log_files> done) = 0;
   virtual void task_stats(std::string id, reply<task_stats> done) = 0;
   virtual void images(reply<std::vector<image_record>> done) = 0;

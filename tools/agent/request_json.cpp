@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include "policy/duration.hpp"
+
 namespace stevedore::agent {
 
 namespace {
@@ -78,13 +80,29 @@ result<std::string> read_signal_request(std::string_view body) {
   return std::string(s);
 }
 
-result<std::vector<std::string>> read_exec_request(std::string_view body) {
+result<exec_request_body> read_exec_request(std::string_view body) {
   simdjson::dom::parser parser;
   auto obj = parse_object(parser, body);
   if (!obj)
     return std::move(obj).error();
-  if (auto r = only_keys(*obj, {"cmd"}); !r)
+  if (auto r = only_keys(*obj, {"cmd", "timeout"}); !r)
     return std::move(r).error();
+  exec_request_body out;
+  out.timeout = default_exec_timeout;
+  simdjson::dom::element t;
+  if (!obj->at_key("timeout").get(t)) {
+    std::string_view text;
+    if (t.get(text))
+      return bad("timeout", std::string("expected a duration string such as \"30s\", got ") +
+                              type_name(t.type()));
+    auto ns = policy::parse_duration(text);
+    if (!ns)
+      return bad("timeout", ns.error().message);
+    auto ms = std::chrono::milliseconds(policy::nanos_to_millis(*ns));
+    if (*ns <= 0 || ms > max_exec_timeout)
+      return bad("timeout", "'" + std::string(text) + "' is out of range: 1ms to 1h");
+    out.timeout = ms;
+  }
   simdjson::dom::element v;
   if (obj->at_key("cmd").get(v))
     return bad("cmd", "missing; expected a list of strings such as [\"ls\", \"-l\"]");
@@ -105,7 +123,8 @@ result<std::vector<std::string>> read_exec_request(std::string_view body) {
     return bad("cmd", "empty; expected at least the program to run");
   if (cmd.front().empty())
     return bad("cmd[0]", "empty; expected the program to run");
-  return cmd;
+  out.cmd = std::move(cmd);
+  return out;
 }
 
 result<std::string> read_task_name(std::string_view body) {

@@ -3,6 +3,7 @@
 // invalid_input naming the field: "signal: expected a string, got number".
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,8 +15,17 @@ namespace stevedore::agent {
 // {"signal": "SIGHUP"}: a signal name (letters, digits, '+', '-') or number.
 result<std::string> read_signal_request(std::string_view body);
 
-// {"cmd": ["sh", "-c", "exit 3"]}: a non-empty list of strings, the first non-empty.
-result<std::vector<std::string>> read_exec_request(std::string_view body);
+// {"cmd": ["sh", "-c", "exit 3"], "timeout": "30s"}: cmd a non-empty list of
+// strings, the first non-empty; timeout optional, a Go duration from 1ms to
+// max_exec_timeout, default default_exec_timeout: how long the answer waits
+// for the command to end.
+struct exec_request_body {
+  std::vector<std::string> cmd;
+  std::chrono::milliseconds timeout{0};
+};
+inline constexpr std::chrono::milliseconds default_exec_timeout{std::chrono::minutes(1)};
+inline constexpr std::chrono::milliseconds max_exec_timeout{std::chrono::hours(1)};
+result<exec_request_body> read_exec_request(std::string_view body);
 
 // The "Name" of one task in Nomad's JSON form ({"Name": "web", "Driver":
 // "docker", "Config": {...}}); the rest is left to policy::read_job.

@@ -22,6 +22,9 @@
 
 #include <unistd.h>
 
+#include <caf/all.hpp>
+
+#include "actors/restart_tracker.hpp"
 #include "actors/stevedore.hpp"
 #include "tools/agent/metered_client.hpp"
 
@@ -55,13 +58,46 @@ struct shared_state {
   std::uint64_t next_sub = 0;
 };
 
-// One exec: create, attached start (output capped), inspect for the exit code.
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
+
+// Calls `on_expire` once `after` has passed, unless told (ok_atom) first;
+// ends either way, and with `owner` (the supervisor: a shutdown does not
+// wait out the timer).
+caf::actor spawn_deadline(caf::actor_system& sys, const caf::actor& owner,
+                          std::chrono::milliseconds after, std::function<void()> on_expire) {
+  return sys.spawn([owner, after, on_expire = std::move(on_expire)](caf::event_based_actor* self) -> caf::behavior {
+    self->link_to(owner);
+    self->delayed_send(self, after, expire_atom::value);
+    return {
+      [self, on_expire](expire_atom) {
+        on_expire();
+        self->quit();
+      },
+      [self](caf::ok_atom) { self->quit(); },
+    };
+  });
+}
+
+// One exec: create, attached start (output capped), inspect for the exit
+// code; answered exactly once, with a timeout error if the command has not
+// ended within its time (the command goes on: the Engine API cannot stop an
+// exec, only what it runs can be killed).
 class exec_run : public std::enable_shared_from_this<exec_run> {
 public:
   exec_run(std::shared_ptr<docker::client> d, std::string task_id, reply<exec_output> done)
     : docker_(std::move(d)), task_id_(std::move(task_id)), done_(std::move(done)) {}
 
-  void start(const std::string& container_id, std::vector<std::string> cmd) {
+  void start(caf::actor_system& sys, const caf::actor& owner, const std::string& container_id,
+             std::vector<std::string> cmd, std::chrono::milliseconds timeout) {
+    std::weak_ptr<exec_run> weak = shared_from_this();
+    auto deadline = spawn_deadline(sys, owner, timeout, [weak, timeout] {
+      if (auto self = weak.lock())
+        self->expire(timeout);
+    });
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      deadline_ = deadline;
+    }
     docker::exec_request req;
     req.cmd = std::move(cmd);
     docker_->exec_create(container_id, std::move(req), [self = shared_from_this()](result<std::string> id) {
@@ -75,7 +111,7 @@ private:
   void on_created(std::string exec_id) {
     exec_id_ = std::move(exec_id);
     auto self = shared_from_this();
-    docker_->exec_start(
+    auto stream = docker_->exec_start(
       exec_id_, false,
       [self](docker::output_stream s, std::string_view bytes) {
         self->take(s, bytes);
@@ -86,6 +122,13 @@ private:
           return self->fail(end.error(), "start");
         self->inspect(exec_inspect_tries);
       });
+    std::unique_lock<std::mutex> lock(mu_);
+    if (answered_) {
+      lock.unlock();
+      stream.cancel(); // expired before the stream began
+      return;
+    }
+    stream_ = std::move(stream);
   }
 
   // Runs on the client's I/O thread, one piece at a time.
@@ -108,7 +151,7 @@ private:
       if (info->running)
         return self->fail(make_error(errc::timeout, "", "its output ended but it still runs"), "inspect");
       self->out_.exit_code = info->exit_code;
-      self->done_(std::move(self->out_));
+      self->answer(std::move(self->out_));
     });
   }
 
@@ -119,7 +162,39 @@ private:
     // The task was running a moment ago: its container went away since.
     if (out.kind == errc::not_found)
       out.kind = errc::conflict;
-    done_(std::move(out));
+    answer(std::move(out));
+  }
+
+  // From the deadline actor's thread.
+  void expire(std::chrono::milliseconds timeout) {
+    docker::call_handle stream;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (answered_)
+        return;
+      answered_ = true;
+      stream = std::move(stream_);
+      deadline_ = nullptr;
+    }
+    stream.cancel();
+    done_(make_error(errc::timeout, "exec in task " + task_id_,
+                     "still running after " + format_duration_ms(timeout.count()) +
+                       " (the request's timeout); the command goes on in the container"));
+  }
+
+  void answer(result<exec_output> r) {
+    caf::actor deadline;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (answered_)
+        return;
+      answered_ = true;
+      deadline = std::move(deadline_);
+      stream_ = {};
+    }
+    if (deadline)
+      caf::anon_send(deadline, caf::ok_atom::value);
+    done_(std::move(r));
   }
 
   std::shared_ptr<docker::client> docker_;
@@ -128,6 +203,10 @@ private:
   std::string exec_id_;
   exec_output out_;
   std::size_t kept_ = 0; // output bytes kept so far
+  std::mutex mu_;        // guards what the deadline's thread also touches:
+  bool answered_ = false;
+  docker::call_handle stream_;
+  caf::actor deadline_;
 };
 
 class supervisor_api final : public backend {
@@ -151,10 +230,13 @@ public:
       sup.signal(std::move(id), std::move(signal), std::move(done));
     });
   }
-  void exec_task(std::string id, std::vector<std::string> cmd, reply<exec_output> done) override {
+  void exec_task(std::string id, std::vector<std::string> cmd, std::chrono::milliseconds timeout,
+                 reply<exec_output> done) override {
     with(done, [&](stevedore::supervisor& sup) {
       auto docker = sup.docker();
-      sup.status(id, [docker, id, cmd = std::move(cmd), done = std::move(done)](
+      auto* sys = &sup.system();
+      auto owner = sup.handle();
+      sup.status(id, [docker, sys, owner, id, timeout, cmd = std::move(cmd), done = std::move(done)](
                        result<task_status> st) mutable {
         if (!st)
           return done(std::move(st).error());
@@ -163,7 +245,7 @@ public:
                                  std::string("the task is ") + to_string(st->state) +
                                    ", not running"));
         auto run = std::make_shared<exec_run>(docker, id, std::move(done));
-        run->start(st->container_id, std::move(cmd));
+        run->start(*sys, owner, st->container_id, std::move(cmd), timeout);
       });
     });
   }
