@@ -1,3 +1,4 @@
+#include "actors/clock.hpp"
 #include "actors/container_events.hpp"
 
 #include <chrono>
@@ -18,11 +19,6 @@ namespace {
 
 using cend_atom = caf::atom_constant<caf::atom("cend")>;
 using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // "1700000000.123456789" from nanoseconds since the epoch.
 std::string since_text(std::int64_t nanos) {

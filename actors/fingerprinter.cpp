@@ -2,6 +2,7 @@
 // network asked together, the fingerprint computed when all three are
 // back), the next one `period` after it ended. A forced poll while one runs
 // is folded into it.
+#include "actors/clock.hpp"
 #include "actors/fingerprinter.hpp"
 
 #include <algorithm>
@@ -27,11 +28,6 @@ using impl_actor = fingerprinter_actor::extend<
   caf::reacts_to<fp_info_atom, std::uint64_t, error_info, engine_info>,
   caf::reacts_to<fp_net_atom, std::uint64_t, error_info, network_info>,
   caf::reacts_to<fp_tick_atom, std::uint64_t>>;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // The answers of one poll as they come back.
 struct poll_round {

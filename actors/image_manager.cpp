@@ -9,6 +9,7 @@
 //
 // and of one image: present (holders) --last release--> cleanup scheduled
 // --delay--> removing --> gone;  a new lease while scheduled: present again.
+#include "actors/clock.hpp"
 #include "actors/image_manager.hpp"
 
 #include <algorithm>
@@ -49,11 +50,6 @@ using impl_actor = image_manager_actor::extend<
   caf::reacts_to<removed_atom, std::string, error_info, bool /*forced*/>,
   caf::reacts_to<clean_atom, std::string, std::uint64_t>,
   caf::reacts_to<deadline_atom, std::uint64_t>>;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // One task waiting for a job.
 struct waiter {

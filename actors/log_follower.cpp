@@ -11,6 +11,7 @@
 // Whether the container has stopped is asked of the daemon (inspect) unless
 // the owner tells the follower (container_exited, exit_notice_wait): the task
 // actor knows from the container's die event anyway.
+#include "actors/clock.hpp"
 #include "actors/log_follower.hpp"
 
 #include <algorithm>
@@ -27,11 +28,6 @@ namespace {
 
 using retry_kind = caf::atom_constant<caf::atom("retry")>;
 using nonotice_kind = caf::atom_constant<caf::atom("nonotice")>;
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::uint64_t next_id() {
   static std::atomic<std::uint64_t> counter{0};

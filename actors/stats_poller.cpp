@@ -1,3 +1,4 @@
+#include "actors/clock.hpp"
 #include "actors/stats_poller.hpp"
 
 #include <algorithm>
@@ -38,11 +39,6 @@ using poller_impl = stats_poller_actor::extend<
   caf::reacts_to<sample_atom, std::string /*task*/, std::string /*container*/, stats_sample>,
   caf::reacts_to<failed_atom, std::string /*task*/, std::string /*container*/, error_info>,
   caf::reacts_to<waited_atom, std::string /*task*/, std::uint64_t /*read*/>>;
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // What a task that has been read holds; none for a task never read, so that
 // thousands of unread tasks cost a map entry each.

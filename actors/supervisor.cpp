@@ -1,6 +1,7 @@
 // The supervisor's behaviour (see supervisor.hpp): admission of starts
 // (health, duplicates, constraints), the registry, event fan-out, and the
 // graceful shutdown.
+#include "actors/clock.hpp"
 #include "actors/supervisor.hpp"
 
 #include <algorithm>
@@ -25,11 +26,6 @@ namespace stevedore {
 namespace {
 
 using first_fp_atom = caf::atom_constant<caf::atom("firstfp")>;
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 // One task of the registry.
 struct task_entry {

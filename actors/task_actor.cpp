@@ -46,7 +46,7 @@ exit_result exit_result_of(const container_info& info) {
   r.error = info.error;
   if (info.exit_code > 128 && info.exit_code < 128 + 65)
     r.signal = signal_name(static_cast<int>(info.exit_code - 128));
-  r.finished_at_ms = task_detail::now_ms();
+  r.finished_at_ms = now_ms();
   return r;
 }
 
@@ -86,11 +86,6 @@ bool is_our_container(const task_instance& inst, const container_info& info) {
 }
 
 namespace task_detail {
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 void emit(self_ptr self, task_event ev) {
   auto& s = self->state;

@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include "actors/log_follower.hpp"
+#include "actors/clock.hpp"
 #include "actors/restart_tracker.hpp"
 #include "actors/task_actor.hpp"
 #include "messages/node.hpp"
@@ -95,7 +96,6 @@ struct state {
 
 using self_ptr = caf::stateful_actor<state>*;
 
-std::int64_t now_ms();
 
 // Reporting
 void emit(self_ptr self, task_event ev);
