@@ -1,4 +1,3 @@
-#include "actors/clock.hpp"
 #include "actors/container_events.hpp"
 
 #include <chrono>
@@ -10,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/atoms.hpp"
+#include "actors/clock.hpp"
 #include "actors/restart_tracker.hpp"
 #include "messages/node.hpp"
 

@@ -2,7 +2,6 @@
 // network asked together, the fingerprint computed when all three are
 // back), the next one `period` after it ended. A forced poll while one runs
 // is folded into it.
-#include "actors/clock.hpp"
 #include "actors/fingerprinter.hpp"
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/clock.hpp"
 #include "actors/errors.hpp"
 
 namespace stevedore {

@@ -9,7 +9,6 @@
 //
 // and of one image: present (holders) --last release--> cleanup scheduled
 // --delay--> removing --> gone;  a new lease while scheduled: present again.
-#include "actors/clock.hpp"
 #include "actors/image_manager.hpp"
 
 #include <algorithm>
@@ -22,6 +21,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/clock.hpp"
 #include "actors/errors.hpp"
 #include "docker/credential_helper.hpp"
 #include "docker/registry_auth.hpp"

@@ -11,7 +11,6 @@
 // Whether the container has stopped is asked of the daemon (inspect) unless
 // the owner tells the follower (container_exited, exit_notice_wait): the task
 // actor knows from the container's die event anyway.
-#include "actors/clock.hpp"
 #include "actors/log_follower.hpp"
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/atoms.hpp"
+#include "actors/clock.hpp"
 #include "actors/log_rotation.hpp"
 #include "actors/log_worker.hpp"
 

@@ -1,4 +1,3 @@
-#include "actors/clock.hpp"
 #include "actors/stats_poller.hpp"
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/clock.hpp"
 #include "actors/errors.hpp"
 
 // Demand, rounds and steps. Only wanted tasks are sampled: a read makes its

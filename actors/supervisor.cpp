@@ -1,7 +1,6 @@
 // The supervisor's behaviour (see supervisor.hpp): admission of starts
 // (health, duplicates, constraints), the registry, event fan-out, and the
 // graceful shutdown.
-#include "actors/clock.hpp"
 #include "actors/supervisor.hpp"
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/clock.hpp"
 #include "actors/errors.hpp"
 #include "actors/fingerprinter.hpp"
 #include "actors/image_manager.hpp"
