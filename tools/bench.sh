@@ -12,7 +12,8 @@
 #      lifecycles in churn mode (target >= 2000/s on 2 cores), then as many
 #      live tasks held at once (target < 100 MB RSS, < 10 KB per task).
 #
-# Builds Release in build-bench (its own folder). Uses the test environment's
+# Installs missing packages (tools/install-deps.sh), builds Release in
+# build-bench (its own folder). Uses the test environment's
 # daemon (tools/testenv.sh up; stopped at the end only if this script started
 # it) and starts the simulated daemon itself.
 #
@@ -56,6 +57,8 @@ say() { echo "=== bench: $*"; }
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 wants() { [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 
+say "installing what is missing (tools/install-deps.sh)"
+bash "$REPO/tools/install-deps.sh"
 say "building Release in $BUILD"
 cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTEVEDORE_BUILD_TESTS=OFF >/dev/null
 targets=(stevedore)
