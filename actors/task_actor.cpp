@@ -253,6 +253,17 @@ void on_inspect(self_ptr self, const container_info& info) {
     }
     return;
   }
+  if (s.exit_held)
+    return; // already waiting for a late oom event
+  // The kernel's OOM kill is a SIGKILL (137) whose oom event dockerd may
+  // send after the die event and set OOMKilled after the inspect: a SIGKILL
+  // the task did not send waits a moment for that event.
+  if (info.exit_code == 137 && !info.oom_killed && !s.oom_told && !s.stop_requested &&
+      s.settings.oom_grace.count() > 0) {
+    s.exit_held = info;
+    self->delayed_send(self, s.settings.oom_grace, timer_atom::value, oomwait_atom::value, s.epoch);
+    return;
+  }
   on_exit(self, info);
 }
 
@@ -270,6 +281,17 @@ void on_removed(self_ptr self) {
 }
 
 } // namespace
+
+// Ends the wait for a late oom event (it came, the grace passed, or a stop
+// was asked): the held exit goes on.
+void release_held_exit(self_ptr self) {
+  auto& s = self->state;
+  if (!s.exit_held)
+    return;
+  auto info = std::move(*s.exit_held);
+  s.exit_held.reset();
+  on_exit(self, info);
+}
 
 caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> inst, task_services svc,
                          task_settings settings, caf::actor subscriber) {
@@ -436,6 +458,8 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
           s.conflict_attempts = 0;
           create(self);
         }
+      } else if (kind == oomwait_atom::value) {
+        release_held_exit(self);
       } else if (kind == retry_atom::value || (kind == parked_atom::value && s.parked)) {
         resume(self);
       }
@@ -454,6 +478,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
       if (ev.action == "oom" && !s.oom_told) {
         s.oom_told = true;
         warn(self, "the kernel killed a process of the container: out of memory");
+        release_held_exit(self);
       }
       if ((ev.action == "die" || ev.action == "destroy") &&
           (s.current == task_state::running || s.current == task_state::stopping))
@@ -488,6 +513,9 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
       st.details["image"] = s.inst->image;
       st.details["image_id"] = s.image_id;
       st.details["lease"] = s.has_lease ? "held" : "none";
+      if (s.exit_held)
+        st.details["exit_held"] = "exit code " + std::to_string(s.exit_held->exit_code) +
+                                  ", waiting for a late oom event";
       st.details["restarts"] = std::to_string(s.restarts);
       if (!s.intent.empty())
         st.details["intent"] = s.intent;

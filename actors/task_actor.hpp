@@ -60,6 +60,10 @@ struct task_settings {
   std::chrono::milliseconds parked_recheck{10000}; // re-check period while the daemon is away
   std::chrono::milliseconds log_drain{3000};   // longest wait for the task's logs before removal
   std::chrono::milliseconds progress_every{250}; // pull progress events at most this often (layer ends always)
+  // A SIGKILL death the task did not cause (exit 137, no stop asked) without
+  // OOMKilled yet waits this long for the daemon's oom event, which can come
+  // after the die event and the inspect; 0: no wait.
+  std::chrono::milliseconds oom_grace{500};
 };
 
 struct log_service; // actors/log_follower.hpp

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ using killtimer_atom = caf::atom_constant<caf::atom("killtimer")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using parked_atom = caf::atom_constant<caf::atom("parked")>;
 using logdrain_atom = caf::atom_constant<caf::atom("logdrain")>;
+using oomwait_atom = caf::atom_constant<caf::atom("oomwait")>;
 
 // What follows a container removal.
 enum class after_remove : std::uint8_t { clean, fail, restart };
@@ -86,7 +88,8 @@ struct state {
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> layers; // pull progress per layer
   std::int64_t layers_done = 0;
   std::int64_t last_progress_ms = 0;
-  bool oom_told = false;               // one OOM warning per run (the kernel reports each kill)   // progress events are at most one per progress_every
+  bool oom_told = false;
+  std::optional<container_info> exit_held; // a SIGKILL exit waiting out oom_grace for a late oom event               // one OOM warning per run (the kernel reports each kill)   // progress events are at most one per progress_every
 
   // -- inspection --
   std::int64_t messages = 0;
@@ -112,6 +115,8 @@ void inspect(self_ptr self);
 void begin_stop(self_ptr self);
 void kill(self_ptr self, const std::string& signal);
 void on_exit(self_ptr self, const container_info& info);
+// An exit held for a late oom event (task_actor.cpp on_inspect) goes on now.
+void release_held_exit(self_ptr self);
 void cleanup(self_ptr self, after_remove then, std::string reason);
 // The rest of cleanup, once the container's output is on disk.
 void continue_cleanup(self_ptr self);

@@ -160,6 +160,12 @@ void kill(self_ptr self, const std::string& signal) {
 void begin_stop(self_ptr self) {
   auto& s = self->state;
   s.stop_requested = true;
+  if (s.exit_held) {
+    // It has already exited: nothing to signal; its exit goes on (and, as
+    // a stop was asked, ends in cleanup).
+    release_held_exit(self);
+    return;
+  }
   switch (s.current) {
     case task_state::pending:
     case task_state::pulling:

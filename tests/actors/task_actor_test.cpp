@@ -87,6 +87,71 @@ TEST(TaskActor, AnOomKillIsReportedEvenWhenInspectHasNotCaughtUp) {
   EXPECT_TRUE(p.has_message("exit", "OOM killed"));
 }
 
+TEST(TaskActor, AnOomEventThatComesAfterTheDieAndTheInspectStillCounts) {
+  actor_harness h;
+  fake_engine::container_script oom;
+  oom.run_for = 30ms;
+  oom.oom = true;
+  oom.oom_in_inspect = false;
+  oom.oom_after_die = 100ms; // die, inspect (137, OOMKilled false), then the oom event
+  h.docker->script_container("hog-a1b2c3", oom);
+  probe p(h.sys());
+  h.start(make_instance("hog"), p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::failed);
+  EXPECT_TRUE(p.final_status.exit.oom_killed);
+  EXPECT_EQ(p.final_status.exit.signal, "SIGKILL");
+  EXPECT_TRUE(p.has_message("exit", "OOM killed"));
+}
+
+TEST(TaskActor, ASigkillNobodyExplainsIsAnExitAfterTheOomGraceNotAnOom) {
+  actor_harness h;
+  h.settings.oom_grace = 150ms;
+  h.docker->script_container("killed-a1b2c3", exits_after(30ms, 137));
+  probe p(h.sys());
+  h.start(make_instance("killed"), p);
+  ASSERT_TRUE(p.until_done());
+  EXPECT_EQ(p.final_status.state, ts::failed);
+  EXPECT_EQ(p.final_status.exit.exit_code, 137);
+  EXPECT_EQ(p.final_status.exit.signal, "SIGKILL");
+  EXPECT_FALSE(p.final_status.exit.oom_killed);
+  EXPECT_FALSE(p.has_message("exit", "OOM killed"));
+  // The exit was held for the grace before it counted.
+  const auto& hist = p.final_status.history;
+  auto running = std::find_if(hist.begin(), hist.end(), [](const auto& c) { return c.state == ts::running; });
+  auto exited = std::find_if(hist.begin(), hist.end(), [](const auto& c) { return c.state == ts::exited; });
+  ASSERT_NE(running, hist.end());
+  ASSERT_NE(exited, hist.end());
+  EXPECT_GE(exited->at_ms - running->at_ms, 150);
+}
+
+TEST(TaskActor, AStopWhileAnExitWaitsForItsOomEventEndsCleanly) {
+  actor_harness h;
+  h.settings.oom_grace = 5s; // longer than the test waits: only the stop can end it
+  h.docker->script_container("killed-a1b2c3", exits_after(30ms, 137));
+  probe p(h.sys());
+  auto task = h.start(make_instance("killed"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  // Until the die has come and the exit is held (the task's status says so).
+  auto held = [&] {
+    caf::scoped_actor self{h.sys()};
+    bool yes = false;
+    self->request(task, 2s, status_atom::value)
+      .receive([&](actor_status& st) { yes = st.details.count("exit_held") > 0; },
+               [](caf::error&) {});
+    return yes;
+  };
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!held() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(held());
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done(2s));
+  EXPECT_EQ(p.final_status.state, ts::cleaned);
+  EXPECT_EQ(p.final_status.exit.exit_code, 137);
+  EXPECT_FALSE(h.docker->container("killed-a1b2c3"));
+}
+
 TEST(TaskActor, AdoptsARunningContainerOfItsOwn) {
   actor_harness h;
   auto id = h.make_container("web-a1b2c3", our_labels("web", "a1b2c3"), true);

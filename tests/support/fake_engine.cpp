@@ -459,13 +459,14 @@ void fake_engine::start_locked(const std::string& id) {
       auto it = m_->containers.find(id);
       if (stopping_ || it == m_->containers.end() || it->second.run_gen != gen || !it->second.info.running)
         return;
-      exit_locked(id, script.oom ? 137 : script.exit_code, script.oom, script.oom_in_inspect);
+      exit_locked(id, script.oom ? 137 : script.exit_code, script.oom, script.oom_in_inspect,
+                  script.oom_after_die);
     });
   }
 }
 
 void fake_engine::exit_locked(const std::string& id, std::int64_t code, bool oom,
-                              bool oom_in_inspect) {
+                              bool oom_in_inspect, std::optional<duration> oom_after_die) {
   auto& c = m_->containers.at(id);
   c.info.running = false;
   c.info.status = "exited";
@@ -475,11 +476,17 @@ void fake_engine::exit_locked(const std::string& id, std::int64_t code, bool oom
   c.info.finished_at = std::to_string(now_locked().time_since_epoch().count());
   ++c.run_gen;
   ++c.exits;
-  if (oom)
+  if (oom && !oom_after_die)
     emit_locked(container_event(c.info, "oom"));
   auto die = container_event(c.info, "die");
   die.attributes["exitCode"] = std::to_string(code);
   emit_locked(std::move(die));
+  if (oom && oom_after_die)
+    post_locked(*oom_after_die, [this, ev = container_event(c.info, "oom")] {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!stopping_)
+        emit_locked(ev);
+    });
   answer_waiters_locked(id, false);
   end_followers_locked(id);
 }

@@ -109,6 +109,8 @@ public:
     bool ignores_sigterm = false;      // SIGTERM (and the stop signal) does nothing
     bool oom_in_inspect = true;        // false: inspect's OOMKilled stays false after the oom
                                        // event (dockerd sets it late, racing the exit)
+    std::optional<duration> oom_after_die{}; // the oom event comes this long after the die
+                                           // event, not before it (dockerd's order can be either)
   };
 
   struct exec_script {
@@ -242,7 +244,8 @@ private:
   // Model changes that tell subscribers, waiters and followers (mutex_ held).
   void emit_locked(engine_event ev);
   void start_locked(const std::string& id);
-  void exit_locked(const std::string& id, std::int64_t code, bool oom, bool oom_in_inspect = true);
+  void exit_locked(const std::string& id, std::int64_t code, bool oom, bool oom_in_inspect = true,
+                   std::optional<duration> oom_after_die = {});
   void answer_waiters_locked(const std::string& id, bool removed);
   void end_followers_locked(const std::string& id);
   void end_in_flight_locked(errc kind, const std::string& message);
