@@ -187,6 +187,18 @@ TEST(StressSchedule, StuckStepsTimeOutAndLateReportsAreIgnored) {
   EXPECT_EQ(t, (std::vector<std::size_t>{1, 2}));
 }
 
+TEST(StressSchedule, StepsThatEndInTimeDropTheirTimeouts) {
+  schedule s(50, 8, [](std::size_t, done_fn done) { done(true); },
+             [](std::size_t, done_fn done) { done(true); }, std::chrono::hours(1));
+  auto running = s.launch_all();
+  EXPECT_EQ(running.size(), 50u);
+  EXPECT_EQ(s.armed_timeouts(), 0u); // not fifty timers waiting out the hour
+  s.teardown(running);
+  EXPECT_EQ(s.armed_timeouts(), 0u);
+  EXPECT_EQ(s.counters().completed, 50);
+  EXPECT_TRUE(s.timed_out().empty());
+}
+
 TEST(StressSchedule, NoTimeoutWithoutALimit) {
   schedule s(2, 1, [](std::size_t, done_fn done) { done(true); },
              [](std::size_t, done_fn done) { done(true); });
@@ -228,6 +240,24 @@ TEST(StressTimerQueue, RunsInDeadlineOrder) {
     std::this_thread::sleep_for(1ms);
   std::lock_guard<std::mutex> g(mtx);
   EXPECT_EQ(order, (std::vector<int>{1, 2, 22, 3}));
+}
+
+TEST(StressTimerQueue, CancelDropsOneThatHasNotRun) {
+  timer_queue q;
+  std::atomic<int> ran{0};
+  auto dropped = q.after(50ms, [&] { ran += 10; });
+  auto kept = q.after(60ms, [&] { ran += 1; });
+  EXPECT_EQ(q.pending(), 2u);
+  q.cancel(dropped);
+  EXPECT_EQ(q.pending(), 1u);
+  auto deadline = timer_queue::clock::now() + 2s;
+  while (q.pending() > 0 && timer_queue::clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  q.stop();
+  EXPECT_EQ(ran, 1);
+  q.cancel(kept); // after it ran: nothing happens
+  q.cancel(dropped);
+  EXPECT_EQ(ran, 1);
 }
 
 TEST(StressTimerQueue, StopDropsWhatHasNotRun) {

@@ -79,7 +79,7 @@ done_fn schedule::guard(std::size_t index, done_fn done) {
     return done;
   auto once = std::make_shared<std::atomic<bool>>(false);
   auto target = std::make_shared<done_fn>(std::move(done));
-  timeouts_.after(step_timeout_, [this, index, once, target] {
+  auto timer = timeouts_.after(step_timeout_, [this, index, once, target] {
     if (once->exchange(true))
       return;
     {
@@ -88,9 +88,13 @@ done_fn schedule::guard(std::size_t index, done_fn done) {
     }
     (*target)(false);
   });
-  return [once, target](bool ok) {
-    if (!once->exchange(true))
-      (*target)(ok);
+  // A step that ends in time drops its timeout (thousands of steps would
+  // otherwise each hold one for the whole --step-timeout).
+  return [this, timer, once, target](bool ok) {
+    if (once->exchange(true))
+      return;
+    timeouts_.cancel(timer);
+    (*target)(ok);
   };
 }
 

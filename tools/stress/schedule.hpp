@@ -62,6 +62,8 @@ public:
   const progress& counters() const noexcept { return progress_; }
   // The tasks whose launch or teardown timed out, in no particular order.
   std::vector<std::size_t> timed_out() const;
+  // Step timeouts still armed (a step that ended drops its own).
+  std::size_t armed_timeouts() const { return timeouts_.pending(); }
 
 private:
   // `done` guarded by the step timeout: whichever of the step and the timer

@@ -8,14 +8,32 @@ timer_queue::~timer_queue() {
   stop();
 }
 
-void timer_queue::at(clock::time_point when, std::function<void()> fn) {
+timer_queue::timer_id timer_queue::at(clock::time_point when, std::function<void()> fn) {
+  timer_id id{when, 0};
   {
     std::lock_guard<std::mutex> lock(mtx_);
+    id.second = next_seq_++;
     if (stopping_)
-      return;
-    queue_.push(entry{when, next_seq_++, std::move(fn)});
+      return id;
+    queue_.emplace(id, std::move(fn));
   }
   cv_.notify_one();
+  return id;
+}
+
+void timer_queue::cancel(const timer_id& id) {
+  std::function<void()> dropped; // destroyed outside the lock
+  std::lock_guard<std::mutex> lock(mtx_);
+  auto it = queue_.find(id);
+  if (it == queue_.end())
+    return;
+  dropped = std::move(it->second);
+  queue_.erase(it);
+}
+
+std::size_t timer_queue::pending() const {
+  std::lock_guard<std::mutex> lock(mtx_);
+  return queue_.size();
 }
 
 void timer_queue::stop() {
@@ -35,13 +53,14 @@ void timer_queue::loop() {
       cv_.wait(lock);
       continue;
     }
-    auto when = queue_.top().when;
+    auto first = queue_.begin();
+    auto when = first->first.first;
     if (clock::now() < when) {
       cv_.wait_until(lock, when);
       continue;
     }
-    auto fn = std::move(const_cast<entry&>(queue_.top()).fn);
-    queue_.pop();
+    auto fn = std::move(first->second);
+    queue_.erase(first);
     lock.unlock();
     fn();
     lock.lock();
