@@ -34,6 +34,7 @@
 #include <string>
 
 #include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
 
@@ -46,7 +47,8 @@
 namespace stevedore {
 
 // Asks the task-dir worker to lay out a task's folders:
-//   (prepare_atom, task_instance) -> std::vector<std::string> (artifacts fetched)
+//   (prepare_atom, shared_ptr<const task_instance>) -> std::vector<std::string> (artifacts fetched)
+// The plan is shared, not copied: the worker only reads it.
 using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
 
 // Timings and switches of a task actor; every delay is a setting so tests
@@ -115,3 +117,6 @@ caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services 
                       task_settings settings, caf::actor subscriber);
 
 } // namespace stevedore
+
+// Local only (the task-dir worker lives in the same actor system).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const stevedore::task_instance>)

@@ -63,7 +63,7 @@ void prepare(self_ptr self) {
     return;
   }
   auto epoch = s.epoch;
-  self->request(s.svc.task_dirs, caf::infinite, prepare_atom::value, *s.inst)
+  self->request(s.svc.task_dirs, caf::infinite, prepare_atom::value, s.inst)
     .then(
       [self, epoch](std::vector<std::string>&) {
         if (epoch == self->state.epoch)
