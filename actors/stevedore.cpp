@@ -236,6 +236,7 @@ result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) 
   sc.client = opts.client;
   sc.docker = d->docker;
   sc.task = opts.task;
+  sc.max_ended_tasks = opts.max_ended_tasks;
   d->sup = spawn_supervisor(*d->sys, std::move(sc));
   d->caller = d->sys->spawn(caller, d->sup, opts.call_timeout);
   d->opts = std::move(opts);

@@ -55,6 +55,7 @@ struct supervisor_options {
   bool quiet_scheduler = true;             // workers sleep soon after work: low idle CPU
   std::chrono::milliseconds call_timeout{30000}; // blocking calls
   std::chrono::milliseconds shutdown_timeout{120000}; // longest graceful stop in the destructor
+  std::size_t max_ended_tasks = 1000;      // ended tasks kept for status and logs; older ones are forgotten
 };
 
 template <class T>

@@ -4,6 +4,7 @@
 #include "actors/supervisor.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 
 #include <caf/all.hpp>
@@ -35,6 +36,7 @@ struct task_entry {
   // state and exit are kept current from its events, for the answers the
   // actor cannot give (it crashed, it did not answer). Whole once it ended.
   task_status last;
+  std::uint64_t ended_seq = 0; // its place among the ended tasks (0: running)
 };
 
 // What the registry alone can tell of a task: its identity from the plan,
@@ -67,6 +69,11 @@ struct supervisor_state {
   supervisor_config cfg;
   task_services svc;                           // what every task actor gets
   std::map<std::string, task_entry> tasks;     // by task id
+  // Ended tasks in the order they ended: (id, ended_seq); the oldest go past
+  // cfg.max_ended_tasks. An entry started again or forgotten meanwhile has
+  // another seq (or none) and is skipped.
+  std::deque<std::pair<std::string, std::uint64_t>> ended;
+  std::uint64_t next_ended = 0;
   std::map<caf::actor_addr, std::string> ids;  // task actor -> task id
   // The live task actors, shared with the functor that ends them when the
   // supervisor ends (one attachable instead of one link per task, whose
@@ -108,8 +115,9 @@ caf::error unknown(const std::string& id) {
 caf::behavior task_dir_worker(caf::event_based_actor*) {
   // Detached: prepare_task_dir blocks on the file system.
   return {
-    [](prepare_atom, const task_instance& inst) -> caf::result<std::vector<std::string>> {
-      auto r = prepare_task_dir(inst);
+    [](prepare_atom, const std::shared_ptr<const task_instance>& inst)
+      -> caf::result<std::vector<std::string>> {
+      auto r = prepare_task_dir(*inst);
       if (!r)
         return to_caf(r.error());
       return std::move(*r);
@@ -319,6 +327,25 @@ void maybe_finish_shutdown(self_ptr self) {
   self->quit();
 }
 
+// Counts a task among the ended ones and forgets the oldest past
+// cfg.max_ended_tasks. One whose actor has not ended yet (its done came, its
+// down not) waits for a later call.
+void note_ended(self_ptr self, const std::string& id, task_entry& e) {
+  auto& s = self->state;
+  e.ended_seq = ++s.next_ended;
+  s.ended.emplace_back(id, e.ended_seq);
+  while (s.ended.size() > s.cfg.max_ended_tasks) {
+    const auto& [old_id, seq] = s.ended.front();
+    auto it = s.tasks.find(old_id);
+    if (it != s.tasks.end() && it->second.ended_seq == seq) {
+      if (it->second.actor)
+        break;
+      s.tasks.erase(it);
+    }
+    s.ended.pop_front();
+  }
+}
+
 void on_task_down(self_ptr self, const caf::down_msg& dm) {
   auto& s = self->state;
   auto i = s.ids.find(dm.source);
@@ -339,6 +366,7 @@ void on_task_down(self_ptr self, const caf::down_msg& dm) {
     task_event ev{id, "state", task_state::failed, now_ms(), why, 0, 0, {}};
     fan_out(self, caf::make_message(event_atom::value, ev));
     fan_out(self, caf::make_message(done_atom::value, e.last));
+    note_ended(self, id, e);
   }
   maybe_finish_shutdown(self);
 }
@@ -636,6 +664,7 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
         auto kept = std::make_shared<task_instance>(*i->second.inst);
         kept->create_body_text.clear();
         i->second.inst = std::move(kept);
+        note_ended(self, i->first, i->second);
       }
       fan_out(self, caf::make_message(done_atom::value, st));
     },

@@ -70,6 +70,11 @@ struct supervisor_config {
   bool prepare_task_dirs = true;              // lay out alloc/task folders before create
   // How long starts wait for the first fingerprint before they are refused.
   std::chrono::milliseconds first_fingerprint_wait{15000};
+  // Ended tasks kept for status, list and their logs' location, most recent
+  // first; older ones are forgotten as if by forget (their folders and log
+  // files stay), so a long-running supervisor's registry does not grow
+  // without bound (Nomad's client garbage-collects ended allocations too).
+  std::size_t max_ended_tasks = 1000;
 };
 
 caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg);

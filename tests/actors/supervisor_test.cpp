@@ -28,8 +28,9 @@ protected:
     std::filesystem::remove_all(dir_);
   }
 
-  caf::actor make_supervisor(bool dirs_and_logs = false) {
+  caf::actor make_supervisor(bool dirs_and_logs = false, std::size_t max_ended = 1000) {
     supervisor_config c;
+    c.max_ended_tasks = max_ended;
     c.docker = docker_;
     c.client.fingerprint_period_ms = 100;
     c.client.alloc_root = dir_ + "/alloc";
@@ -118,6 +119,38 @@ TEST_F(SupervisorTest, KeepsARegistryOfItsTasksAndFansOutTheirEvents) {
   auto gone = ask<task_status>(caf::get_atom::value, std::string("a1/web"));
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().kind, errc::not_found);
+}
+
+TEST_F(SupervisorTest, OnlyTheMostRecentEndedTasksAreKept) {
+  make_supervisor(false, 2);
+  probe p(sys_);
+  caf::anon_send(sup_, caf::subscribe_atom::value, p.handle());
+  for (std::string alloc : {"a1", "a2", "a3"}) {
+    const auto id = alloc + "/web";
+    ASSERT_TRUE(ask<std::string>(start_atom::value, make_instance("web", alloc)).ok()) << id;
+    ASSERT_TRUE(p.until([&] {
+      for (auto& e : p.events)
+        if (e.task_id == id && e.kind == "state" && e.state == task_state::running)
+          return true;
+      return false;
+    })) << id;
+    p.finished = false;
+    ASSERT_TRUE(ask<unit>(stop_atom::value, id).ok()) << id;
+    ASSERT_TRUE(p.until([&] { return p.finished && p.final_status.task_id == id; })) << id;
+  }
+  // The registry hears the done before the actor's end: a3's entry is in.
+  auto a3 = ask<task_status>(caf::get_atom::value, std::string("a3/web"));
+  ASSERT_TRUE(a3.ok());
+  EXPECT_EQ(a3->state, task_state::cleaned);
+  auto a2 = ask<task_status>(caf::get_atom::value, std::string("a2/web"));
+  ASSERT_TRUE(a2.ok());
+  EXPECT_EQ(a2->state, task_state::cleaned);
+  auto a1 = ask<task_status>(caf::get_atom::value, std::string("a1/web"));
+  ASSERT_FALSE(a1.ok()) << "the oldest ended task is forgotten past max_ended_tasks";
+  EXPECT_EQ(a1.error().kind, errc::not_found);
+  auto list = ask<std::vector<task_status>>(list_atom::value);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 2u);
 }
 
 TEST_F(SupervisorTest, RefusesStartsWhileTheDaemonIsUnhealthy) {
