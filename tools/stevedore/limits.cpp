@@ -30,13 +30,12 @@ void raise_open_file_limit() {
 // Built with tcmalloc (the default, CMakeLists.txt STEVEDORE_MALLOC) there
 // are no arenas to limit.
 void limit_malloc_arenas() {
-#ifdef STEVEDORE_TCMALLOC
-  return;
-#endif
+#ifndef STEVEDORE_TCMALLOC
   if (std::getenv("MALLOC_ARENA_MAX"))
     return;
   auto cores = std::max(2u, std::thread::hardware_concurrency());
   ::mallopt(M_ARENA_MAX, static_cast<int>(cores));
+#endif
 }
 
 void prepare_long_running_process() {
