@@ -46,7 +46,7 @@ task_status registry_status(const std::string& id, const task_entry& e) {
   st.task_id = id;
   if (e.inst) {
     const auto& inst = *e.inst;
-    st.task_name = inst.task.name;
+    st.task_name = inst.task->name;
     st.alloc_id = inst.alloc_id;
     st.job_name = inst.job_name;
     st.group_name = inst.group_name;
@@ -213,7 +213,7 @@ caf::error admit(self_ptr self, const std::vector<task_instance>& instances) {
     auto known = s.tasks.find(id);
     if (!batch.insert(id).second || (known != s.tasks.end() && known->second.actor))
       return refuse(id, errc::conflict, "a task with this id is already running");
-    if (auto v = policy::first_violated(inst.task.constraints, target_of(s)))
+    if (auto v = policy::first_violated(inst.task->constraints, target_of(s)))
       return refuse(id, errc::not_permitted, *v);
   }
   return {};
@@ -691,13 +691,20 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
 
 std::vector<task_instance> with_job_constraints(const job_spec& job,
                                                 std::vector<task_instance> instances) {
+  // Instances that share their task (policy::plan_job) share it extended:
+  // each task is extended once, whatever the group's count.
+  std::map<const task_spec*, std::pair<cow<task_spec>, cow<task_spec>>> extended; // as planned, extended
   for (auto& inst : instances) {
-    std::vector<constraint_spec> all = job.constraints;
-    for (const auto& g : job.groups)
-      if (g.name == inst.group_name)
-        all.insert(all.end(), g.constraints.begin(), g.constraints.end());
-    all.insert(all.end(), inst.task.constraints.begin(), inst.task.constraints.end());
-    inst.task.constraints = std::move(all);
+    auto [at, fresh] = extended.try_emplace(&*inst.task, inst.task, inst.task);
+    if (fresh) {
+      std::vector<constraint_spec> all = job.constraints;
+      for (const auto& g : job.groups)
+        if (g.name == inst.group_name)
+          all.insert(all.end(), g.constraints.begin(), g.constraints.end());
+      all.insert(all.end(), inst.task->constraints.begin(), inst.task->constraints.end());
+      at->second.second.edit().constraints = std::move(all);
+    }
+    inst.task = at->second.second;
   }
   return instances;
 }

@@ -16,7 +16,7 @@
 namespace stevedore {
 
 std::string task_id_of(const task_instance& inst) {
-  return inst.alloc_id + "/" + inst.task.name;
+  return inst.alloc_id + "/" + inst.task->name;
 }
 
 std::string stop_signal_for(const task_spec& task, const image_info& image) {
@@ -122,7 +122,7 @@ void warn(self_ptr self, std::string message) {
 task_status status_of(const state& s) {
   task_status st;
   st.task_id = s.task_id;
-  st.task_name = s.inst->task.name;
+  st.task_name = s.inst->task->name;
   st.alloc_id = s.inst->alloc_id;
   st.job_name = s.inst->job_name;
   st.group_name = s.inst->group_name;
@@ -155,11 +155,11 @@ bool current(self_ptr self, std::uint64_t epoch) {
 log_target log_target_of(const task_instance& inst, const std::string& container_id) {
   log_target t;
   t.task_id = task_id_of(inst);
-  t.task_name = inst.task.name;
+  t.task_name = inst.task->name;
   t.container_id = container_id;
-  t.tty = inst.task.config.tty;
-  t.logs_dir = inst.shared_dir + "/logs";
-  t.logs = inst.task.logs;
+  t.tty = inst.task->config.tty;
+  t.logs_dir = inst.shared_dir() + "/logs";
+  t.logs = inst.task->logs;
   return t;
 }
 
@@ -171,7 +171,7 @@ void on_running(self_ptr self) {
     self->send(s.svc.stats, watch_atom::value, s.task_id, s.container_id);
     s.stats_watched = true;
   }
-  if (s.svc.logs && !s.logs && collects_logs(s.inst->task)) {
+  if (s.svc.logs && !s.logs && collects_logs(*s.inst->task)) {
     s.logs = std::make_unique<log_follower>(caf::actor_cast<caf::weak_actor_ptr>(self), s.svc.logs,
                                             log_target_of(*s.inst, s.container_id),
                                             [self] { on_logs_finished(self); });
@@ -246,7 +246,7 @@ void on_inspect(self_ptr self, const container_info& info) {
         kill(self, s.stop_signal);
         if (!s.kill_armed) {
           s.kill_armed = true;
-          self->delayed_send(self, std::chrono::milliseconds(s.inst->task.kill_timeout_ms),
+          self->delayed_send(self, std::chrono::milliseconds(s.inst->task->kill_timeout_ms),
                              timer_atom::value, killtimer_atom::value, s.epoch);
         }
       }
@@ -297,7 +297,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
                          task_settings settings, caf::actor subscriber) {
   auto& s = self->state;
   s.task_id = task_id_of(*inst);
-  s.tracker = restart_tracker(inst->task.restart);
+  s.tracker = restart_tracker(inst->task->restart);
   s.inst = std::move(inst);
   s.svc = std::move(svc);
   s.settings = settings;
@@ -437,7 +437,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
           s.kill_armed = false;
           s.sigkill_sent = true;
           s.kill_delivered = false;
-          warn(self, "still running " + format_duration_ms(s.inst->task.kill_timeout_ms) +
+          warn(self, "still running " + format_duration_ms(s.inst->task->kill_timeout_ms) +
                        " after " + s.stop_signal + ": sending SIGKILL");
           kill(self, "SIGKILL");
         }

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 namespace {
 
 error_info dir_error(const task_instance& inst, const std::string& what, const std::string& why) {
-  return make_error(errc::invalid_input, "task " + inst.task.name + ": " + what, why);
+  return make_error(errc::invalid_input, "task " + inst.task->name + ": " + what, why);
 }
 
 // `path` with every symlink resolved as far as it exists; the rest appended.
@@ -79,7 +79,7 @@ result<std::vector<std::string>> fetch_artifact(const task_instance& inst,
   if (ec || !fs::exists(status))
     return dir_error(inst, what, "no such file");
 
-  const fs::path root = resolved(inst.task_dir);
+  const fs::path root = resolved(inst.task_dir());
   const fs::path dest_dir = resolved(root / (artifact.destination.empty() ? "local" : artifact.destination));
   if (dest_dir != root && !inside(root, dest_dir))
     return dir_error(inst, what, "destination " + artifact.destination +
@@ -109,25 +109,22 @@ result<std::vector<std::string>> fetch_artifact(const task_instance& inst,
 }
 
 result<std::vector<std::string>> prepare_task_dir(const task_instance& inst) {
-  if (inst.alloc_dir.empty() || inst.task_dir.empty())
-    return make_error(errc::internal, "task " + inst.task.name + ": task directory",
+  if (inst.alloc_dir.empty() || inst.task->name.empty())
+    return make_error(errc::internal, "task " + inst.task->name + ": task directory",
                       "the plan gave no allocation directory");
-  const fs::path shared = inst.shared_dir.empty() ? fs::path(inst.alloc_dir) / "alloc"
-                                                  : fs::path(inst.shared_dir);
-  const fs::path task = inst.task_dir;
+  const fs::path shared = inst.shared_dir();
+  const fs::path task = inst.task_dir();
   struct folder { fs::path path; bool secret; };
   const folder folders[] = {
     {shared / "logs", false}, {shared / "tmp", false}, {shared / "data", false},
-    {inst.local_dir.empty() ? task / "local" : fs::path(inst.local_dir), false},
-    {inst.secrets_dir.empty() ? task / "secrets" : fs::path(inst.secrets_dir), true},
-    {task / "tmp", false},
+    {inst.local_dir(), false}, {inst.secrets_dir(), true}, {task / "tmp", false},
   };
   for (const auto& f : folders)
     if (auto made = make_dir(inst, f.path, f.secret); !made)
       return std::move(made).error();
   std::vector<std::string> fetched;
-  for (std::size_t i = 0; i < inst.task.artifacts.size(); ++i) {
-    auto got = fetch_artifact(inst, inst.task.artifacts[i], i);
+  for (std::size_t i = 0; i < inst.task->artifacts.size(); ++i) {
+    auto got = fetch_artifact(inst, inst.task->artifacts[i], i);
     if (!got)
       return std::move(got).error();
     fetched.insert(fetched.end(), got->begin(), got->end());

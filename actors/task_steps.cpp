@@ -88,10 +88,10 @@ void pull(self_ptr self) {
   req.reference = s.inst->image;
   req.pull = s.inst->pull;
   req.archive = s.inst->image_archive;
-  req.has_auth = s.inst->task.config.has_auth;
-  req.auth = s.inst->task.config.auth;
-  req.auth_soft_fail = s.inst->task.config.auth_soft_fail;
-  req.pull_timeout_ms = s.inst->task.config.image_pull_timeout_ms;
+  req.has_auth = s.inst->task->config.has_auth;
+  req.auth = s.inst->task->config.auth;
+  req.auth_soft_fail = s.inst->task->config.auth_soft_fail;
+  req.pull_timeout_ms = s.inst->task->config.image_pull_timeout_ms;
   auto epoch = s.epoch;
   self->request(s.svc.images, caf::infinite, acquire_atom::value, std::move(req))
     .then(
@@ -176,13 +176,13 @@ void begin_stop(self_ptr self) {
     case task_state::running: {
       image_info image;
       image.stop_signal = s.image_stop_signal;
-      s.stop_signal = stop_signal_for(s.inst->task, image);
+      s.stop_signal = stop_signal_for(*s.inst->task, image);
       s.kill_delivered = false;
       set_state(self, task_state::stopping, "signal " + s.stop_signal + ", SIGKILL after " +
-                                              format_duration_ms(s.inst->task.kill_timeout_ms));
+                                              format_duration_ms(s.inst->task->kill_timeout_ms));
       kill(self, s.stop_signal);
       s.kill_armed = true;
-      arm(self, killtimer_atom::value, std::chrono::milliseconds(s.inst->task.kill_timeout_ms));
+      arm(self, killtimer_atom::value, std::chrono::milliseconds(s.inst->task->kill_timeout_ms));
       return;
     }
     case task_state::exited:

@@ -12,6 +12,7 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "messages/cow.hpp"
 #include "messages/json.hpp"
 #include "messages/task_spec.hpp"
 
@@ -57,25 +58,38 @@ struct task_instance {
   std::string alloc_name;      // "job.group[index]", as Nomad names allocations
   std::string job_name;        // the job's ID
   std::string group_name;
-  task_spec task;              // the task with every string option interpolated
+  // The task with every string option interpolated: one object shared by
+  // the group's instances while interpolation leaves it the same for them.
+  cow<task_spec> task;
   std::string container_name;  // "{task}-{alloc_id}"
   std::string image;           // normalised reference ("docker.io/library/redis:3.2")
   pull_policy pull = pull_policy::pull_if_missing; // how the image is obtained
   std::string image_archive;   // host path of the tar for load_from_tar, else empty
   std::vector<task_port> ports; // every port of the task, in the order declared
   std::string alloc_dir;       // the allocation's folder on the host: <alloc_root>/<alloc_id>
-  std::string shared_dir;      // <alloc_dir>/alloc, shared by the group's tasks, bound at /alloc
-  std::string task_dir;        // <alloc_dir>/<task>
-  std::string local_dir;       // <task_dir>/local, bound at /local
-  std::string secrets_dir;     // <task_dir>/secrets, bound at /secrets
   std::map<std::string, std::string> env;    // final environment (NOMAD_* and the task's, interpolated)
   std::map<std::string, std::string> labels; // container labels: the task's plus com.stevedore.*
-  // The exact POST /containers/create body. In-process (plan, tests, local
-  // actors) use `create_body`; `create_body_text` is its compact dump, the
-  // bytes actually sent, and the only form that survives serialisation
-  // (json has no inspector: messages/ has no JSON reader to load it back).
+  // The exact POST /containers/create body. `create_body_text` is the
+  // compact dump, the bytes actually sent, and the only form that survives
+  // serialisation (json has no inspector: messages/ has no JSON reader to
+  // load it back). The tree is kept only when the planner is asked to
+  // (policy::plan_options::keep_create_body: `plan` prints it).
   json create_body;
   std::string create_body_text;
+
+  // The task's folders, all under alloc_dir (derived, not stored: a plan is
+  // kept for every task that runs).
+  std::string shared_dir() const { return under(alloc_dir, "alloc"); }    // bound at /alloc
+  std::string task_dir() const { return under(alloc_dir, task->name); }   // <alloc_dir>/<task>
+  std::string local_dir() const { return under(task_dir(), "local"); }    // bound at /local
+  std::string secrets_dir() const { return under(task_dir(), "secrets"); } // bound at /secrets
+
+private:
+  static std::string under(const std::string& dir, const std::string& name) {
+    if (dir.empty() || dir.back() == '/')
+      return dir + name;
+    return dir + "/" + name;
+  }
 };
 
 // The CAF inspector leaves out `create_body` (see above): after a round trip
@@ -94,8 +108,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_instance& x) {
   return f(caf::meta::type_name("stevedore::task_instance"), x.alloc_id, x.alloc_index,
            x.alloc_name, x.job_name, x.group_name, x.task, x.container_name, x.image,
-           x.pull, x.image_archive, x.ports, x.alloc_dir, x.shared_dir, x.task_dir,
-           x.local_dir, x.secrets_dir, x.env, x.labels, x.create_body_text);
+           x.pull, x.image_archive, x.ports, x.alloc_dir, x.env, x.labels,
+           x.create_body_text);
 }
 
 } // namespace stevedore

@@ -61,10 +61,10 @@ std::vector<std::string> env_list(const string_map& env) {
 
 // The top-level fields (Docker's ContainerConfig), in Docker's own order.
 json container_config(const task_instance& inst) {
-  const auto& c = inst.task.config;
+  const auto& c = inst.task->config;
   json body = json::object();
   set_if(body, "Hostname", c.hostname);
-  set_if(body, "User", inst.task.user);
+  set_if(body, "User", inst.task->user);
   if (!inst.ports.empty())
     body.set("ExposedPorts", exposed_ports(inst.ports));
   if (c.tty)
@@ -247,7 +247,7 @@ void add_resources(json& host, const task_spec& task, const node_facts& node,
 }
 
 void add_networking(json& host, const task_instance& inst, const client_config& client) {
-  const auto& c = inst.task.config;
+  const auto& c = inst.task->config;
   host.set("NetworkMode", c.network_mode.empty() ? std::string("bridge") : c.network_mode);
   if (!inst.ports.empty())
     host.set("PortBindings", port_bindings(inst.ports, client.bind_address));
@@ -306,11 +306,11 @@ json networking_config(const docker_config& c) {
 json to_create_body(const task_instance& inst, const volume_plan& volumes,
                     const client_config& client, const node_facts& node,
                     const std::string& path, std::vector<error_info>& problems) {
-  const auto& c = inst.task.config;
+  const auto& c = inst.task->config;
   json body = container_config(inst);
   json host = json::object();
   add_storage(host, volumes, c);
-  add_resources(host, inst.task, node, path, problems);
+  add_resources(host, *inst.task, node, path, problems);
   add_networking(host, inst, client);
   add_security(host, c);
   add_runtime_options(host, c);

@@ -90,61 +90,11 @@ private:
   std::vector<std::string>& warnings_;
 };
 
-} // namespace
-
-string_map node_values(const client_config& client, const node_facts& node) {
-  string_map out;
-  out["node.unique.id"] = client.node_id;
-  out["node.unique.name"] = client.node_name;
-  out["node.datacenter"] = client.datacenter;
-  out["node.region"] = client.region;
-  out["node.class"] = client.node_class;
-  out["nomad.datacenter"] = client.datacenter;
-  out["nomad.region"] = client.region;
-  for (const auto& [k, v] : node.attributes)
-    out["attr." + k] = v;
-  for (const auto& [k, v] : client.node_meta)
-    out["meta." + k] = v;
-  return out;
-}
-
-std::string interpolate(std::string_view text, const interpolation_scope& scope,
-                        std::vector<std::string>& unresolved) {
-  std::string out;
-  out.reserve(text.size());
-  size_t i = 0;
-  while (i < text.size()) {
-    if (text.compare(i, 3, "$${") == 0) {
-      out += "${";
-      i += 3;
-      continue;
-    }
-    if (text.compare(i, 2, "${") != 0) {
-      out.push_back(text[i++]);
-      continue;
-    }
-    auto close = text.find('}', i + 2);
-    if (close == std::string_view::npos) {
-      // No closing brace: the rest is plain text.
-      unresolved.emplace_back(text.substr(i));
-      out.append(text.substr(i));
-      break;
-    }
-    auto whole = text.substr(i, close + 1 - i);
-    if (const auto* v = resolve(text.substr(i + 2, close - i - 2), scope)) {
-      out += *v;
-    } else {
-      unresolved.emplace_back(whole);
-      out.append(whole);
-    }
-    i = close + 1;
-  }
-  return out;
-}
-
-void interpolate_config(docker_config& c, const interpolation_scope& scope,
-                        const std::string& path, std::vector<std::string>& warnings) {
-  config_interpolator in(scope, path, warnings);
+// Calls `in` for every string option of a docker config that interpolation
+// reaches (one list for interpolate_config and mentions_interpolation): str,
+// list, values (of a map) and keys_and_values, each with the field's path.
+template <class Config, class Visitor>
+void each_string_option(Config& c, Visitor& in) {
   in.str("image", c.image);
   in.str("load", c.load);
   in.str("command", c.command);
@@ -200,6 +150,92 @@ void interpolate_config(docker_config& c, const interpolation_scope& scope,
   in.list("group_add", c.group_add);
   in.values("storage_opt", c.storage_opt);
   in.str("runtime", c.runtime);
+}
+
+// Whether any string it is shown holds a '$' (a reference or an escape).
+struct dollar_finder {
+  bool found = false;
+  void str(const std::string&, const std::string& value) {
+    found = found || value.find('$') != std::string::npos;
+  }
+  void list(const std::string& field, const std::vector<std::string>& values) {
+    for (const auto& v : values)
+      str(field, v);
+  }
+  void values(const std::string& field, const string_map& m) {
+    for (const auto& kv : m)
+      str(field, kv.second);
+  }
+  void keys_and_values(const std::string& field, const string_map& m) {
+    for (const auto& [k, v] : m) {
+      str(field, k);
+      str(field, v);
+    }
+  }
+};
+
+} // namespace
+
+string_map node_values(const client_config& client, const node_facts& node) {
+  string_map out;
+  out["node.unique.id"] = client.node_id;
+  out["node.unique.name"] = client.node_name;
+  out["node.datacenter"] = client.datacenter;
+  out["node.region"] = client.region;
+  out["node.class"] = client.node_class;
+  out["nomad.datacenter"] = client.datacenter;
+  out["nomad.region"] = client.region;
+  for (const auto& [k, v] : node.attributes)
+    out["attr." + k] = v;
+  for (const auto& [k, v] : client.node_meta)
+    out["meta." + k] = v;
+  return out;
+}
+
+std::string interpolate(std::string_view text, const interpolation_scope& scope,
+                        std::vector<std::string>& unresolved) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text.compare(i, 3, "$${") == 0) {
+      out += "${";
+      i += 3;
+      continue;
+    }
+    if (text.compare(i, 2, "${") != 0) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    auto close = text.find('}', i + 2);
+    if (close == std::string_view::npos) {
+      // No closing brace: the rest is plain text.
+      unresolved.emplace_back(text.substr(i));
+      out.append(text.substr(i));
+      break;
+    }
+    auto whole = text.substr(i, close + 1 - i);
+    if (const auto* v = resolve(text.substr(i + 2, close - i - 2), scope)) {
+      out += *v;
+    } else {
+      unresolved.emplace_back(whole);
+      out.append(whole);
+    }
+    i = close + 1;
+  }
+  return out;
+}
+
+void interpolate_config(docker_config& c, const interpolation_scope& scope,
+                        const std::string& path, std::vector<std::string>& warnings) {
+  config_interpolator in(scope, path, warnings);
+  each_string_option(c, in);
+}
+
+bool mentions_interpolation(const docker_config& c) {
+  dollar_finder in;
+  each_string_option(c, in);
+  return in.found;
 }
 
 } // namespace stevedore::policy

@@ -53,4 +53,8 @@ std::string interpolate(std::string_view text, const interpolation_scope& scope,
 void interpolate_config(docker_config& config, const interpolation_scope& scope,
                         const std::string& path, std::vector<std::string>& warnings);
 
+// Whether any option interpolate_config reaches holds a '$': without one,
+// interpolation leaves the config as it is for every instance.
+bool mentions_interpolation(const docker_config& config);
+
 } // namespace stevedore::policy

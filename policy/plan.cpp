@@ -52,7 +52,7 @@ void add_unique(std::vector<std::string>& out, const std::string& w) {
 // The image reference and how it gets onto the node.
 void decide_image(task_instance& inst, const path_resolver& resolve, const std::string& path,
                   std::vector<error_info>& problems) {
-  const auto& c = inst.task.config;
+  const auto& c = inst.task->config;
   auto ref = parse_image_ref(c.image);
   if (!ref) {
     problems.push_back(make_error(errc::invalid_input, path + ".image", ref.error().message));
@@ -64,7 +64,7 @@ void decide_image(task_instance& inst, const path_resolver& resolve, const std::
     // Go's filepath.Join semantics: a leading '/' does not escape local/.
     auto name = c.load;
     name.erase(0, name.find_first_not_of('/'));
-    auto archive = resolve(inst.task_dir, join_path("local", name));
+    auto archive = resolve(inst.task_dir(), join_path("local", name));
     if (archive)
       inst.image_archive = *archive;
     else
@@ -88,7 +88,7 @@ struct allocation {
 };
 
 // The instance of `task` in `alloc` with identity, folders and ports set.
-task_instance make_instance(const job_spec& job, const group_spec& group, const task_spec& task,
+task_instance make_instance(const job_spec& job, const group_spec& group, const cow<task_spec>& task,
                             const allocation& alloc, std::vector<task_port> ports) {
   task_instance inst;
   inst.alloc_id = alloc.id;
@@ -97,13 +97,9 @@ task_instance make_instance(const job_spec& job, const group_spec& group, const 
   inst.job_name = job.name;
   inst.group_name = group.name;
   inst.task = task;
-  inst.container_name = task.name + "-" + alloc.id;
+  inst.container_name = task->name + "-" + alloc.id;
   inst.ports = std::move(ports);
   inst.alloc_dir = alloc.dir;
-  inst.shared_dir = join_path(alloc.dir, "alloc");
-  inst.task_dir = join_path(alloc.dir, task.name);
-  inst.local_dir = join_path(inst.task_dir, "local");
-  inst.secrets_dir = join_path(inst.task_dir, "secrets");
   return inst;
 }
 
@@ -114,13 +110,15 @@ void complete_instance(task_instance& inst, const job_spec& job, const group_spe
                        std::vector<error_info>& problems, std::vector<std::string>& warnings) {
   auto node = node_values(client, options.node);
   auto builtin = builtin_env(inst, job, group, client, siblings);
-  inst.env = final_env(builtin, inst.task.env, node, path, warnings);
+  inst.env = final_env(builtin, inst.task->env, node, path, warnings);
   interpolation_scope scope{&inst.env, &node};
-  interpolate_config(inst.task.config, scope, path + ".config", warnings);
-  check_task_rules(inst.task, client, path, rule_stage::interpolated, problems);
+  // A config without a '$' stays shared with the group's other instances.
+  if (mentions_interpolation(inst.task->config))
+    interpolate_config(inst.task.edit().config, scope, path + ".config", warnings);
+  check_task_rules(*inst.task, client, path, rule_stage::interpolated, problems);
 
   auto ours = stevedore_labels(inst, client);
-  inst.labels = inst.task.config.labels;
+  inst.labels = inst.task->config.labels;
   for (const auto& [k, v] : ours) {
     auto given = inst.labels.find(k);
     if (given != inst.labels.end() && given->second != v)
@@ -130,8 +128,11 @@ void complete_instance(task_instance& inst, const job_spec& job, const group_spe
 
   decide_image(inst, options.resolve, path + ".config", problems);
   auto volumes = plan_volumes(inst, client, options.resolve, path + ".config", problems);
-  inst.create_body = to_create_body(inst, volumes, client, options.node, path + ".config", problems);
-  inst.create_body_text = inst.create_body.dump();
+  auto body = to_create_body(inst, volumes, client, options.node, path + ".config", problems);
+  inst.create_body_text = body.dump();
+  inst.create_body_text.shrink_to_fit(); // kept for as long as the task runs
+  if (options.keep_create_body)
+    inst.create_body = std::move(body);
 }
 
 } // namespace
@@ -172,7 +173,7 @@ string_map stevedore_labels(const task_instance& inst, const client_config& clie
     {"com.stevedore.group", inst.group_name},
     {"com.stevedore.job", inst.job_name},
     {"com.stevedore.node", client.node_id},
-    {"com.stevedore.task", inst.task.name},
+    {"com.stevedore.task", inst.task->name},
   };
 }
 
@@ -191,6 +192,8 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
   std::vector<std::string> warnings;
   for (size_t g = 0; g < job.groups.size(); ++g) {
     const auto& group = job.groups[g];
+    // One copy of each task for all the group's instances (see complete_instance).
+    const std::vector<cow<task_spec>> shared(group.tasks.begin(), group.tasks.end());
     for (std::int64_t index = 0; index < group.count; ++index) {
       allocation alloc;
       alloc.id = options.alloc_id.empty()
@@ -206,8 +209,9 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
           allocate_ports(task.resources.ports, task.config.port_map, pool,
                          seed_of(alloc.id + "/" + task.name),
                          task_path(job, group, task) + ".resources.network", problems);
-      for (const auto& task : group.tasks) {
-        auto inst = make_instance(job, group, task, alloc, siblings[task.name]);
+      for (size_t t = 0; t < group.tasks.size(); ++t) {
+        const auto& task = group.tasks[t];
+        auto inst = make_instance(job, group, shared[t], alloc, siblings[task.name]);
         complete_instance(inst, job, group, client, options, siblings, task_path(job, group, task),
                           problems, warnings);
         out.instances.push_back(std::move(inst));
@@ -234,7 +238,7 @@ json plan_json(const std::vector<task_instance>& instances) {
     j.set("alloc_index", inst.alloc_index);
     j.set("job", inst.job_name);
     j.set("group", inst.group_name);
-    j.set("task", inst.task.name);
+    j.set("task", inst.task->name);
     j.set("container_name", inst.container_name);
     j.set("image", inst.image);
     j.set("pull", to_string(inst.pull));
@@ -251,7 +255,7 @@ json plan_json(const std::vector<task_instance>& instances) {
     }
     j.set("ports", std::move(ports));
     j.set("alloc_dir", inst.alloc_dir);
-    j.set("task_dir", inst.task_dir);
+    j.set("task_dir", inst.task_dir());
     j.set("create_body", inst.create_body);
     list.push(std::move(j));
   }

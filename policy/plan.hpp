@@ -28,6 +28,9 @@ struct plan_options {
   std::set<std::int64_t> taken_ports; // ports already in use on the node
   node_facts node;
   path_resolver resolve = resolve_in_task_dir; // relative volume sources and `load`
+  // Keep each instance's create body as a tree too (`plan` prints it); by
+  // default only its text is kept, the tree freed as soon as it is dumped.
+  bool keep_create_body = false;
 };
 
 struct plan_result {

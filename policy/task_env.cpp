@@ -47,14 +47,14 @@ string_map builtin_env(const task_instance& inst, const job_spec& job, const gro
   env["NOMAD_ALLOC_DIR"] = "/alloc";
   env["NOMAD_TASK_DIR"] = "/local";
   env["NOMAD_SECRETS_DIR"] = "/secrets";
-  env["NOMAD_MEMORY_LIMIT"] = std::to_string(inst.task.resources.memory_mb);
-  if (inst.task.config.memory_hard_limit > 0)
-    env["NOMAD_MEMORY_MAX_LIMIT"] = std::to_string(inst.task.config.memory_hard_limit);
-  env["NOMAD_CPU_LIMIT"] = std::to_string(inst.task.resources.cpu);
+  env["NOMAD_MEMORY_LIMIT"] = std::to_string(inst.task->resources.memory_mb);
+  if (inst.task->config.memory_hard_limit > 0)
+    env["NOMAD_MEMORY_MAX_LIMIT"] = std::to_string(inst.task->config.memory_hard_limit);
+  env["NOMAD_CPU_LIMIT"] = std::to_string(inst.task->resources.cpu);
   env["NOMAD_ALLOC_ID"] = inst.alloc_id;
   env["NOMAD_ALLOC_NAME"] = inst.alloc_name;
   env["NOMAD_ALLOC_INDEX"] = std::to_string(inst.alloc_index);
-  env["NOMAD_TASK_NAME"] = inst.task.name;
+  env["NOMAD_TASK_NAME"] = inst.task->name;
   env["NOMAD_GROUP_NAME"] = inst.group_name;
   env["NOMAD_JOB_NAME"] = inst.job_name;
   env["NOMAD_DC"] = client.datacenter;
@@ -67,7 +67,7 @@ string_map builtin_env(const task_instance& inst, const job_spec& job, const gro
     env["NOMAD_PORT_" + p.label] = std::to_string(p.container_port);
   }
   for (const auto& [task, ports] : siblings) {
-    if (task == inst.task.name)
+    if (task == inst.task->name)
       continue;
     for (const auto& p : ports) {
       auto suffix = task + "_" + p.label;
@@ -78,7 +78,7 @@ string_map builtin_env(const task_instance& inst, const job_spec& job, const gro
   }
   add_meta(env, job.meta);
   add_meta(env, group.meta);
-  add_meta(env, inst.task.meta);
+  add_meta(env, inst.task->meta);
   string_map cleaned;
   for (auto& [k, v] : env)
     cleaned[clean_env_key(k)] = std::move(v);

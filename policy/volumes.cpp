@@ -221,16 +221,16 @@ void check_volumes(const docker_config& c, const client_config& client, const st
 volume_plan plan_volumes(const task_instance& inst, const client_config& client,
                          const path_resolver& resolve, const std::string& path,
                          std::vector<error_info>& problems) {
-  const auto& c = inst.task.config;
+  const auto& c = inst.task->config;
   const auto& label = client.volumes_selinuxlabel;
   volume_plan out;
-  out.binds.push_back(bind_string(inst.shared_dir, "/alloc", with_label("", label)));
-  out.binds.push_back(bind_string(inst.local_dir, "/local", with_label("", label)));
-  out.binds.push_back(bind_string(inst.secrets_dir, "/secrets", with_label("", label)));
+  out.binds.push_back(bind_string(inst.shared_dir(), "/alloc", with_label("", label)));
+  out.binds.push_back(bind_string(inst.local_dir(), "/local", with_label("", label)));
+  out.binds.push_back(bind_string(inst.secrets_dir(), "/secrets", with_label("", label)));
 
   // Resolves a task-relative source, or reports and returns empty.
   auto resolved = [&](const std::string& source, const std::string& what) -> std::string {
-    auto r = resolve(inst.task_dir, source);
+    auto r = resolve(inst.task_dir(), source);
     if (r)
       return *r;
     problems.push_back(make_error(errc::not_permitted, what,

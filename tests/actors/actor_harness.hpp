@@ -96,11 +96,11 @@ inline task_instance make_instance(const std::string& task, const std::string& a
   inst.job_name = "job";
   inst.group_name = "g";
   inst.alloc_name = "job.g[0]";
-  inst.task.name = task;
-  inst.task.config.image = image;
-  inst.task.kill_timeout_ms = 300;
-  inst.task.restart.attempts = 0;
-  inst.task.restart.delay_ms = 20;
+  inst.task.edit().name = task;
+  inst.task.edit().config.image = image;
+  inst.task.edit().kill_timeout_ms = 300;
+  inst.task.edit().restart.attempts = 0;
+  inst.task.edit().restart.delay_ms = 20;
   inst.container_name = task + "-" + alloc;
   inst.image = image;
   inst.labels = our_labels(task, alloc);

@@ -67,8 +67,8 @@ protected:
   static stevedore::task_instance one_task() {
     stevedore::task_instance inst;
     inst.alloc_id = "embedding-test";
-    inst.task.name = "web";
-    inst.task.config.image = "busybox:1.36";
+    inst.task.edit().name = "web";
+    inst.task.edit().config.image = "busybox:1.36";
     inst.image = "docker.io/library/busybox:1.36";
     inst.container_name = "web-embedding-test";
     inst.create_body_text = "{}";

@@ -278,12 +278,12 @@ protected:
     auto inst = sup_->instance(id);
     if (!inst.ok())
       return {};
-    return read_file(inst->shared_dir + "/logs/" + inst->task.name + "." + stream + "." + std::to_string(index));
+    return read_file(inst->shared_dir() + "/logs/" + inst->task->name + "." + stream + "." + std::to_string(index));
   }
 
   std::string logs_dir(const std::string& id) {
     auto inst = sup_->instance(id);
-    return inst.ok() ? inst->shared_dir + "/logs" : std::string{};
+    return inst.ok() ? inst->shared_dir() + "/logs" : std::string{};
   }
 
   struct recorded {

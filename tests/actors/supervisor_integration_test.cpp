@@ -100,7 +100,7 @@ protected:
     auto inst = sup_->instance(id);
     if (!inst.ok())
       return {};
-    return read_file(inst->shared_dir + "/logs/" + inst->task.name + "." + stream + ".0");
+    return read_file(inst->shared_dir() + "/logs/" + inst->task->name + "." + stream + ".0");
   }
 
   std::string dir_;

@@ -168,9 +168,9 @@ TEST_F(SupervisorTest, RefusesStartsWhileTheDaemonIsUnhealthy) {
 TEST_F(SupervisorTest, ChecksConstraintsBeforeAnythingStarts) {
   make_supervisor();
   auto good = make_instance("ok", "a1");
-  good.task.constraints.push_back({"${driver.docker}", "=", "1"});
+  good.task.edit().constraints.push_back({"${driver.docker}", "=", "1"});
   auto bad = make_instance("old", "a1");
-  bad.task.constraints.push_back({"${driver.docker.version}", "version", ">= 99.0"});
+  bad.task.edit().constraints.push_back({"${driver.docker.version}", "version", ">= 99.0"});
   auto r = ask<std::vector<std::string>>(start_atom::value, std::vector<task_instance>{good, bad});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, errc::not_permitted);
@@ -210,8 +210,8 @@ TEST_F(SupervisorTest, StartsAJobAndShutsDownGracefully) {
   }));
   auto inst = ask<task_instance>(instance_atom::value, ids->front());
   ASSERT_TRUE(inst.ok());
-  EXPECT_EQ(inst->task.constraints.size(), 1u) << "the job's constraint travels with the task";
-  EXPECT_TRUE(std::filesystem::is_directory(inst->shared_dir + "/logs"));
+  EXPECT_EQ(inst->task->constraints.size(), 1u) << "the job's constraint travels with the task";
+  EXPECT_TRUE(std::filesystem::is_directory(inst->shared_dir() + "/logs"));
   auto bye = ask<unit>(shutdown_atom::value);
   ASSERT_TRUE(bye.ok());
   for (const auto& id : *ids) {

@@ -253,7 +253,7 @@ TEST(TaskActor, StopSendsTheKillSignalThenSigkillAfterTheTimeout) {
   h.docker->script_container("web-a1b2c3", stubborn);
   probe p(h.sys());
   auto inst = make_instance("web");
-  inst.task.kill_timeout_ms = 200;
+  inst.task.edit().kill_timeout_ms = 200;
   auto task = h.start(inst, p);
   ASSERT_TRUE(p.until_state(ts::running));
   auto id = h.status(task).container_id;
@@ -293,7 +293,7 @@ TEST(TaskActor, TheTaskKillSignalWinsOverTheImageStopSignal) {
   h.images_m->images["stevedore-test/busybox:1"] = full;
   probe p(h.sys());
   auto inst = make_instance("web");
-  inst.task.kill_signal = "SIGINT";
+  inst.task.edit().kill_signal = "SIGINT";
   auto task = h.start(inst, p);
   ASSERT_TRUE(p.until_state(ts::running));
   auto id = h.status(task).container_id;
@@ -330,7 +330,7 @@ TEST(TaskActor, AStopWhileTheDaemonIsAwayIsSignalledWhenItReturns) {
   h.settings.cleanup_container = false; // keeps the signals observable
   probe p(h.sys());
   auto inst = make_instance("web");
-  inst.task.kill_timeout_ms = 5000;
+  inst.task.edit().kill_timeout_ms = 5000;
   auto task = h.start(inst, p);
   ASSERT_TRUE(p.until_state(ts::running));
   auto id = h.status(task).container_id;
@@ -365,7 +365,7 @@ TEST(TaskActor, RestartPolicyFailModeRestartsThenFails) {
   actor_harness h;
   h.docker->script_container("web-a1b2c3", exits_after(20ms, 1));
   auto inst = make_instance("web");
-  inst.task.restart = restart_spec{2, 60000, 20, "fail"};
+  inst.task.edit().restart = restart_spec{2, 60000, 20, "fail"};
   probe p(h.sys());
   h.start(inst, p);
   ASSERT_TRUE(p.until_done());
@@ -382,7 +382,7 @@ TEST(TaskActor, RestartPolicyDelayModeWaitsForTheNextInterval) {
   actor_harness h;
   h.docker->script_container("web-a1b2c3", exits_after(20ms, 1));
   auto inst = make_instance("web");
-  inst.task.restart = restart_spec{1, 600, 10, "delay"};
+  inst.task.edit().restart = restart_spec{1, 600, 10, "delay"};
   probe p(h.sys());
   auto task = h.start(inst, p);
   ASSERT_TRUE(p.until([&] { return p.messages("restart").size() >= 2; }));
@@ -401,7 +401,7 @@ TEST(TaskActor, AStartThatFailsFollowsTheRestartPolicy) {
   actor_harness h;
   h.docker->fail_next("container_start", 2, errc::not_permitted, "exec: \"nope\": not found");
   auto inst = make_instance("web");
-  inst.task.restart = restart_spec{1, 60000, 10, "fail"};
+  inst.task.edit().restart = restart_spec{1, 60000, 10, "fail"};
   probe p(h.sys());
   h.start(inst, p);
   ASSERT_TRUE(p.until_done());

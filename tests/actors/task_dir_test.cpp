@@ -24,12 +24,8 @@ protected:
              ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_ / "src");
-    inst_.task.name = "web";
+    inst_.task.edit().name = "web";
     inst_.alloc_dir = (root_ / "alloc-1").string();
-    inst_.shared_dir = (root_ / "alloc-1" / "alloc").string();
-    inst_.task_dir = (root_ / "alloc-1" / "web").string();
-    inst_.local_dir = inst_.task_dir + "/local";
-    inst_.secrets_dir = inst_.task_dir + "/secrets";
   }
   void TearDown() override { fs::remove_all(root_); }
 
@@ -74,11 +70,7 @@ TEST_F(task_dir_test, a_file_where_a_folder_goes_is_a_one_line_error) {
 }
 
 TEST_F(task_dir_test, deep_missing_parents_are_made) {
-  inst_.alloc_dir = (root_ / "a" / "b" / "c" / "alloc-2").string();
-  inst_.shared_dir = inst_.alloc_dir + "/alloc";
-  inst_.task_dir = inst_.alloc_dir + "/web/";
-  inst_.local_dir = inst_.alloc_dir + "/web/local";
-  inst_.secrets_dir = inst_.alloc_dir + "/web/secrets";
+  inst_.alloc_dir = (root_ / "a" / "b" / "c" / "alloc-2").string() + "/";
   auto r = prepare_task_dir(inst_);
   ASSERT_TRUE(r.ok()) << to_string(r.error());
   EXPECT_TRUE(fs::is_directory(root_ / "a/b/c/alloc-2/web/tmp"));
@@ -87,27 +79,27 @@ TEST_F(task_dir_test, deep_missing_parents_are_made) {
 
 TEST_F(task_dir_test, copies_a_local_file_into_local_by_default) {
   auto src = write("redis.tar", "tar bytes");
-  inst_.task.artifacts.push_back({src, "local/"});
+  inst_.task.edit().artifacts.push_back({src, "local/"});
   auto r = prepare_task_dir(inst_);
   ASSERT_TRUE(r.ok()) << to_string(r.error());
   ASSERT_EQ(r->size(), 1u);
-  EXPECT_EQ(fs::path(r->front()), fs::path(inst_.local_dir) / "redis.tar");
-  EXPECT_EQ(read(inst_.local_dir + "/redis.tar"), "tar bytes");
+  EXPECT_EQ(fs::path(r->front()), fs::path(inst_.local_dir()) / "redis.tar");
+  EXPECT_EQ(read(inst_.local_dir() + "/redis.tar"), "tar bytes");
 }
 
 TEST_F(task_dir_test, file_urls_and_folders_are_copied) {
   write("site/index.html", "hello");
   write("site/css/a.css", "body{}");
-  inst_.task.artifacts.push_back({"file://" + (root_ / "src" / "site").string(), "local/www"});
+  inst_.task.edit().artifacts.push_back({"file://" + (root_ / "src" / "site").string(), "local/www"});
   auto r = prepare_task_dir(inst_);
   ASSERT_TRUE(r.ok()) << to_string(r.error());
   EXPECT_EQ(r->size(), 2u);
-  EXPECT_EQ(read(inst_.local_dir + "/www/site/index.html"), "hello");
-  EXPECT_EQ(read(inst_.local_dir + "/www/site/css/a.css"), "body{}");
+  EXPECT_EQ(read(inst_.local_dir() + "/www/site/index.html"), "hello");
+  EXPECT_EQ(read(inst_.local_dir() + "/www/site/css/a.css"), "body{}");
 }
 
 TEST_F(task_dir_test, network_sources_are_refused_naming_the_artifact) {
-  inst_.task.artifacts.push_back({"http://example.invalid/redis.tar", "local/"});
+  inst_.task.edit().artifacts.push_back({"http://example.invalid/redis.tar", "local/"});
   auto r = prepare_task_dir(inst_);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, errc::invalid_input);
@@ -116,11 +108,11 @@ TEST_F(task_dir_test, network_sources_are_refused_naming_the_artifact) {
 }
 
 TEST_F(task_dir_test, missing_and_relative_sources_are_refused) {
-  inst_.task.artifacts.push_back({(root_ / "src" / "absent.tar").string(), "local/"});
+  inst_.task.edit().artifacts.push_back({(root_ / "src" / "absent.tar").string(), "local/"});
   auto missing = prepare_task_dir(inst_);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message, "no such file");
-  inst_.task.artifacts = {{"redis.tar", "local/"}};
+  inst_.task.edit().artifacts = {{"redis.tar", "local/"}};
   auto relative = prepare_task_dir(inst_);
   ASSERT_FALSE(relative.ok());
   EXPECT_NE(relative.error().message.find("absolute path"), std::string::npos);
@@ -128,16 +120,16 @@ TEST_F(task_dir_test, missing_and_relative_sources_are_refused) {
 
 TEST_F(task_dir_test, destination_cannot_escape_the_task_dir_even_through_a_symlink) {
   auto src = write("a.txt", "a");
-  inst_.task.artifacts.push_back({src, "../../outside"});
+  inst_.task.edit().artifacts.push_back({src, "../../outside"});
   auto dotdot = prepare_task_dir(inst_);
   ASSERT_FALSE(dotdot.ok());
   EXPECT_NE(dotdot.error().message.find("escapes the task directory"), std::string::npos);
   EXPECT_FALSE(fs::exists(root_ / "outside"));
 
   fs::create_directories(root_ / "elsewhere");
-  fs::create_symlink(root_ / "elsewhere", fs::path(inst_.local_dir) / "link");
-  inst_.task.artifacts = {{src, "local/link"}};
-  auto via_link = fetch_artifact(inst_, inst_.task.artifacts[0], 0);
+  fs::create_symlink(root_ / "elsewhere", fs::path(inst_.local_dir()) / "link");
+  inst_.task.edit().artifacts = {{src, "local/link"}};
+  auto via_link = fetch_artifact(inst_, inst_.task->artifacts[0], 0);
   ASSERT_FALSE(via_link.ok());
   EXPECT_NE(via_link.error().message.find("escapes the task directory"), std::string::npos);
   EXPECT_FALSE(fs::exists(root_ / "elsewhere" / "a.txt"));

@@ -28,7 +28,7 @@ protected:
   TaskLogs() {
     std::string tmpl = (fs::temp_directory_path() / "stevedore-task-logs-XXXXXX").string();
     dir_ = ::mkdtemp(tmpl.data());
-    fs::create_directories(dir_ / "logs");
+    fs::create_directories(dir_ / "alloc" / "logs");
     auto svc = std::make_shared<log_service>();
     svc->docker = h_.docker;
     svc->options.worker = worker_;
@@ -44,7 +44,7 @@ protected:
 
   caf::actor start(probe& p) {
     auto inst = make_instance("web");
-    inst.shared_dir = dir_.string();
+    inst.alloc_dir = dir_.string();
     auto svc = h_.services();
     svc.logs = svc_;
     return h_.keep(spawn_task(h_.sys(), std::move(inst), std::move(svc), h_.settings, p.handle()));
@@ -71,7 +71,7 @@ protected:
   }
 
   std::string read(const std::string& file) const {
-    std::ifstream in(dir_ / "logs" / file, std::ios::binary);
+    std::ifstream in(dir_ / "alloc" / "logs" / file, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
@@ -135,8 +135,8 @@ TEST_F(TaskLogs, OutputIsOnDiskAfterTheTaskIsCleaned) {
 TEST_F(TaskLogs, UncollectedDriverFollowsNothing) {
   probe p(h_.sys());
   auto inst = make_instance("web");
-  inst.shared_dir = dir_.string();
-  inst.task.config.logging.type = "syslog";
+  inst.alloc_dir = dir_.string();
+  inst.task.edit().config.logging.type = "syslog";
   auto svc = h_.services();
   svc.logs = svc_;
   auto task = h_.keep(spawn_task(h_.sys(), std::move(inst), std::move(svc), h_.settings, p.handle()));

@@ -306,6 +306,19 @@ TEST(golden, body_text_is_compact_dump) {
   EXPECT_EQ(plan.instances[0].create_body_text, plan.instances[0].create_body.dump());
 }
 
+// By default the planner keeps only the text: the tree is what a running
+// task would otherwise hold twice.
+TEST(golden, default_plan_keeps_the_text_only) {
+  auto options = test::fixed_plan();
+  auto with_tree = plan_job(full_job(), full_client(), options);
+  options.keep_create_body = false;
+  auto text_only = plan_job(full_job(), full_client(), options);
+  ASSERT_FALSE(with_tree.instances.empty());
+  ASSERT_EQ(text_only.instances.size(), with_tree.instances.size());
+  EXPECT_TRUE(text_only.instances[0].create_body.is_null());
+  EXPECT_EQ(text_only.instances[0].create_body_text, with_tree.instances[0].create_body_text);
+}
+
 TEST(golden, two_groups_plan) {
   docker_config c;
   c.image = "nginx";

@@ -68,6 +68,7 @@ inline policy::plan_options fixed_plan(const std::string& alloc_id = "0b5e1c2d-a
   o.node.cpu_total_mhz = 8000;
   o.node.cpu_cores = 4;
   o.node.attributes = {{"kernel.name", "linux"}, {"driver.docker.version", "20.10.24"}};
+  o.keep_create_body = true; // the golden tests read the tree
   return o;
 }
 

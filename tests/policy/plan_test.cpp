@@ -95,10 +95,10 @@ TEST(plan, names_folders_and_labels) {
   const auto& inst = plan.instances.at(0);
   EXPECT_EQ(inst.container_name, "redis-a1");
   EXPECT_EQ(inst.alloc_dir, "/srv/stevedore/alloc/a1");
-  EXPECT_EQ(inst.shared_dir, "/srv/stevedore/alloc/a1/alloc");
-  EXPECT_EQ(inst.task_dir, "/srv/stevedore/alloc/a1/redis");
-  EXPECT_EQ(inst.local_dir, "/srv/stevedore/alloc/a1/redis/local");
-  EXPECT_EQ(inst.secrets_dir, "/srv/stevedore/alloc/a1/redis/secrets");
+  EXPECT_EQ(inst.shared_dir(), "/srv/stevedore/alloc/a1/alloc");
+  EXPECT_EQ(inst.task_dir(), "/srv/stevedore/alloc/a1/redis");
+  EXPECT_EQ(inst.local_dir(), "/srv/stevedore/alloc/a1/redis/local");
+  EXPECT_EQ(inst.secrets_dir(), "/srv/stevedore/alloc/a1/redis/secrets");
   EXPECT_EQ(inst.labels.at("com.stevedore.alloc_id"), "a1");
   EXPECT_EQ(inst.labels.at("com.stevedore.job"), "web");
   EXPECT_EQ(inst.labels.at("com.stevedore.group"), "cache");
@@ -205,6 +205,26 @@ TEST(plan, problems_and_warnings_not_repeated_per_index) {
   auto plan = plan_job(job, test::test_client(), test::fixed_plan());
   EXPECT_EQ(plan.problems.size(), 1u);
   EXPECT_EQ(plan.warnings.size(), 1u);
+}
+
+// 10,000 instances of one task would otherwise carry 10,000 copies of it.
+TEST(plan, a_groups_instances_share_their_task_unless_interpolation_sets_them_apart) {
+  auto job = test::one_task_job();
+  job.groups[0].count = 3;
+  auto plan = plan_job(job, test::test_client(), test::fixed_plan());
+  ASSERT_TRUE(plan.ok()) << to_string(plan.problems[0]);
+  ASSERT_EQ(plan.instances.size(), 3u);
+  EXPECT_TRUE(plan.instances[0].task.shares(plan.instances[1].task));
+  EXPECT_TRUE(plan.instances[0].task.shares(plan.instances[2].task));
+  EXPECT_EQ(plan.instances[2].task->name, test::only_task(job).name);
+
+  test::only_task(job).config.args = {"--index", "${NOMAD_ALLOC_INDEX}"};
+  plan = plan_job(job, test::test_client(), test::fixed_plan());
+  ASSERT_TRUE(plan.ok()) << to_string(plan.problems[0]);
+  ASSERT_EQ(plan.instances.size(), 3u);
+  EXPECT_FALSE(plan.instances[0].task.shares(plan.instances[1].task));
+  EXPECT_EQ(plan.instances[1].task->config.args.at(1), "1");
+  EXPECT_EQ(plan.instances[2].task->config.args.at(1), "2");
 }
 
 TEST(plan, env_reaches_the_create_body_sorted) {

@@ -53,7 +53,7 @@ TEST_F(env_fixture, identity_dirs_and_limits) {
 }
 
 TEST_F(env_fixture, memory_max_limit_with_hard_limit) {
-  inst.task.config.memory_hard_limit = 1024;
+  inst.task.edit().config.memory_hard_limit = 1024;
   EXPECT_EQ(build()["NOMAD_MEMORY_MAX_LIMIT"], "1024");
 }
 

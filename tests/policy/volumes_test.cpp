@@ -242,8 +242,9 @@ TEST_F(task_dir_fixture, symlink_inside_allowed) {
 TEST_F(task_dir_fixture, plan_volumes_reports_symlink_escape) {
   fs::create_directory_symlink(root_ / "outside", fs::path(task_dir_) / "local" / "sneaky");
   task_instance inst;
-  inst.task_dir = task_dir_;
-  inst.task.config.volumes = {"local/sneaky:/data", "local/inner:/inner"};
+  inst.alloc_dir = fs::path(task_dir_).parent_path().string();
+  inst.task.edit().name = fs::path(task_dir_).filename().string();
+  inst.task.edit().config.volumes = {"local/sneaky:/data", "local/inner:/inner"};
   std::vector<error_info> problems;
   auto plan = plan_volumes(inst, test::test_client(), resolve_in_task_dir, path, problems);
   ASSERT_EQ(problems.size(), 1u);
@@ -255,16 +256,14 @@ TEST_F(task_dir_fixture, plan_volumes_reports_symlink_escape) {
 
 task_instance sample_instance() {
   task_instance inst;
-  inst.shared_dir = "/srv/a1/alloc";
-  inst.task_dir = "/srv/a1/redis";
-  inst.local_dir = "/srv/a1/redis/local";
-  inst.secrets_dir = "/srv/a1/redis/secrets";
+  inst.alloc_dir = "/srv/a1";
+  inst.task.edit().name = "redis";
   return inst;
 }
 
 TEST(plan_volumes, implicit_binds_first_then_volumes) {
   auto inst = sample_instance();
-  inst.task.config.volumes = {"/srv/data:/data", "cache:/cache:ro"};
+  inst.task.edit().config.volumes = {"/srv/data:/data", "cache:/cache:ro"};
   std::vector<error_info> problems;
   auto plan = plan_volumes(inst, test::test_client(), test::lexical_resolver, path, problems);
   EXPECT_TRUE(problems.empty());
@@ -276,7 +275,7 @@ TEST(plan_volumes, implicit_binds_first_then_volumes) {
 
 TEST(plan_volumes, selinux_label_on_every_bind) {
   auto inst = sample_instance();
-  inst.task.config.volumes = {"/srv/data:/data", "cache:/cache:ro", "/x:/y:Z"};
+  inst.task.edit().config.volumes = {"/srv/data:/data", "cache:/cache:ro", "/x:/y:Z"};
   auto client = test::test_client();
   client.volumes_selinuxlabel = "z";
   std::vector<error_info> problems;
@@ -299,8 +298,8 @@ TEST(plan_volumes, selinux_label_applies_even_with_volumes_disabled) {
 
 TEST(plan_volumes, named_volume_source_kept) {
   auto inst = sample_instance();
-  inst.task.config.volume_driver = "pxd";
-  inst.task.config.volumes = {"pgdata:/var/lib/pg"};
+  inst.task.edit().config.volume_driver = "pxd";
+  inst.task.edit().config.volumes = {"pgdata:/var/lib/pg"};
   std::vector<error_info> problems;
   auto plan = plan_volumes(inst, test::test_client(), test::lexical_resolver, path, problems);
   EXPECT_EQ(plan.binds.back(), "pgdata:/var/lib/pg");
@@ -312,7 +311,7 @@ TEST(plan_volumes, relative_bind_mount_resolved) {
   m.type = "bind";
   m.source = "local/conf";
   m.target = "/etc/app";
-  inst.task.config.mounts = {m};
+  inst.task.edit().config.mounts = {m};
   std::vector<error_info> problems;
   auto plan = plan_volumes(inst, test::test_client(), test::lexical_resolver, path, problems);
   ASSERT_EQ(plan.mounts.size(), 1u);

@@ -37,7 +37,7 @@ protected:
     for (int i = 0; i < 2; ++i) {
       task_instance inst;
       inst.alloc_id = "alloc-" + std::to_string(i);
-      inst.task.name = "sleeper";
+      inst.task.edit().name = "sleeper";
       inst.create_body_text = "{}";
       ctx_.work.push_back(std::make_unique<task_instance>(inst));
     }

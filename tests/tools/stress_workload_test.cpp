@@ -44,7 +44,7 @@ TEST(StressWorkload, PlansNContainersWithTheRunsJobLabel) {
   for (const auto& inst : *w) {
     names.insert(inst.container_name);
     EXPECT_EQ(inst.labels.at("com.stevedore.job"), "stress-abcd1234-baseline");
-    EXPECT_EQ(inst.task.kill_timeout_ms, 2000);
+    EXPECT_EQ(inst.task->kill_timeout_ms, 2000);
     EXPECT_TRUE(inst.create_body.is_null()); // dropped: only the text is kept
     EXPECT_NE(inst.create_body_text.find("\"Cmd\":[\"sh\",\"-c\",\"trap 'exit 0' TERM; sleep"),
               std::string::npos)

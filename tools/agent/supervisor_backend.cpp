@@ -254,7 +254,7 @@ public:
       sup.instance(std::move(id), [done = std::move(done)](result<task_instance> inst) {
         if (!inst)
           return done(std::move(inst).error());
-        done(log_files{inst->shared_dir + "/logs", inst->task.name});
+        done(log_files{inst->shared_dir() + "/logs", inst->task->name});
       });
     });
   }

@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
               static_cast<long long>(done->exit.exit_code), done->container_name.c_str());
 
   if (auto inst = (*sup)->instance(id)) {
-    std::ifstream log(inst->shared_dir + "/logs/" + task.name + ".stdout.0");
+    std::ifstream log(inst->shared_dir() + "/logs/" + task.name + ".stdout.0");
     std::stringstream text;
     text << log.rdbuf();
     std::printf("stdout of %s:\n%s", id.c_str(), text.str().c_str());

@@ -74,6 +74,7 @@ int run_plan(const plan_args& args) {
     return 1;
   policy::plan_options options;
   options.alloc_id = args.alloc_id;
+  options.keep_create_body = true; // printed whole below
   auto plan = policy::plan_job(job.value, client, options);
   print_warnings(plan.warnings);
   if (report(plan.problems))

@@ -278,7 +278,7 @@ int run_job(const run_args& args) {
         rc = 1;
       std::string logs;
       if (auto inst = (*sup)->instance(st.task_id))
-        logs = ", logs in " + inst->shared_dir + "/logs";
+        logs = ", logs in " + inst->shared_dir() + "/logs";
       out.line(short_name(st.task_id) + ": " + to_string(st.state) + ", exit code " +
                std::to_string(st.exit.exit_code) + logs);
     }

@@ -138,10 +138,10 @@ public:
 private:
   static error_info make_folders(const task_instance& inst) {
     std::error_code ec;
-    for (const auto* dir : {&inst.shared_dir, &inst.local_dir, &inst.secrets_dir}) {
-      std::filesystem::create_directories(*dir, ec);
+    for (const auto& dir : {inst.shared_dir(), inst.local_dir(), inst.secrets_dir()}) {
+      std::filesystem::create_directories(dir, ec);
       if (ec)
-        return make_error(errc::internal, "baseline mkdir " + *dir, ec.message());
+        return make_error(errc::internal, "baseline mkdir " + dir, ec.message());
     }
     return {};
   }

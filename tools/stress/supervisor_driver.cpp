@@ -3,7 +3,7 @@
 namespace stevedore::stress {
 
 std::string task_id_of(const task_instance& inst) {
-  return inst.alloc_id + "/" + inst.task.name;
+  return inst.alloc_id + "/" + inst.task->name;
 }
 
 supervisor_driver::supervisor_driver(driver_context& ctx, std::shared_ptr<supervisor_port> port)

@@ -98,8 +98,6 @@ result<std::vector<task_instance>> plan_workload(const stress_options& opts,
       msg += (msg.empty() ? "" : "; ") + to_string(p);
     return make_error(errc::invalid_input, "stress plan " + job_name(opts, driver), msg);
   }
-  for (auto& inst : plan.instances)
-    inst.create_body = json{};
   return std::move(plan.instances);
 }
 
