@@ -33,16 +33,19 @@ struct task_entry {
   caf::actor actor;      // null once the task actor ended
   std::shared_ptr<const task_instance> inst; // what it runs (ports, folders), shared with its actor
   // While the actor lives it holds the status (history included): here only
-  // state and exit are kept current from its events, for the answers the
-  // actor cannot give (it crashed, it did not answer). Whole once it ended.
-  task_status last;
+  // the state and the last exit are kept current from its events, for the
+  // answers the actor cannot give (it crashed, it did not answer); `last`
+  // is made for the first exit. Whole once the task ended.
+  task_state state = task_state::pending;
+  std::unique_ptr<task_status> last;
   std::uint64_t ended_seq = 0; // its place among the ended tasks (0: running)
 };
 
 // What the registry alone can tell of a task: its identity from the plan,
 // its last state and exit; no history (the actor had it).
 task_status registry_status(const std::string& id, const task_entry& e) {
-  task_status st = e.last;
+  task_status st = e.last ? *e.last : task_status{};
+  st.state = e.state;
   st.task_id = id;
   if (e.inst) {
     const auto& inst = *e.inst;
@@ -356,16 +359,16 @@ void on_task_down(self_ptr self, const caf::down_msg& dm) {
   e.actor = nullptr;
   s.live->erase(i->first);
   s.ids.erase(i);
-  if (!is_terminal(e.last.state)) {
+  if (!is_terminal(e.state)) {
     // The actor ended without saying so (a crash): its container may remain.
     auto why = "task actor ended unexpectedly: " + self->system().render(dm.reason);
     spdlog::error("task {}: {}", id, why);
-    e.last = registry_status(id, e);
-    e.last.state = task_state::failed;
-    e.last.history.push_back(state_change{task_state::failed, now_ms(), why});
+    e.state = task_state::failed;
+    e.last = std::make_unique<task_status>(registry_status(id, e));
+    e.last->history.push_back(state_change{task_state::failed, now_ms(), why});
     task_event ev{id, "state", task_state::failed, now_ms(), why, 0, 0, {}};
     fan_out(self, caf::make_message(event_atom::value, ev));
-    fan_out(self, caf::make_message(done_atom::value, e.last));
+    fan_out(self, caf::make_message(done_atom::value, *e.last));
     note_ended(self, id, e);
   }
   maybe_finish_shutdown(self);
@@ -375,11 +378,13 @@ void on_task_event(self_ptr self, const task_event& ev) {
   auto& s = self->state;
   auto i = s.tasks.find(ev.task_id);
   if (i != s.tasks.end()) {
-    auto& last = i->second.last;
+    auto& e = i->second;
     if (ev.kind == "state") {
-      last.state = ev.state;
+      e.state = ev.state;
     } else if (ev.kind == "exit") {
-      last.exit = ev.exit;
+      if (!e.last)
+        e.last = std::make_unique<task_status>();
+      e.last->exit = ev.exit;
     }
   }
   fan_out(self, caf::make_message(event_atom::value, ev));
@@ -414,7 +419,7 @@ void gather(self_ptr self, caf::response_promise rp) {
   };
   for (const auto& [id, e] : s.tasks) {
     if (!e.actor) {
-      acc->push_back(e.last);
+      acc->push_back(e.last ? *e.last : registry_status(id, e));
       continue;
     }
     ++*left;
@@ -525,7 +530,7 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       if (i == self->state.tasks.end())
         return unknown(id);
       if (!i->second.actor)
-        return i->second.last;
+        return i->second.last ? *i->second.last : registry_status(id, i->second);
       auto rp = self->make_response_promise<task_status>();
       auto fallback = registry_status(id, i->second);
       self->request(i->second.actor, caf::infinite, caf::get_atom::value)
@@ -658,7 +663,8 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       note(self, "task_done");
       auto i = self->state.tasks.find(st.task_id);
       if (i != self->state.tasks.end()) {
-        i->second.last = st;
+        i->second.state = st.state;
+        i->second.last = std::make_unique<task_status>(st);
         // An ended task is kept for status and its logs' location; its
         // create body is not needed any more (the env went at launch).
         auto kept = std::make_shared<task_instance>(*i->second.inst);

@@ -3,8 +3,10 @@
 // (task_steps.cpp); reporting; pure helpers of task_actor.hpp.
 #include "actors/task_actor.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -103,6 +105,8 @@ void set_state(self_ptr self, task_state st, std::string reason) {
   ++s.epoch;
   s.attempts = 0;
   s.parked = false;
+  if (st != task_state::pulling)
+    s.pulling.reset();
   state_change change{st, now_ms(), reason};
   s.history.push_back(change);
   task_event ev;
@@ -260,7 +264,7 @@ void on_inspect(self_ptr self, const container_info& info) {
   // the task did not send waits a moment for that event.
   if (info.exit_code == 137 && !info.oom_killed && !s.oom_told && !s.stop_requested &&
       s.settings.oom_grace.count() > 0) {
-    s.exit_held = info;
+    s.exit_held = std::make_unique<container_info>(info);
     self->delayed_send(self, s.settings.oom_grace, timer_atom::value, oomwait_atom::value, s.epoch);
     return;
   }
@@ -278,6 +282,94 @@ void on_removed(self_ptr self) {
   s.container_id.clear();
   finish(self, s.then == after_remove::fail ? task_state::failed : task_state::cleaned,
          s.final_reason);
+}
+
+// The reply promise of signal `id`, taken out of the waiting ones.
+std::optional<caf::response_promise> take_signal_reply(state& s, std::uint64_t id) {
+  auto& r = s.signal_replies;
+  auto i = std::find_if(r.begin(), r.end(), [id](const auto& e) { return e.first == id; });
+  if (i == r.end())
+    return std::nullopt;
+  auto rp = std::move(i->second);
+  r.erase(i);
+  return rp;
+}
+
+// An Engine API call without a value answered (sigreply: `epoch` is the
+// signal's id).
+void on_answer(self_ptr self, caf::atom_value call, std::uint64_t epoch) {
+  auto& s = self->state;
+  if (call == sigreply_atom::value) {
+    note(self, "signalled");
+    if (auto rp = take_signal_reply(s, epoch))
+      rp->deliver(unit{});
+    return;
+  }
+  if (call == cleared_atom::value) {
+    note(self, "cleared");
+    if (current(self, epoch))
+      create(self);
+  } else if (call == started_atom::value) {
+    note(self, "started");
+    if (current(self, epoch))
+      on_running(self);
+  } else if (call == killed_atom::value) {
+    note(self, "killed");
+    if (current(self, epoch))
+      s.kill_delivered = true; // death comes from the event stream
+  } else if (call == removed_atom::value) {
+    note(self, "removed");
+    if (current(self, epoch))
+      on_removed(self);
+  } else {
+    spdlog::debug("task {}: unexpected answer '{}'", s.task_id, caf::to_string(call));
+  }
+}
+
+// An Engine API call failed (sigreply: `epoch` is the signal's id).
+void on_failed(self_ptr self, caf::atom_value call, std::uint64_t epoch, const error_info& e) {
+  auto& s = self->state;
+  if (call == sigreply_atom::value) {
+    note(self, "signal_failed");
+    if (auto rp = take_signal_reply(s, epoch))
+      rp->deliver(to_caf(e));
+    return;
+  }
+  const char* what = call == created_atom::value    ? "create_failed"
+                     : call == conflict_atom::value  ? "name_holder_failed"
+                     : call == cleared_atom::value   ? "clear_failed"
+                     : call == started_atom::value   ? "start_failed"
+                     : call == inspected_atom::value ? "inspect_failed"
+                     : call == killed_atom::value    ? "kill_failed"
+                     : call == removed_atom::value   ? "remove_failed"
+                                                     : nullptr;
+  if (!what) {
+    spdlog::debug("task {}: unexpected failure '{}': {}", s.task_id, caf::to_string(call),
+                  to_string(e));
+    return;
+  }
+  note(self, what);
+  if (!current(self, epoch))
+    return;
+  if (call == created_atom::value && e.kind == errc::conflict) {
+    // The name is taken: by a dead container of ours, or by somebody else's.
+    s.svc.docker->container_inspect(s.inst->container_name, reply<conflict_atom, container_info>(self));
+  } else if ((call == conflict_atom::value || call == cleared_atom::value) &&
+             e.kind == errc::not_found) {
+    create(self); // gone meanwhile: the name is free
+  } else if (call == inspected_atom::value && e.kind == errc::not_found) {
+    // Removed behind our back: nothing is left to stop or remove.
+    s.exit.error = "container removed outside stevedore";
+    s.container_id.clear();
+    fail(self, "container " + s.inst->container_name + " was removed outside stevedore");
+  } else if (call == killed_atom::value &&
+             (e.kind == errc::conflict || e.kind == errc::not_found)) {
+    inspect(self); // 409 "is not running" / 404: it is already dead; inspect tells how
+  } else if (call == removed_atom::value && e.kind == errc::not_found) {
+    on_removed(self);
+  } else {
+    step_error(self, e);
+  }
 }
 
 } // namespace
@@ -303,6 +395,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
   s.settings = settings;
   if (subscriber)
     s.subscribers.push_back(std::move(subscriber));
+  s.history.reserve(5); // pending to running in one allocation
   set_state(self, task_state::pending);
   prepare(self);
   caf::message_handler own{
@@ -312,54 +405,10 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
       if (current(self, epoch))
         on_created(self, a);
     },
-    [self](created_atom, std::uint64_t epoch, error_info& e) {
-      note(self, "create_failed");
-      if (!current(self, epoch))
-        return;
-      if (e.kind == errc::conflict) {
-        self->state.svc.docker->container_inspect(self->state.inst->container_name,
-                                                  reply<conflict_atom, container_info>(self));
-        return;
-      }
-      step_error(self, e);
-    },
     [self](conflict_atom, std::uint64_t epoch, container_info& info) {
       note(self, "name_holder");
       if (current(self, epoch))
         on_name_holder(self, info);
-    },
-    [self](conflict_atom, std::uint64_t epoch, error_info& e) {
-      note(self, "name_holder_failed");
-      if (!current(self, epoch))
-        return;
-      if (e.kind == errc::not_found) // gone meanwhile: the name is free
-        create(self);
-      else
-        step_error(self, e);
-    },
-    [self](cleared_atom, std::uint64_t epoch, unit) {
-      note(self, "cleared");
-      if (current(self, epoch))
-        create(self);
-    },
-    [self](cleared_atom, std::uint64_t epoch, error_info& e) {
-      note(self, "clear_failed");
-      if (!current(self, epoch))
-        return;
-      if (e.kind == errc::not_found)
-        create(self);
-      else
-        step_error(self, e);
-    },
-    [self](started_atom, std::uint64_t epoch, unit) {
-      note(self, "started");
-      if (current(self, epoch))
-        on_running(self);
-    },
-    [self](started_atom, std::uint64_t epoch, error_info& e) {
-      note(self, "start_failed");
-      if (current(self, epoch))
-        step_error(self, e);
     },
     [self](inspected_atom, std::uint64_t epoch, container_info& info) {
       note(self, "inspected");
@@ -367,64 +416,12 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
       if (current(self, epoch) && (st == task_state::running || st == task_state::stopping))
         on_inspect(self, info);
     },
-    [self](inspected_atom, std::uint64_t epoch, error_info& e) {
-      note(self, "inspect_failed");
-      if (!current(self, epoch))
-        return;
-      if (e.kind == errc::not_found) {
-        // Removed behind our back: nothing is left to stop or remove.
-        auto& s = self->state;
-        s.exit.error = "container removed outside stevedore";
-        s.container_id.clear();
-        fail(self, "container " + s.inst->container_name + " was removed outside stevedore");
-        return;
-      }
-      step_error(self, e);
-    },
-    [self](killed_atom, std::uint64_t epoch, unit) {
-      note(self, "killed");
-      if (current(self, epoch))
-        self->state.kill_delivered = true; // death comes from the event stream
-    },
-    [self](killed_atom, std::uint64_t epoch, error_info& e) {
-      note(self, "kill_failed");
-      if (!current(self, epoch))
-        return;
-      // 409 "is not running" / 404: it is already dead; inspect tells how.
-      if (e.kind == errc::conflict || e.kind == errc::not_found)
-        inspect(self);
-      else
-        step_error(self, e);
-    },
-    [self](removed_atom, std::uint64_t epoch, unit) {
-      note(self, "removed");
-      if (current(self, epoch))
-        on_removed(self);
-    },
-    [self](removed_atom, std::uint64_t epoch, error_info& e) {
-      note(self, "remove_failed");
-      if (!current(self, epoch))
-        return;
-      if (e.kind == errc::not_found)
-        on_removed(self);
-      else
-        step_error(self, e);
-    },
-    [self](sigreply_atom, std::uint64_t id, unit) {
-      note(self, "signalled");
-      auto& r = self->state.signal_replies;
-      if (auto i = r.find(id); i != r.end()) {
-        i->second.deliver(unit{});
-        r.erase(i);
-      }
-    },
-    [self](sigreply_atom, std::uint64_t id, error_info& e) {
-      note(self, "signal_failed");
-      auto& r = self->state.signal_replies;
-      if (auto i = r.find(id); i != r.end()) {
-        i->second.deliver(to_caf(e));
-        r.erase(i);
-      }
+    // The answers without a value, and every failed one: one handler per
+    // shape, the call named by the atom (fewer handlers, a smaller behavior
+    // in each of thousands of task actors).
+    [self](caf::atom_value call, std::uint64_t epoch, unit) { on_answer(self, call, epoch); },
+    [self](caf::atom_value call, std::uint64_t epoch, error_info& e) {
+      on_failed(self, call, epoch, e);
     },
     // -- timers --
     [self](timer_atom, caf::atom_value kind, std::uint64_t epoch) {
@@ -547,7 +544,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
                                  std::string("the task is ") + to_string(s.current) +
                                    ", not running"));
       auto id = s.next_signal++;
-      s.signal_replies.emplace(id, self->make_response_promise());
+      s.signal_replies.emplace_back(id, self->make_response_promise());
       caf::actor me = caf::actor_cast<caf::actor>(self);
       s.svc.docker->container_kill(s.container_id, sig, [me, id](result<unit> r) {
         if (r)
@@ -566,18 +563,21 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
       auto& s = self->state;
       if (s.current != task_state::pulling)
         return;
+      if (!s.pulling)
+        s.pulling = std::make_unique<pull_state>();
+      auto& pull = *s.pulling;
       if (!p.id.empty() && (p.total > 0 || p.current > 0))
-        s.layers[p.id] = {p.current, p.total};
+        pull.layers[p.id] = {p.current, p.total};
       bool layer_end = p.status == "Pull complete" || p.status == "Already exists";
       if (layer_end)
-        ++s.layers_done;
+        ++pull.layers_done;
       auto now = now_ms();
-      if (!layer_end && now - s.last_progress_ms < s.settings.progress_every.count())
+      if (!layer_end && now - pull.last_progress_ms < s.settings.progress_every.count())
         return; // a pull of large layers sends hundreds of these a second
-      s.last_progress_ms = now;
+      pull.last_progress_ms = now;
       task_event ev;
       ev.kind = "progress";
-      for (auto& [id, cur_tot] : s.layers) {
+      for (auto& [id, cur_tot] : pull.layers) {
         ev.bytes_current += cur_tot.first;
         ev.bytes_total += cur_tot.second;
       }

@@ -38,6 +38,13 @@ using oomwait_atom = caf::atom_constant<caf::atom("oomwait")>;
 // What follows a container removal.
 enum class after_remove : std::uint8_t { clean, fail, restart };
 
+// Progress of the pull the task waits for.
+struct pull_state {
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> layers; // id -> (current, total)
+  std::int64_t layers_done = 0;
+  std::int64_t last_progress_ms = 0; // progress events are at most one per progress_every
+};
+
 struct state {
   static inline const char* name = "task";
 
@@ -83,13 +90,13 @@ struct state {
   bool draining_logs = false;          // cleanup waits for the follower to finish
   bool stats_watched = false;
   bool events_watched = false;
-  std::map<std::uint64_t, caf::response_promise> signal_replies;
+  std::vector<std::pair<std::uint64_t, caf::response_promise>> signal_replies; // by signal id
   std::uint64_t next_signal = 0;
-  std::map<std::string, std::pair<std::int64_t, std::int64_t>> layers; // pull progress per layer
-  std::int64_t layers_done = 0;
-  std::int64_t last_progress_ms = 0;
-  bool oom_told = false;
-  std::optional<container_info> exit_held; // a SIGKILL exit waiting out oom_grace for a late oom event               // one OOM warning per run (the kernel reports each kill)   // progress events are at most one per progress_every
+  std::unique_ptr<pull_state> pulling; // while an image is pulled for the task
+  bool oom_told = false;               // one OOM warning per run (the kernel reports each kill)
+  // A SIGKILL exit waiting out oom_grace for a late oom event. Members seldom
+  // set are held by pointer: thousands of running tasks carry this state.
+  std::unique_ptr<container_info> exit_held;
 
   // -- inspection --
   std::int64_t messages = 0;
