@@ -14,6 +14,7 @@
 #include "actors/log_follower.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include <spdlog/spdlog.h>
 
@@ -34,12 +35,14 @@ std::uint64_t next_id() {
   return ++counter;
 }
 
-// Sends to the owner if it still lives: callbacks held by the client and the
-// log worker must not keep it alive.
+// Sends to the owner if it still lives (false: it does not): callbacks held
+// by the client and the log worker must not keep it alive.
 template <class... Ts>
-void send_to(const caf::weak_actor_ptr& to, Ts&&... xs) {
-  if (auto owner = caf::actor_cast<caf::actor>(to))
+bool send_to(const caf::weak_actor_ptr& to, Ts&&... xs) {
+  auto owner = caf::actor_cast<caf::actor>(to);
+  if (owner)
     caf::anon_send(owner, std::forward<Ts>(xs)...);
+  return static_cast<bool>(owner);
 }
 
 } // namespace
@@ -54,10 +57,17 @@ log_follower::log_follower(caf::weak_actor_ptr owner, std::shared_ptr<const log_
   : id_(next_id()),
     owner_(std::move(owner)),
     svc_(std::move(service)),
-    target_(std::move(target)),
-    finished_(std::move(finished)),
-    alive_(std::make_shared<std::atomic<bool>>(true)) {
-  sinks_[1].label = "stderr";
+    task_id_len_(static_cast<std::uint32_t>(target.task_id.size())),
+    container_id_len_(static_cast<std::uint32_t>(target.container_id.size())),
+    logs_dir_len_(static_cast<std::uint32_t>(target.logs_dir.size())),
+    tty_(target.tty),
+    logs_(target.logs),
+    finished_(std::move(finished)) {
+  names_.reserve(target.task_id.size() + target.container_id.size() + target.logs_dir.size() +
+                 target.task_name.size() + 3);
+  for (const std::string* part : {&target.task_id, &target.container_id, &target.logs_dir})
+    names_.append(*part).push_back('\0');
+  names_.append(target.task_name);
   if (!svc_->options.worker) {
     auto with_worker = std::make_shared<log_service>(*svc_);
     with_worker->options.worker = log_worker::shared();
@@ -66,15 +76,32 @@ log_follower::log_follower(caf::weak_actor_ptr owner, std::shared_ptr<const log_
 }
 
 log_follower::~log_follower() {
-  alive_->store(false);
   if (streaming_)
-    call_.cancel();
+    call_.cancel(); // output still on its way meanwhile finds no follower of this id
   for (auto& k : sinks_) {
-    if (!k.file)
+    if (!k)
       continue;
-    k.stamps.finish(k.pending);
-    svc_->options.worker->write(std::move(k.file), std::move(k.pending), nullptr);
+    k->stamps.finish(k->pending);
+    svc_->options.worker->write(std::move(k->file), std::move(k->pending), nullptr);
   }
+}
+
+std::shared_ptr<rotating_file> log_follower::make_file(std::size_t idx) const {
+  const auto size = std::max<std::int64_t>(1, logs_.max_file_size_mb) << 20;
+  return std::make_shared<rotating_file>(rotation_config{
+    std::string(logs_dir()), log_base_name(std::string(task_name()), idx == 1),
+    std::max<std::int64_t>(1, logs_.max_files), size});
+}
+
+// A fresh rotating_file finds its place (the highest index on disk) when it
+// first writes, so one made late continues the files made at start.
+log_follower::sink& log_follower::sink_at(std::size_t idx) {
+  auto& k = sinks_[idx];
+  if (!k) {
+    k = std::make_unique<sink>();
+    k->file = make_file(idx);
+  }
+  return *k;
 }
 
 template <class... Ts>
@@ -89,17 +116,13 @@ void log_follower::tell_later(std::chrono::milliseconds delay, Ts&&... xs) const
 }
 
 void log_follower::start() {
-  const auto size = std::max<std::int64_t>(1, target_.logs.max_file_size_mb) << 20;
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
-    auto& k = sinks_[i];
-    k.file = std::make_shared<rotating_file>(rotation_config{
-      target_.logs_dir, log_base_name(target_.task_name, i == 1),
-      std::max<std::int64_t>(1, target_.logs.max_files), size});
-    // As logmon: both files exist from the start, opened on the worker.
-    k.writing = true;
-    svc_->options.worker->write(k.file, {}, [owner = owner_, id = id_, i](const error_info& e) {
-      send_to(owner, lf_written_atom::value, id, static_cast<std::uint8_t>(i), std::int64_t{0},
-              std::int64_t{0}, e);
+    // As logmon: both files exist from the start, created on the worker
+    // through a file of the job's own, which the worker lets go once done.
+    creating_ |= static_cast<std::uint8_t>(1u << i);
+    svc_->options.worker->write(make_file(i), {}, [owner = owner_, id = id_, i](const error_info& e) {
+      send_to(owner, lf_written_atom::value, id, static_cast<std::uint8_t>(creation + i),
+              std::int64_t{0}, std::int64_t{0}, e);
     });
   }
   open_stream();
@@ -129,7 +152,7 @@ const char* log_follower::phase_name() const noexcept {
 std::string log_follower::resume_since() const {
   std::optional<std::int64_t> since;
   for (auto& k : sinks_)
-    if (auto t = k.stamps.last_time(); t && (!since || *t < *since))
+    if (auto t = k ? k->stamps.last_time() : std::nullopt; t && (!since || *t < *since))
       since = t;
   return since ? docker_since(*since) : std::string{};
 }
@@ -139,29 +162,29 @@ void log_follower::open_stream(bool follow) {
     if (follow)
       ++resumes_;
     for (auto& k : sinks_)
-      k.stamps.resume();
+      if (k)
+        k->stamps.resume();
   }
   ++calls_;
   docker::logs_request req;
   req.follow = follow;
   req.timestamps = true;
-  req.tty = target_.tty;
+  req.tty = tty_;
   req.since = resume_since();
   if (resumes_ > 0 && follow)
-    spdlog::info("task {}: resuming logs of container {} since {}", target_.task_id,
-                 target_.container_id, req.since.empty() ? "the start" : req.since);
+    spdlog::info("task {}: resuming logs of container {} since {}", task_id(), container_id(),
+                 req.since.empty() ? "the start" : req.since);
   auto gen = ++generation_;
   phase_ = follow ? phase::following : phase::catching_up;
   streaming_ = true;
   call_ = svc_->docker->container_logs(
-    target_.container_id, std::move(req),
-    [owner = owner_, alive = alive_, id = id_, gen](docker::output_stream which,
-                                                    std::string_view bytes) {
-      if (!alive->load())
-        return false;
-      send_to(owner, lf_output_atom::value, id, gen, static_cast<std::uint8_t>(which),
-              std::string(bytes));
-      return true;
+    std::string(container_id()), std::move(req),
+    // An owner gone stops the stream from here too, whatever became of the
+    // cancel; a follower destroyed while its owner lives cancels its call,
+    // and what comes meanwhile carries an id nobody answers to.
+    [owner = owner_, id = id_, gen](docker::output_stream which, std::string_view bytes) {
+      return send_to(owner, lf_output_atom::value, id, gen, static_cast<std::uint8_t>(which),
+                     std::string(bytes));
     },
     [owner = owner_, id = id_, gen](result<unit> r) {
       send_to(owner, lf_end_atom::value, id, gen, r ? error_info{} : r.error());
@@ -169,7 +192,9 @@ void log_follower::open_stream(bool follow) {
 }
 
 void log_follower::flush(std::size_t idx) {
-  auto& k = sinks_[idx];
+  if (!sinks_[idx])
+    return;
+  auto& k = *sinks_[idx];
   if (k.writing || k.pending.empty())
     return;
   k.writing = true;
@@ -186,7 +211,9 @@ void log_follower::flush(std::size_t idx) {
 void log_follower::finish() {
   phase_ = phase::finishing;
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
-    sinks_[i].stamps.finish(sinks_[i].pending);
+    if (!sinks_[i])
+      continue;
+    sinks_[i]->stamps.finish(sinks_[i]->pending);
     flush(i);
   }
   maybe_finished();
@@ -195,10 +222,10 @@ void log_follower::finish() {
 // The last thing any path does: the owner may destroy the follower in
 // `finished`, so the callback is moved out of it first.
 void log_follower::maybe_finished() {
-  if (phase_ != phase::finishing)
+  if (phase_ != phase::finishing || creating_ != 0)
     return;
   for (auto& k : sinks_)
-    if (k.writing || !k.pending.empty())
+    if (k && (k->writing || !k->pending.empty()))
       return;
   phase_ = phase::finished;
   if (auto done = std::move(finished_))
@@ -227,7 +254,7 @@ void log_follower::after_stop() {
 void log_follower::check_container() {
   phase_ = phase::checking;
   svc_->docker->container_inspect(
-    target_.container_id, [owner = owner_, id = id_, gen = generation_](result<container_info> r) {
+    std::string(container_id()), [owner = owner_, id = id_, gen = generation_](result<container_info> r) {
       if (r)
         send_to(owner, lf_checked_atom::value, id, gen, true, r->running || r->restarting,
                 error_info{});
@@ -250,7 +277,8 @@ void log_follower::on_output(std::uint64_t gen, std::uint8_t which, const std::s
     return;
   std::size_t idx = stream == docker::output_stream::stderr_stream ? 1 : 0;
   failures_ = 0;
-  sinks_[idx].stamps.feed(bytes, sinks_[idx].pending);
+  auto& k = sink_at(idx);
+  k.stamps.feed(bytes, k.pending);
   flush(idx);
 }
 
@@ -262,8 +290,8 @@ void log_follower::on_end(std::uint64_t gen, const error_info& e) {
   ended_ok_ = e.kind == errc::ok;
   if (!ended_ok_) {
     last_error_ = to_string(e);
-    spdlog::warn("task {}: logs of container {} dropped: {}", target_.task_id,
-                 target_.container_id, last_error_);
+    spdlog::warn("task {}: logs of container {} dropped: {}", task_id(), container_id(),
+                 last_error_);
   }
   if (e.kind == errc::not_found || (phase_ == phase::catching_up && ended_ok_))
     return finish(); // gone, or the catch-up read is done: nothing more will come
@@ -301,17 +329,25 @@ void log_follower::on_checked(std::uint64_t gen, bool found, bool running, const
 
 void log_follower::on_written(std::uint8_t idx, std::int64_t bytes, std::int64_t lines,
                               const error_info& e) {
+  bool created = idx >= creation;
+  if (created)
+    idx = static_cast<std::uint8_t>(idx - creation);
   if (idx >= sinks_.size())
     return;
-  auto& k = sinks_[idx];
-  k.writing = false;
+  if (created)
+    creating_ &= static_cast<std::uint8_t>(~(1u << idx));
+  if (created && e.kind == errc::ok)
+    return maybe_finished();
+  auto& k = sink_at(idx);
+  if (!created)
+    k.writing = false;
   if (e.kind == errc::ok) {
     k.bytes += bytes;
     k.lines += lines;
   } else {
     ++k.write_errors;
     last_error_ = to_string(e);
-    spdlog::error("task {}: {} log: {}", target_.task_id, k.label, last_error_);
+    spdlog::error("task {}: {} log: {}", task_id(), label(idx), last_error_);
   }
   flush(idx);
   maybe_finished();
@@ -328,12 +364,14 @@ void log_follower::on_timer(std::uint64_t gen, caf::atom_value kind) {
 
 void log_follower::describe(std::map<std::string, std::string>& d,
                             const std::string& prefix) const {
-  d[prefix + "container_id"] = target_.container_id;
-  d[prefix + "tty"] = target_.tty ? "true" : "false";
+  d[prefix + "container_id"] = std::string(container_id());
+  d[prefix + "tty"] = tty_ ? "true" : "false";
   d[prefix + "resumes"] = std::to_string(resumes_);
   d[prefix + "since"] = resume_since();
-  for (auto& k : sinks_) {
-    std::string p = prefix + k.label;
+  static const sink unused;
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    const sink& k = sinks_[i] ? *sinks_[i] : unused;
+    std::string p = prefix + label(i);
     d[p + "_bytes"] = std::to_string(k.bytes);
     d[p + "_lines"] = std::to_string(k.lines);
     d[p + "_pending"] = std::to_string(k.pending.size());
@@ -348,7 +386,7 @@ void log_follower::describe(std::map<std::string, std::string>& d,
 actor_status log_follower::status() const {
   actor_status st;
   st.kind = "log_collector";
-  st.name = target_.task_id;
+  st.name = std::string(task_id());
   st.state = phase_name();
   st.messages = messages_;
   st.last_message = last_message_;

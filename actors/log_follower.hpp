@@ -21,13 +21,13 @@
 #pragma once
 
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <caf/all.hpp>
 
@@ -150,9 +150,10 @@ private:
     following, awaiting_exit, checking, waiting, catching_up, finishing, finished
   };
 
-  // One output stream and its files.
+  // One output stream and its files, made when its first output (or a
+  // failed file creation) arrives: most tasks print little or nothing, and
+  // thousands of idle followers then hold no files, stamps or buffers.
   struct sink {
-    const char* label = "stdout";
     std::shared_ptr<rotating_file> file; // handed to the worker with every batch
     stamped_stream stamps;               // strips timestamps, drops repeats after a resume
     std::string pending;                 // output not yet handed to the worker
@@ -161,6 +162,25 @@ private:
     std::int64_t lines = 0;
     std::int64_t write_errors = 0;
   };
+
+  // on_written's index of the creation of sink i's files at start (those
+  // jobs use files of their own, so they never stand for a sink's batch).
+  static constexpr std::uint8_t creation = 2;
+
+  static const char* label(std::size_t idx) noexcept { return idx == 1 ? "stderr" : "stdout"; }
+  sink& sink_at(std::size_t idx);
+  std::shared_ptr<rotating_file> make_file(std::size_t idx) const;
+  std::string_view task_id() const noexcept { return {names_.data(), task_id_len_}; }
+  std::string_view container_id() const noexcept {
+    return {names_.data() + task_id_len_ + 1, container_id_len_};
+  }
+  std::string_view logs_dir() const noexcept {
+    return {names_.data() + task_id_len_ + container_id_len_ + 2, logs_dir_len_};
+  }
+  std::string_view task_name() const noexcept {
+    auto at = task_id_len_ + container_id_len_ + logs_dir_len_ + 3;
+    return {names_.data() + at, names_.size() - at};
+  }
 
   void open_stream(bool follow = true);
   void flush(std::size_t idx);
@@ -178,18 +198,25 @@ private:
   std::uint64_t id_;                       // process-wide unique: tags every message
   caf::weak_actor_ptr owner_;              // receives callbacks and timers as messages
   std::shared_ptr<const log_service> svc_;
-  log_target target_;
+  // The target's task id, container id, logs dir and task name, in that
+  // order and NUL-separated, in one allocation (one string, not four).
+  std::string names_;
+  std::uint32_t task_id_len_ = 0;
+  std::uint32_t container_id_len_ = 0;
+  std::uint32_t logs_dir_len_ = 0;
+  bool tty_ = false;                       // one raw stream, into stdout
+  std::uint8_t creating_ = 0;              // bit i: sink i's files are being created
+  logs_spec logs_;                         // max_files, max_file_size_mb
   finished_fn finished_;
-  std::array<sink, 2> sinks_;              // stdout (and raw), stderr
-  std::shared_ptr<std::atomic<bool>> alive_;   // false: the output callback stops the stream
+  std::array<std::unique_ptr<sink>, 2> sinks_; // stdout (and raw), stderr; null until used
   docker::call_handle call_;               // the logs stream
   bool streaming_ = false;
-  std::uint64_t generation_ = 0;           // of the stream; older callbacks are ignored
   bool ended_ok_ = false;                  // how the last stream ended
   bool caught_up_ = false;                 // the final catch-up read was made
   bool exited_ = false;                    // the owner said the container has exited
   phase phase_ = phase::following;
   int failures_ = 0;                       // drops in a row: the backoff step
+  std::uint64_t generation_ = 0;           // of the stream; older callbacks are ignored
   std::int64_t calls_ = 0;
   std::int64_t resumes_ = 0;
   std::string last_error_;
