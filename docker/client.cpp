@@ -23,13 +23,18 @@ namespace detail {
 // -- op --
 
 bool op::claim() {
+  start_fn start; // what the callbacks hold goes outside the lock
+  std::function<void(error_info)> fail;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (finished_)
       return false;
     finished_ = true;
-    start_ = nullptr;
-    fail_ = nullptr;
+    // The name stays: what() may be read meanwhile (negotiation's failure).
+    if (before_) {
+      start = std::move(before_->start);
+      fail = std::move(before_->fail);
+    }
   }
   if (auto c = core.lock())
     c->forget(id);
@@ -37,21 +42,17 @@ bool op::claim() {
 }
 
 void op::launch(transport& tr, const std::string& prefix) {
-  start_fn start;
+  std::unique_ptr<unlaunched> before;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (finished_ || launched_ || cancelled_)
       return;
     launched_ = true;
-    start = std::move(start_);
-    start_ = nullptr;
-    fail_ = nullptr;
-    // Once out, the transport names the call in its errors: a stream that
-    // lasts for days need not keep a second copy of the name.
-    std::string().swap(what_);
+    before = std::move(before_);
   }
   // Outside the lock: the transport may call back on this thread.
-  call_handle h = start(shared_from_this(), tr, prefix);
+  call_handle h = before->start(shared_from_this(), tr, prefix);
+  before.reset();
   bool cancel_now;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -66,9 +67,9 @@ void op::fail(error_info e) {
   std::function<void(error_info)> f;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (launched_)
+    if (launched_ || !before_)
       return;
-    f = fail_;
+    f = before_->fail;
   }
   if (f && claim())
     f(std::move(e));
@@ -85,8 +86,8 @@ void op::cancel() {
     cancelled_ = true;
     out = launched_;
     h = inner_;
-    if (!out)
-      what = what_;
+    if (!out && before_)
+      what = before_->what;
   }
   if (!out)
     return fail(make_error(errc::cancelled, what, "cancelled"));
@@ -149,11 +150,7 @@ std::string client_core::api_version() const {
 }
 
 call_handle client_core::run(std::shared_ptr<op> o) {
-  std::weak_ptr<op> weak = o;
-  auto handle = call_handle::from_function([weak] {
-    if (auto x = weak.lock())
-      x->cancel();
-  });
+  call_handle handle{std::weak_ptr<call_handle::target>(o)};
   bool refuse = false, go_now = false, start_negotiation = false;
   std::string prefix;
   {
@@ -377,6 +374,21 @@ call_handle client_impl::streamed(request req, stream_handler handler) {
   auto fail = [end](error_info e) {
     if (end)
       end(std::move(e));
+  };
+  return core_->run(std::make_shared<op>(std::move(what), std::move(start), std::move(fail)));
+}
+
+call_handle client_impl::streamed(request req, std::shared_ptr<op_sink> sink) {
+  std::string what = req.what;
+  auto start = [req = std::move(req), sink](const std::shared_ptr<op>& self, transport& tr,
+                                             const std::string& prefix) mutable {
+    req.target = prefix + req.target;
+    sink->op_ = self;
+    return tr.stream(std::move(req), std::move(sink));
+  };
+  auto fail = [sink](error_info e) {
+    std::string what = e.what;
+    sink->finish(std::move(e), what);
   };
   return core_->run(std::make_shared<op>(std::move(what), std::move(start), std::move(fail)));
 }

@@ -181,22 +181,26 @@ public:
 // not 0, 1 or 2, or whose padding is not zero, is malformed_answer.
 class frame_decoder {
 public:
+  frame_decoder() = default;
   explicit frame_decoder(output_fn out) : out_(std::move(out)) {}
   // Feeds bytes; returns false once the consumer stopped or the input was
   // malformed (then error() says why).
-  bool feed(std::string_view bytes);
+  bool feed(std::string_view bytes) { return feed(bytes, out_); }
+  // The same, delivering to `out` instead (a decoder kept inside the object
+  // that holds the consumer).
+  bool feed(std::string_view bytes, const output_fn& out);
   // At the end of the stream: a frame cut short is malformed_answer.
   result<unit> finish() const;
-  const error_info& error() const noexcept { return error_; }
+  const error_info& error() const noexcept;
 
 private:
   output_fn out_;
   unsigned char header_[8] = {};
-  std::size_t header_have_ = 0;
-  std::uint32_t payload_left_ = 0;
+  std::uint8_t header_have_ = 0;
   output_stream current_ = output_stream::stdout_stream;
   bool stopped_ = false;
-  error_info error_;
+  std::uint32_t payload_left_ = 0;
+  std::unique_ptr<error_info> error_; // made by the first error only
 };
 
 // Splits newline-delimited JSON arriving in arbitrary chunks into whole

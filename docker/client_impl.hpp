@@ -26,17 +26,20 @@ class client_core;
 // attached execs stay quiet as long as their container does.
 inline constexpr std::chrono::milliseconds no_silence_limit{std::chrono::hours(24 * 365 * 10)};
 
-class op : public std::enable_shared_from_this<op> {
+class op : public std::enable_shared_from_this<op>, public call_handle::target {
 public:
   // Makes the transport call, given the target prefix ("/v1.41").
   using start_fn = std::function<call_handle(const std::shared_ptr<op>& self, transport& tr,
                                              const std::string& prefix)>;
 
   op(std::string what, start_fn start, std::function<void(error_info)> fail)
-      : what_(std::move(what)), start_(std::move(start)), fail_(std::move(fail)) {}
+      : before_(std::make_unique<unlaunched>(unlaunched{std::move(what), std::move(start), std::move(fail)})) {}
 
   // The call's name; empty once launched (run() and negotiation read it before).
-  const std::string& what() const noexcept { return what_; }
+  const std::string& what() const noexcept {
+    static const std::string none;
+    return before_ ? before_->what : none;
+  }
 
   // True exactly once: the caller that gets true runs the caller's callback.
   bool claim();
@@ -46,15 +49,23 @@ public:
   void fail(error_info e);
   // Any thread, any number of times.
   void cancel();
+  void cancel_call() override { cancel(); }
 
   std::uint64_t id = 0;            // key in the core's table of live ops
   std::weak_ptr<client_core> core; // to leave that table when it ends
 
 private:
+  // What only a call not yet out needs; dropped once launched or ended, so
+  // that a stream lasting for days keeps none of it (nor a second copy of
+  // its name: the transport names it in its errors).
+  struct unlaunched {
+    std::string what;
+    start_fn start;
+    std::function<void(error_info)> fail;
+  };
+
   std::mutex mu_;
-  std::string what_;
-  start_fn start_;                          // until launched
-  std::function<void(error_info)> fail_;    // until launched or ended
+  std::unique_ptr<unlaunched> before_;      // until launched or ended
   call_handle inner_;                       // the transport call, once out
   bool launched_ = false;
   bool cancelled_ = false;
@@ -99,6 +110,24 @@ private:
   std::uint64_t next_id_ = 1;                  // under mu_
   bool stopped_ = false;                       // under mu_
   call_handle negotiation_;                    // under mu_
+};
+
+// A stream's receiver in the client: the transport's end reaches finish()
+// only if the op ends with it (exactly once, whatever came first).
+class op_sink : public stream_sink {
+public:
+  void on_end(result<unit> r, const std::string& what) final {
+    auto o = std::move(op_);
+    if (o && !o->claim())
+      return;
+    finish(std::move(r), what);
+  }
+  // The call's end: from the transport, or (never launched) from the op.
+  virtual void finish(result<unit> r, const std::string& what) = 0;
+
+private:
+  friend class client_impl;
+  std::shared_ptr<op> op_; // set as the call goes out
 };
 
 // -- helpers shared by the call files --
@@ -165,6 +194,8 @@ public:
   // A streamed call; `end` maps the transport's end (and is the one
   // callback that reports the op's end).
   call_handle streamed(request req, stream_handler handler);
+  // The same through one object: `sink`'s end is claimed from the op first.
+  call_handle streamed(request req, std::shared_ptr<op_sink> sink);
 
   request make_request(std::string method, std::string target, std::string what) const;
 

@@ -184,51 +184,56 @@ call_handle client_impl::image_load(std::string tar_path, callback<std::vector<s
 
 namespace {
 
-// Output of logs and attached execs: frames, or raw bytes for a TTY.
-struct output_state {
-  explicit output_state(output_fn out, bool tty) : raw(tty ? std::move(out) : output_fn()),
-                                                   frames(tty ? output_fn() : std::move(out)), tty(tty) {}
-  output_fn raw;
-  frame_decoder frames;
-  bool tty;
-  bool stopped = false; // the consumer said stop
-};
+// Output of logs and attached execs: frames, or raw bytes for a TTY. One
+// object per stream, the transport's receiver itself: a log follower's
+// stream lasts as long as its container, thousands of them at once.
+class output_sink final : public op_sink {
+public:
+  output_sink(output_fn out, callback<unit> end, bool tty)
+      : out_(std::move(out)), end_(std::move(end)), tty_(tty) {}
 
-stream_handler output_handler(std::shared_ptr<output_state> st, callback<unit> end, std::string what) {
-  stream_handler h;
-  h.on_data = [st](std::string_view bytes) {
-    if (st->tty) {
-      if (st->raw && !st->raw(output_stream::raw, bytes)) {
-        st->stopped = true;
+  bool on_data(std::string_view bytes) override {
+    if (tty_) {
+      if (out_ && !out_(output_stream::raw, bytes)) {
+        stopped_ = true;
         return false;
       }
       return true;
     }
-    bool ok = st->frames.feed(bytes);
-    if (!ok && st->frames.error().kind == errc::ok)
-      st->stopped = true;
+    bool ok = frames_.feed(bytes, out_);
+    if (!ok && frames_.error().kind == errc::ok)
+      stopped_ = true;
     return ok;
-  };
-  h.on_end = [st, end, what](result<unit> r) {
+  }
+
+  void finish(result<unit> r, const std::string& what) override {
+    auto end = std::move(end_);
+    out_ = nullptr; // what the callbacks hold goes now
     if (!end)
       return;
-    if (!st->tty && st->frames.error().kind != errc::ok) {
-      error_info e = st->frames.error();
+    if (!tty_ && frames_.error().kind != errc::ok) {
+      error_info e = frames_.error();
       e.what = what;
       return end(std::move(e));
     }
-    if (!r.ok() || st->tty || st->stopped)
+    if (!r.ok() || tty_ || stopped_)
       return end(std::move(r));
-    auto fin = st->frames.finish();
+    auto fin = frames_.finish();
     if (!fin.ok()) {
       error_info e = fin.error();
       e.what = what;
       return end(std::move(e));
     }
     end(unit{});
-  };
-  return h;
-}
+  }
+
+private:
+  output_fn out_;
+  callback<unit> end_;
+  frame_decoder frames_;
+  bool tty_;
+  bool stopped_ = false; // the consumer said stop
+};
 
 } // namespace
 
@@ -244,9 +249,7 @@ call_handle client_impl::container_logs(std::string id, logs_request req, output
   request r = make_request("GET", std::move(target), "container logs " + id);
   if (req.follow)
     r.timeout = no_silence_limit;
-  std::string what = r.what;
-  auto st = std::make_shared<output_state>(std::move(on_output), req.tty);
-  return streamed(std::move(r), output_handler(st, std::move(end), std::move(what)));
+  return streamed(std::move(r), std::make_shared<output_sink>(std::move(on_output), std::move(end), req.tty));
 }
 
 call_handle client_impl::exec_start(std::string exec_id, bool tty, output_fn on_output,
@@ -254,9 +257,7 @@ call_handle client_impl::exec_start(std::string exec_id, bool tty, output_fn on_
   request r = make_request("POST", "/exec/" + path_escape(exec_id) + "/start", "exec start " + exec_id);
   r.body = std::string("{\"Detach\":false,\"Tty\":") + (tty ? "true" : "false") + "}";
   r.timeout = no_silence_limit; // the command may be quiet for as long as it likes
-  std::string what = r.what;
-  auto st = std::make_shared<output_state>(std::move(on_output), tty);
-  return streamed(std::move(r), output_handler(st, std::move(end), std::move(what)));
+  return streamed(std::move(r), std::make_shared<output_sink>(std::move(on_output), std::move(end), tty));
 }
 
 namespace {

@@ -19,14 +19,19 @@ const char* to_string(output_stream s) noexcept {
 
 // -- frame_decoder --
 
-bool frame_decoder::feed(std::string_view bytes) {
-  if (stopped_ || error_.kind != errc::ok)
+const error_info& frame_decoder::error() const noexcept {
+  static const error_info none;
+  return error_ ? *error_ : none;
+}
+
+bool frame_decoder::feed(std::string_view bytes, const output_fn& out) {
+  if (stopped_ || error_)
     return false;
   while (!bytes.empty()) {
     if (payload_left_ == 0) {
-      std::size_t take = std::min(bytes.size(), sizeof header_ - header_have_);
+      std::size_t take = std::min<std::size_t>(bytes.size(), sizeof header_ - header_have_);
       std::memcpy(header_ + header_have_, bytes.data(), take);
-      header_have_ += take;
+      header_have_ = static_cast<std::uint8_t>(header_have_ + take);
       bytes.remove_prefix(take);
       if (header_have_ < sizeof header_)
         return true;
@@ -38,8 +43,9 @@ bool frame_decoder::feed(std::string_view bytes) {
           shown += hex[c >> 4];
           shown += hex[c & 15];
         }
-        error_ = make_error(errc::malformed_answer, "output stream",
-                            "bad frame header " + shown + " (stream byte 0-2 and three zero bytes expected)");
+        error_ = std::make_unique<error_info>(
+          make_error(errc::malformed_answer, "output stream",
+                     "bad frame header " + shown + " (stream byte 0-2 and three zero bytes expected)"));
         return false;
       }
       current_ = static_cast<output_stream>(header_[0]);
@@ -51,7 +57,7 @@ bool frame_decoder::feed(std::string_view bytes) {
     payload_left_ -= static_cast<std::uint32_t>(take);
     std::string_view piece = bytes.substr(0, take);
     bytes.remove_prefix(take);
-    if (out_ && !out_(current_, piece)) {
+    if (out && !out(current_, piece)) {
       stopped_ = true;
       return false;
     }
@@ -60,8 +66,8 @@ bool frame_decoder::feed(std::string_view bytes) {
 }
 
 result<unit> frame_decoder::finish() const {
-  if (error_.kind != errc::ok)
-    return error_;
+  if (error_)
+    return *error_;
   if (stopped_)
     return unit{};
   if (header_have_ > 0)

@@ -22,19 +22,12 @@
 
 namespace stevedore::docker {
 
-// What a call_handle holds: the call (weakly: the handle does not keep an
-// ended call alive) and the shard to post its cancellation to.
-struct call_handle::state {
-  std::weak_ptr<detail::call_base> call;
-  std::shared_ptr<detail::shard> where;
-  std::function<void()> cancel_fn; // from_function(): used instead of the two above
-};
-
 namespace detail {
 
 namespace beast = boost::beast;
 
-class call_base : public std::enable_shared_from_this<call_base>, public io_waiter {
+class call_base : public std::enable_shared_from_this<call_base>, public io_waiter,
+                  public call_handle::target {
 public:
   enum class mode {
     buffered,  // send(): counted against the shard's slots; `timeout` bounds the whole call
@@ -47,6 +40,8 @@ public:
   void start();
   // Ends the call now with this error, unless it already ended.
   void cancel(errc kind, std::string message) { fail(kind, std::move(message)); }
+  // A call_handle's cancel(), from any thread: the call's own thread ends it.
+  void cancel_call() override { shard_->post_cancel(weak_from_this()); }
   // The shard handed this waiting call a slot, and a connection when one was free.
   void resume(std::unique_ptr<connection> conn);
   bool done() const noexcept { return done_; }
@@ -134,7 +129,7 @@ private:
 std::shared_ptr<call_base> make_send_call(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln,
                                           request req, std::function<void(result<response>)> done);
 std::shared_ptr<call_base> make_stream_call(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln,
-                                            request req, stream_handler handler);
+                                            request req, std::shared_ptr<stream_sink> sink);
 
 } // namespace detail
 } // namespace stevedore::docker

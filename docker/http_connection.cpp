@@ -94,13 +94,13 @@ std::size_t read_from(Socket& s, bool& non_blocking, net::mutable_buffer b, erro
 
 class unix_connection final : public connection {
 public:
-  unix_connection(net::io_context& ioc, std::string path)
-      : connection(ioc), socket_(ioc), path_(std::move(path)) {}
+  unix_connection(net::io_context& ioc, const std::string& path)
+      : connection(ioc), socket_(ioc), path_(&path) {}
 
   void async_open(connect_callback done) override {
     local::endpoint where;
     try {
-      where = local::endpoint(path_);
+      where = local::endpoint(*path_);
     } catch (const boost::system::system_error& e) { // path longer than sun_path
       net::post(get_executor(), [done = std::move(done), ec = e.code()] { done(ec, "connect", ""); });
       return;
@@ -142,7 +142,9 @@ protected:
 
 private:
   local::socket socket_;
-  std::string path_;
+  // The endpoint's, not a copy: thousands of streams each hold a connection.
+  // Read only by async_open, while the call opening it holds the endpoint.
+  const std::string* path_;
   bool non_blocking_ = false;
 };
 

@@ -148,6 +148,8 @@ private:
 };
 
 // A fresh, unopened connection to `ep`; `tls` is required for scheme::tls.
+// `ep` must outlive the connection's async_open (a unix connection refers
+// to its path).
 std::unique_ptr<connection> make_connection(net::io_context& ioc, const endpoint& ep,
                                             net::ssl::context* tls);
 

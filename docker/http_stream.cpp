@@ -5,16 +5,20 @@
 // buffer (it waits for the socket to become readable, then reads into its
 // shard's scratch buffer and parses at once), no Beast read operation, no
 // request (dropped once the answer began), no timer when its silence limit
-// is unbounded. The parser's body type hands body bytes straight from the
-// scratch buffer to on_data; chunked transfer encoding is undone by Beast.
-// Only bytes the parser cannot take yet (a header or chunk header cut by a
-// read) are kept, and only until the rest arrives.
+// is unbounded, no Beast parser once the header is read (about 250 bytes a
+// stream would keep for days): the body's framing (chunked, a length, or up
+// to the close) is undone by body_decoder below, byte by byte, so a chunk
+// header cut by a read needs no bytes kept either. Body bytes go straight
+// from the scratch buffer to on_data. Only a header cut by a read is kept,
+// and only until the rest arrives.
 //
 // A non-2xx answer never reaches on_data: its body is read up to body_limit
 // and the stream ends with status_error(). A stream that stops early (on_data
 // returned false, an error, cancel) closes its connection; one that read its
 // answer to the end pools it again.
+#include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 
 #include <boost/asio/error.hpp>
@@ -69,15 +73,128 @@ struct handed_on_body {
   };
 };
 
+// The framing of a 2xx answer's body, undone incrementally: the input may be
+// cut anywhere. As strict as Beast's parser: a chunk header is hex digits, an
+// optional extension, CRLF; chunk data ends with CRLF; trailers end with an
+// empty line.
+class body_decoder {
+public:
+  enum class framing : std::uint8_t { chunked, length, until_close };
+
+  body_decoder(framing f, std::uint64_t length)
+      : framing_(f), left_(length), state_(f == framing::chunked ? state::size : state::data) {}
+
+  bool done() const noexcept { return state_ == state::done; }
+  bool until_close() const noexcept { return framing_ == framing::until_close; }
+
+  // Hands the body bytes of `in` to take(bytes) (false: stop; ec is then
+  // interrupted). Stops at the body's end; returns the bytes used.
+  template <class Take>
+  std::size_t put(std::string_view in, error_code& ec, Take&& take) {
+    std::size_t at = 0;
+    while (at < in.size() && state_ != state::done) {
+      if (state_ == state::data) {
+        std::size_t n = in.size() - at;
+        if (framing_ != framing::until_close && left_ < n)
+          n = static_cast<std::size_t>(left_);
+        if (n > 0 && !take(in.substr(at, n))) {
+          ec = net::error::interrupted;
+          return at + n;
+        }
+        at += n;
+        if (framing_ == framing::until_close)
+          continue;
+        left_ -= n;
+        if (left_ == 0)
+          state_ = framing_ == framing::chunked ? state::data_cr : state::done;
+        continue;
+      }
+      if (!step(in[at++])) {
+        ec = http::error::bad_chunk;
+        return at;
+      }
+    }
+    return at;
+  }
+
+private:
+  enum class state : std::uint8_t {
+    size, ext, size_lf, data, data_cr, data_lf, trailer_start, trailer_line, final_lf, done
+  };
+
+  static int hex_value(char c) {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  }
+
+  // One byte of the chunk framing; false: it breaks the syntax.
+  bool step(char c) {
+    switch (state_) {
+      case state::size:
+        if (int v = hex_value(c); v >= 0) {
+          if (left_ > (std::numeric_limits<std::uint64_t>::max() >> 4))
+            return false;
+          left_ = left_ * 16 + static_cast<unsigned>(v);
+          digits_ = true;
+          return true;
+        }
+        if (!digits_ || (c != ';' && c != '\r'))
+          return false;
+        state_ = c == ';' ? state::ext : state::size_lf;
+        return true;
+      case state::ext:
+        if (c == '\r')
+          state_ = state::size_lf;
+        return c != '\n';
+      case state::size_lf:
+        if (c != '\n')
+          return false;
+        digits_ = false;
+        state_ = left_ == 0 ? state::trailer_start : state::data;
+        return true;
+      case state::data_cr:
+        state_ = state::data_lf;
+        return c == '\r';
+      case state::data_lf:
+        state_ = state::size;
+        return c == '\n';
+      case state::trailer_start:
+        state_ = c == '\r' ? state::final_lf : state::trailer_line;
+        return true;
+      case state::trailer_line:
+        if (c == '\n')
+          state_ = state::trailer_start;
+        return true;
+      case state::final_lf:
+        state_ = state::done;
+        return c == '\n';
+      case state::data:
+      case state::done:
+        break;
+    }
+    return false;
+  }
+
+  framing framing_;
+  std::uint64_t left_;   // bytes of the current chunk (or of the length) still to come
+  state state_;
+  bool digits_ = false;  // the chunk size has a digit
+};
+
 class stream_call final : public call_base {
 public:
   // Reads per turn of a busy stream before it lets the thread's other calls run.
   static constexpr int reads_per_turn = 4;
 
   stream_call(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln, request req,
-              stream_handler handler)
+              std::shared_ptr<stream_sink> sink)
       : call_base(std::move(sh), std::move(ln), std::move(req), mode::streaming),
-        handler_(std::move(handler)) {}
+        sink_(std::move(sink)) {}
 
   // Body bytes from the parser; false stops it.
   bool on_body(std::string_view bytes) {
@@ -95,7 +212,8 @@ public:
 
 private:
   void read_answer() override {
-    parser_.emplace();
+    parser_ = std::make_unique<http::response_parser<handed_on_body>>();
+    body_.reset();
     // Not boost::none: Beast 1.74 then refuses any answer with a Content-Length
     // (it compares the length with an empty optional).
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -133,6 +251,8 @@ private:
 
   // Parses `fresh` after what earlier reads left; false once the call ended.
   bool parse(std::string_view fresh) {
+    if (body_)
+      return parse_body(fresh);
     std::string_view data = fresh;
     if (!bytes_.empty()) {
       bytes_.append(fresh);
@@ -155,8 +275,14 @@ private:
         on_parse_error(ec);
         return false;
       }
-      if (!head_seen_ && parser_->is_header_done())
+      if (!head_seen_ && parser_->is_header_done()) {
         on_header();
+        if (body_) { // the rest is the body's
+          std::string rest(data); // `data` may point into bytes_
+          std::string().swap(bytes_);
+          return parse_body(rest);
+        }
+      }
       if (parser_->is_done()) {
         on_complete(data.empty());
         return false;
@@ -174,6 +300,28 @@ private:
     return true;
   }
 
+  // Body bytes after the header; false once the call ended.
+  bool parse_body(std::string_view data) {
+    error_code ec;
+    std::size_t used = body_->put(data, ec, [this](std::string_view b) { return on_body(b); });
+    if (done())
+      return false;
+    if (caller_stopped_) {
+      if (end(false)) // the caller stopped reading mid-answer
+        deliver(unit{});
+      return false;
+    }
+    if (ec) {
+      on_parse_error(ec);
+      return false;
+    }
+    if (body_->done()) {
+      on_complete(used == data.size());
+      return false;
+    }
+    return true;
+  }
+
   void on_header() {
     head_seen_ = true;
     release_request(); // the answer began: it will not be sent again
@@ -182,15 +330,30 @@ private:
       failed_status_ = true;
       set_step("read error body");
     } else {
-      response head;
-      head.status = status_;
-      head.headers = to_headers(parser_->get().base());
-      guarded(handler_.on_head, head);
+      if (sink_ && sink_->wants_head()) {
+        response head;
+        head.status = status_;
+        head.headers = to_headers(parser_->get().base());
+        try {
+          sink_->on_head(head);
+        } catch (...) {
+        }
+      }
       set_step("read body");
     }
-    handler_.on_head = nullptr;
-    // Handed on: a stream that lasts for days need not keep its headers.
+    // Handed on: a stream that lasts for days need not keep its headers,
+    // nor (with a body to come) the parser.
     parser_->get().base().clear();
+    if (failed_status_ || parser_->is_done())
+      return;
+    keep_alive_ = parser_->keep_alive();
+    if (parser_->chunked())
+      body_.emplace(body_decoder::framing::chunked, 0);
+    else if (auto n = parser_->content_length())
+      body_.emplace(body_decoder::framing::length, *n);
+    else
+      body_.emplace(body_decoder::framing::until_close, 0);
+    parser_.reset();
   }
 
   void on_parse_error(error_code ec) {
@@ -205,6 +368,11 @@ private:
   // As Beast's read: the end of the connection ends an answer that runs to
   // it; before any byte of an answer it is end_of_stream.
   void on_read_error(error_code ec) {
+    if (body_ && ec == net::error::eof) {
+      if (body_->until_close())
+        return on_complete(false);
+      return fail_io(step_name(), http::error::partial_message);
+    }
     if (ec == net::error::eof) {
       if (parser_->got_some()) {
         ec = {};
@@ -222,7 +390,8 @@ private:
   }
 
   void on_complete(bool nothing_left) {
-    bool reusable = parser_->keep_alive() && nothing_left && bytes_.empty();
+    bool keep_alive = body_ ? keep_alive_ && !body_->until_close() : parser_->keep_alive();
+    bool reusable = keep_alive && nothing_left && bytes_.empty();
     if (!end(reusable))
       return;
     if (failed_status_)
@@ -233,10 +402,10 @@ private:
 
   // False: the caller wants no more (or on_data threw, which ends it too).
   bool deliver_data(std::string_view bytes) {
-    if (!handler_.on_data)
+    if (!sink_)
       return true;
     try {
-      return handler_.on_data(bytes);
+      return sink_->on_data(bytes);
     } catch (...) {
       return false;
     }
@@ -245,9 +414,13 @@ private:
   void deliver_error(error_info e) override { deliver(result<unit>(std::move(e))); }
 
   void deliver(result<unit> r) {
-    auto on_end = std::move(handler_.on_end);
-    handler_ = stream_handler{};
-    guarded(on_end, std::move(r));
+    auto sink = std::move(sink_); // what it holds goes now, not with the call
+    if (!sink)
+      return;
+    try {
+      sink->on_end(std::move(r), what());
+    } catch (...) {
+    }
   }
 
   const char* step_name() const { return failed_status_ ? "read error body" : "read body"; }
@@ -256,10 +429,12 @@ private:
     return std::static_pointer_cast<stream_call>(shared_from_this());
   }
 
-  stream_handler handler_;
-  std::optional<http::response_parser<handed_on_body>> parser_;
+  std::shared_ptr<stream_sink> sink_;
+  std::unique_ptr<http::response_parser<handed_on_body>> parser_; // until the header is read
+  std::optional<body_decoder> body_;                             // then, for a 2xx body
   int status_ = 0;
   bool head_seen_ = false;
+  bool keep_alive_ = false;      // the header allowed the connection's reuse
   bool failed_status_ = false;   // a non-2xx answer: collect its body for the error
   bool caller_stopped_ = false;  // on_data said stop
   std::string error_body_;
@@ -270,9 +445,9 @@ bool take_body(stream_call& call, std::string_view bytes) { return call.on_body(
 } // namespace
 
 std::shared_ptr<call_base> make_stream_call(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln,
-                                            request req, stream_handler handler) {
+                                            request req, std::shared_ptr<stream_sink> sink) {
   return std::make_shared<stream_call>(std::move(sh), std::move(ln), std::move(req),
-                                       std::move(handler));
+                                       std::move(sink));
 }
 
 } // namespace stevedore::docker::detail

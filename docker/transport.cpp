@@ -20,18 +20,43 @@
 namespace stevedore::docker {
 
 void call_handle::cancel() const {
-  if (!state_)
-    return;
-  if (state_->cancel_fn)
-    state_->cancel_fn();
-  else if (state_->where)
-    state_->where->post_cancel(state_->call);
+  if (auto t = target_.lock())
+    t->cancel_call();
 }
 
+namespace {
+
+struct function_target final : call_handle::target {
+  explicit function_target(std::function<void()> f) : fn(std::move(f)) {}
+  void cancel_call() override {
+    if (fn)
+      fn();
+  }
+  std::function<void()> fn;
+};
+
+// Hands a stream_handler's callbacks on as a stream_sink.
+struct handler_sink final : stream_sink {
+  explicit handler_sink(stream_handler handler) : h(std::move(handler)) {}
+  bool wants_head() const override { return static_cast<bool>(h.on_head); }
+  void on_head(const response& head) override { h.on_head(head); }
+  bool on_data(std::string_view bytes) override { return !h.on_data || h.on_data(bytes); }
+  void on_end(result<unit> r, const std::string&) override {
+    auto end = std::move(h.on_end);
+    h = stream_handler{}; // what the callbacks hold goes now, not with the call
+    if (end)
+      end(std::move(r));
+  }
+  stream_handler h;
+};
+
+} // namespace
+
 call_handle call_handle::from_function(std::function<void()> cancel) {
-  auto st = std::make_shared<state>();
-  st->cancel_fn = std::move(cancel);
-  return call_handle(std::move(st));
+  auto t = std::make_shared<function_target>(std::move(cancel));
+  call_handle h{std::weak_ptr<target>(t)};
+  h.keep_ = std::move(t);
+  return h;
 }
 
 namespace {
@@ -81,11 +106,14 @@ public:
   }
 
   call_handle stream(request req, stream_handler handler) override {
+    return stream(std::move(req), std::make_shared<handler_sink>(std::move(handler)));
+  }
+
+  call_handle stream(request req, std::shared_ptr<stream_sink> sink) override {
     return submit(req, [&](auto sh) {
-      return detail::make_stream_call(std::move(sh), link_, std::move(req), std::move(handler));
+      return detail::make_stream_call(std::move(sh), link_, std::move(req), sink);
     }, [&](error_info e) {
-      if (handler.on_end)
-        handler.on_end(std::move(e));
+      sink->on_end(std::move(e), name_of(req));
     });
   }
 
@@ -141,7 +169,7 @@ private:
       refuse(make_error(errc::cancelled, name_of(req), "transport shut down"));
       return call_handle();
     }
-    return call_handle(std::make_shared<call_handle::state>(call_handle::state{call, sh, {}}));
+    return call_handle(std::weak_ptr<call_handle::target>(call));
   }
 
   std::shared_ptr<const detail::link> link_;

@@ -70,11 +70,24 @@ struct response {
 // ended). Destroying the handle does not cancel.
 class call_handle {
 public:
-  struct state;
+  // What a handle cancels: a call of the transport, or of the client.
+  class target {
+  public:
+    virtual void cancel_call() = 0; // any thread, any number of times
+
+  protected:
+    ~target() = default;
+  };
+
   call_handle() = default;
-  explicit call_handle(std::shared_ptr<state> s) : state_(std::move(s)) {}
+  // Holds `t` weakly: a handle does not keep an ended call alive, and costs
+  // no allocation of its own (thousands of streams each keep one).
+  explicit call_handle(std::weak_ptr<target> t) : target_(std::move(t)) {}
   void cancel() const;
-  bool valid() const noexcept { return static_cast<bool>(state_); }
+  // Made for a call (whether or not that call has ended since).
+  bool valid() const noexcept {
+    return target_.owner_before(std::weak_ptr<target>{}) || std::weak_ptr<target>{}.owner_before(target_);
+  }
 
   // A handle whose cancel() runs `cancel` instead (any thread, any number of
   // times: `cancel` must tolerate that): for a call that is not on the wire
@@ -82,7 +95,8 @@ public:
   static call_handle from_function(std::function<void()> cancel);
 
 private:
-  std::shared_ptr<state> state_;
+  std::weak_ptr<target> target_;
+  std::shared_ptr<const void> keep_; // from_function(): owns the target
 };
 
 // Callbacks of a streaming call. on_data gets raw body bytes in arrival order
@@ -94,6 +108,20 @@ struct stream_handler {
   std::function<void(const response& head)> on_head; // status and headers; body empty
   std::function<bool(std::string_view bytes)> on_data;
   std::function<void(result<unit>)> on_end;
+};
+
+// The same callbacks as one object, for streams that last (a log follower's):
+// one allocation where a stream_handler's closures take one each.
+class stream_sink {
+public:
+  virtual ~stream_sink() = default;
+  // False: on_head is never called (its headers are not even copied).
+  virtual bool wants_head() const { return false; }
+  virtual void on_head(const response& /*head*/) {}
+  virtual bool on_data(std::string_view bytes) = 0;
+  // Exactly once. `what` names the call (request::what), for errors found
+  // in the body.
+  virtual void on_end(result<unit> r, const std::string& what) = 0;
 };
 
 class transport {
@@ -127,6 +155,8 @@ public:
   // kind follows the status (404 not_found, 409 conflict, 401/403
   // unauthorized, others daemon_error) and the daemon's message.
   virtual call_handle stream(request req, stream_handler handler) = 0;
+  // The same, with the callbacks of one object.
+  virtual call_handle stream(request req, std::shared_ptr<stream_sink> sink) = 0;
 
   // Cancels every call in flight, closes every connection and joins the I/O
   // thread(s). Idempotent; also run by the destructor of the implementation.
