@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -31,9 +32,12 @@ struct container_events_state {
 
   std::shared_ptr<docker::client> docker;
   container_events_settings settings;
-  std::map<std::string, caf::actor> watchers; // container id -> its task actor
-  std::map<caf::actor_addr, std::string> watching; // task actor -> its container id (one at a time)
-  std::set<caf::actor_addr> monitored;        // watchers monitored once, whatever they watch
+  using watcher_map = std::map<std::string, caf::actor>;
+  watcher_map watchers;                       // container id -> its task actor
+  // Every watcher monitored (once, whatever it watches) -> its entry in
+  // `watchers` (one at a time; end(): none now). Nodes of a std::map stay
+  // put, so the container id is stored once.
+  std::unordered_map<caf::actor_id, watcher_map::iterator> watching;
   docker::call_handle stream;                 // the open GET /events
   std::uint64_t generation = 0;               // of the stream; older callbacks are ignored
   std::int64_t last_nanos = 0;                // time of the last event seen: `since` of a reopen
@@ -144,9 +148,9 @@ caf::behavior container_events(self_ptr self, std::shared_ptr<docker::client> do
   open_stream(self);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
-    s.monitored.erase(dm.source);
-    if (auto i = s.watching.find(dm.source); i != s.watching.end()) {
-      s.watchers.erase(i->second);
+    if (auto i = s.watching.find(dm.source.id()); i != s.watching.end()) {
+      if (i->second != s.watchers.end())
+        s.watchers.erase(i->second);
       s.watching.erase(i);
     }
   });
@@ -154,19 +158,27 @@ caf::behavior container_events(self_ptr self, std::shared_ptr<docker::client> do
     [self](watch_atom, std::string& id, caf::actor& watcher) {
       note(self, "watch");
       auto& s = self->state;
-      auto addr = watcher.address();
-      if (s.monitored.insert(addr).second)
+      if (!watcher)
+        return;
+      auto [mine, fresh] = s.watching.emplace(watcher.id(), s.watchers.end());
+      if (fresh)
         self->monitor(watcher);
-      if (auto old = s.watching.find(addr); old != s.watching.end())
-        s.watchers.erase(old->second); // a task watches its current container only
-      s.watching[addr] = id;
-      s.watchers[std::move(id)] = std::move(watcher);
+      else if (mine->second != s.watchers.end())
+        s.watchers.erase(mine->second); // a task watches its current container only
+      auto [w, added] = s.watchers.emplace(std::move(id), watcher);
+      if (!added) { // another actor watched it: the latest watcher has it
+        if (auto other = s.watching.find(w->second.id()); other != s.watching.end())
+          other->second = s.watchers.end();
+        w->second = std::move(watcher);
+      }
+      mine->second = w;
     },
     [self](unwatch_atom, const std::string& id) {
       note(self, "unwatch");
       auto& s = self->state;
       if (auto i = s.watchers.find(id); i != s.watchers.end()) {
-        s.watching.erase(i->second.address());
+        if (auto mine = s.watching.find(i->second.id()); mine != s.watching.end())
+          mine->second = s.watchers.end();
         s.watchers.erase(i);
       }
     },

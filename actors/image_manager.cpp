@@ -15,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -79,7 +80,9 @@ struct job {
 struct image_entry {
   std::string image_id;
   std::set<std::string> references;
-  std::set<std::string> holders;       // task ids holding a lease
+  // Task ids holding a lease, each with the actor that took it (0: none,
+  // the lease outlives any actor). The one record of a lease.
+  std::map<std::string, caf::actor_id> holders;
   std::int64_t cleanup_at_ms = 0;      // 0: no removal scheduled
   std::uint64_t cleanup_gen = 0;       // bumped by every schedule/cancel: stale timers see it
   std::string state = "present";       // present, removing
@@ -94,8 +97,14 @@ struct image_manager_state {
   std::deque<std::string> queue;                      // references waiting for a pull slot
   std::size_t active = 0;                             // slots in use
   std::map<std::string, image_entry> images;          // by image id
-  std::map<caf::actor_addr, std::set<std::pair<std::string, std::string>>> leases_of; // actor -> (holder, image id)
-  std::map<std::pair<std::string, std::string>, caf::actor_addr> lease_actor; // (holder, image id) -> its actor
+  // The leases an actor took, released when it dies: an index into the
+  // images' holders (nodes of a std::map stay put), so that a lease's
+  // strings are stored once, in its image's holders.
+  struct lease_ref {
+    image_entry* image;
+    std::map<std::string, caf::actor_id>::iterator holder;
+  };
+  std::unordered_multimap<caf::actor_id, lease_ref> leases_of;
   std::uint64_t next_job = 1;
   // inspection
   std::int64_t messages = 0;
@@ -176,33 +185,49 @@ void schedule_cleanup(self_ptr self, image_entry& img) {
   self->delayed_send(self, cfg.cleanup_delay, clean_atom::value, img.image_id, img.cleanup_gen);
 }
 
+// Takes the lease's entry out of its actor's index (its death then has
+// nothing of it to release; the monitor stays).
+void unindex(self_ptr self, image_entry& img, std::map<std::string, caf::actor_id>::iterator h) {
+  auto& s = self->state;
+  if (h->second == caf::invalid_actor_id)
+    return;
+  auto [first, last] = s.leases_of.equal_range(h->second);
+  for (auto l = first; l != last; ++l)
+    if (l->second.image == &img && l->second.holder == h) {
+      s.leases_of.erase(l);
+      return;
+    }
+}
+
 void add_lease(self_ptr self, image_entry& img, const std::string& holder, const caf::strong_actor_ptr& who) {
-  img.holders.insert(holder);
+  auto& s = self->state;
   ++img.cleanup_gen;  // cancels a scheduled removal
   img.cleanup_at_ms = 0;
-  if (who) {
-    self->state.leases_of[who->address()].emplace(holder, img.image_id);
-    self->state.lease_actor[{holder, img.image_id}] = who->address();
+  auto actor = who ? who->id() : caf::invalid_actor_id;
+  auto [h, added] = img.holders.emplace(holder, actor);
+  if (!added) {
+    if (h->second == actor)
+      return;
+    unindex(self, img, h); // the same holder again, through another actor: the latest counts
+    h->second = actor;
   }
+  if (actor != caf::invalid_actor_id)
+    s.leases_of.emplace(actor, image_manager_state::lease_ref{&img, h});
 }
 
 void release_lease(self_ptr self, const std::string& holder, const std::string& image_id) {
   auto& s = self->state;
-  // Through the index: thousands of holders make a scan of every actor's
-  // leases per release too slow.
-  if (auto a = s.lease_actor.find({holder, image_id}); a != s.lease_actor.end()) {
-    if (auto l = s.leases_of.find(a->second); l != s.leases_of.end()) {
-      l->second.erase({holder, image_id});
-      if (l->second.empty())
-        s.leases_of.erase(l); // its death has nothing left to release (the monitor stays)
-    }
-    s.lease_actor.erase(a);
-  }
   auto it = s.images.find(image_id);
-  if (it == s.images.end() || it->second.holders.erase(holder) == 0)
+  if (it == s.images.end())
     return;
-  if (it->second.holders.empty())
-    schedule_cleanup(self, it->second);
+  auto& img = it->second;
+  auto h = img.holders.find(holder);
+  if (h == img.holders.end())
+    return;
+  unindex(self, img, h);
+  img.holders.erase(h);
+  if (img.holders.empty())
+    schedule_cleanup(self, img);
 }
 
 void grant(self_ptr self, job& j, image_info info) {
@@ -496,16 +521,14 @@ void on_removed(self_ptr self, const std::string& image_id, error_info& e, bool 
 
 void on_down(self_ptr self, const caf::down_msg& dm) {
   auto& s = self->state;
-  auto it = s.leases_of.find(dm.source);
-  if (it != s.leases_of.end()) {
-    auto leases = std::move(it->second);
-    s.leases_of.erase(it);
-    for (const auto& lease : leases)
-      s.lease_actor.erase(lease);
-    for (const auto& [holder, image_id] : leases) {
-      spdlog::info("image manager: holder {} went away; releasing its lease on {}", holder, image_id);
-      release_lease(self, holder, image_id);
-    }
+  // Copied out first: releasing edits the index.
+  std::vector<std::pair<std::string, std::string>> leases;
+  auto [first, last] = s.leases_of.equal_range(dm.source.id());
+  for (auto l = first; l != last; ++l)
+    leases.emplace_back(l->second.holder->first, l->second.image->image_id);
+  for (const auto& [holder, image_id] : leases) {
+    spdlog::info("image manager: holder {} went away; releasing its lease on {}", holder, image_id);
+    release_lease(self, holder, image_id);
   }
   for (auto& [ref, j] : s.jobs)
     j.waiters.erase(std::remove_if(j.waiters.begin(), j.waiters.end(),
@@ -515,9 +538,13 @@ void on_down(self_ptr self, const caf::down_msg& dm) {
 
 std::vector<image_record> records(self_ptr self) {
   std::vector<image_record> out;
-  for (const auto& [id, img] : self->state.images)
-    out.push_back(image_record{id, {img.references.begin(), img.references.end()},
-                               {img.holders.begin(), img.holders.end()}, img.cleanup_at_ms, img.state});
+  for (const auto& [id, img] : self->state.images) {
+    image_record r{id, {img.references.begin(), img.references.end()}, {}, img.cleanup_at_ms, img.state};
+    r.holders.reserve(img.holders.size());
+    for (const auto& h : img.holders)
+      r.holders.push_back(h.first);
+    out.push_back(std::move(r));
+  }
   for (const auto& [ref, j] : self->state.jobs) {
     image_record r{{}, {ref}, {}, 0, j.phase == "checking" ? "checking" : "pulling"};
     for (const auto& w : j.waiters)
