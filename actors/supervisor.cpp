@@ -71,6 +71,7 @@ struct supervisor_state {
 
   supervisor_config cfg;
   task_services svc;                           // what every task actor gets
+  std::shared_ptr<const task_setup> setup;     // svc and cfg.task, shared by the task actors
   std::map<std::string, task_entry> tasks;     // by task id
   // Ended tasks in the order they ended: (id, ended_seq); the oldest go past
   // cfg.max_ended_tasks. An entry started again or forgotten meanwhile has
@@ -165,6 +166,7 @@ void spawn_services(self_ptr self) {
   if (cfg.collect_logs)
     s.svc.logs = log_service_for(cfg.docker);
   cfg.task.cleanup_container = cfg.client.cleanup_container;
+  s.setup = std::make_shared<const task_setup>(task_setup{s.svc, cfg.task});
   // Linked: they end with the supervisor, whatever ends it.
   for (auto a : {caf::actor_cast<caf::actor>(s.svc.images),
                  caf::actor_cast<caf::actor>(s.svc.fingerprinter),
@@ -233,7 +235,7 @@ void launch(self_ptr self, task_instance&& taken) {
   plan->create_body = json();
   plan->env.clear();
   plan->labels.clear();
-  auto actor = spawn_task(self->system(), plan, s.svc, s.cfg.task, caf::actor_cast<caf::actor>(self));
+  auto actor = spawn_task(self->system(), plan, s.setup, caf::actor_cast<caf::actor>(self));
   self->monitor(actor);
   (*s.live)[actor.address()] = actor;
   task_entry e;

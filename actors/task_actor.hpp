@@ -116,6 +116,15 @@ caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instanc
 caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
                       task_settings settings, caf::actor subscriber);
 
+// The services and settings, one object for all the tasks of a supervisor
+// (each task would otherwise carry its own copy of both).
+struct task_setup {
+  task_services svc;
+  task_settings settings;
+};
+caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
+                      std::shared_ptr<const task_setup> setup, caf::actor subscriber);
+
 } // namespace stevedore
 
 // Local only (the task-dir worker lives in the same actor system).

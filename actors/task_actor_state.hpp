@@ -51,8 +51,7 @@ struct state {
   // -- what to run and with whom --
   std::shared_ptr<const task_instance> inst; // the plan (create body, labels, ports), shared with the supervisor
   std::string task_id;                 // "{alloc_id}/{task}"
-  task_services svc;
-  task_settings settings;
+  std::shared_ptr<const task_setup> setup; // services and settings, shared by a supervisor's tasks
   std::vector<caf::actor> subscribers; // hear every task_event, then done
 
   // -- recovery state (DESIGN.md Durability): what a restarted supervisor

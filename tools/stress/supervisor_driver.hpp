@@ -16,7 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
+#include <optional>
 #include <vector>
 
 #include "messages/result.hpp"
@@ -64,8 +64,11 @@ private:
 
   driver_context& ctx_;
   std::shared_ptr<supervisor_port> port_;
+  // The index of task `id`, if it is one of this run's.
+  std::optional<std::size_t> index_of(const std::string& id) const;
+
   std::vector<std::string> ids_;                       // task id per index
-  std::unordered_map<std::string, std::size_t> index_; // task id -> index
+  std::vector<std::size_t> by_id_;                     // indexes in the order of their ids
   std::mutex mtx_;                                     // guards the two below
   std::vector<done_fn> launching_;                     // launch waiting for running
   std::vector<done_fn> stopping_;                      // teardown waiting for cleaned
