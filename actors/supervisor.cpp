@@ -78,7 +78,9 @@ struct supervisor_state {
   // another seq (or none) and is skipped.
   std::deque<std::pair<std::string, std::uint64_t>> ended;
   std::uint64_t next_ended = 0;
-  std::map<caf::actor_addr, std::string> ids;  // task actor -> task id
+  // Task actor -> its task id: the key of its entry in `tasks`, which is
+  // not erased while its actor lives.
+  std::map<caf::actor_addr, const std::string*> ids;
   // The live task actors, shared with the functor that ends them when the
   // supervisor ends (one attachable instead of one link per task, whose
   // removal CAF does by a linear scan).
@@ -232,7 +234,6 @@ void launch(self_ptr self, task_instance&& taken) {
   // Kept as sent: create_body_text carries the environment, the labels and
   // everything else the daemon gets; the tree and the maps it was made from
   // would only double a running task's memory (instance() says so).
-  plan->create_body = json();
   plan->env.clear();
   plan->labels.clear();
   auto actor = spawn_task(self->system(), plan, s.setup, caf::actor_cast<caf::actor>(self));
@@ -241,8 +242,8 @@ void launch(self_ptr self, task_instance&& taken) {
   task_entry e;
   e.actor = actor;
   e.inst = std::move(plan);
-  s.ids[actor.address()] = id;
-  s.tasks[id] = std::move(e);
+  auto entry = s.tasks.insert_or_assign(id, std::move(e)).first;
+  s.ids[actor.address()] = &entry->first;
   ++s.started;
 }
 
@@ -356,7 +357,7 @@ void on_task_down(self_ptr self, const caf::down_msg& dm) {
   auto i = s.ids.find(dm.source);
   if (i == s.ids.end())
     return;
-  auto id = i->second;
+  auto id = *i->second;
   auto& e = s.tasks[id];
   e.actor = nullptr;
   s.live->erase(i->first);

@@ -198,6 +198,7 @@ void on_created(self_ptr self, create_answer& answer) {
   auto& s = self->state;
   s.container_id = answer.id;
   s.intent.clear(); // confirmed: the container exists under this id
+  s.intent.shrink_to_fit();
   for (auto& w : answer.warnings)
     warn(self, "daemon: " + w);
   watch_events(self);
@@ -220,6 +221,7 @@ void on_name_holder(self_ptr self, const container_info& info) {
   if (info.running && !s.stop_requested) {
     s.container_id = info.id;
     s.intent.clear();
+    s.intent.shrink_to_fit();
     warn(self, "adopted running container " + info.id.substr(0, 12) + " (" +
                  s.inst->container_name + ") left by an earlier run of this task");
     watch_events(self);
@@ -608,7 +610,6 @@ caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instanc
 
 caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
                       task_settings settings, caf::actor subscriber) {
-  inst.create_body = json(); // create_body_text is what is sent; the tree only costs memory
   return spawn_task(sys, std::make_shared<const task_instance>(std::move(inst)),
                     std::move(services), settings, std::move(subscriber));
 }

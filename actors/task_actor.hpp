@@ -109,8 +109,8 @@ bool is_our_container(const task_instance& inst, const container_info& info);
 
 // Spawns the task actor; it starts at once (pending) and reports to
 // `subscriber` (if valid) from its first event on. The plan is shared, not
-// copied (the supervisor keeps the same one); only its create_body_text is
-// used, so the create_body tree may be left empty.
+// copied (the supervisor keeps the same one); its create_body_text is what
+// the daemon gets.
 caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
                       task_services services, task_settings settings, caf::actor subscriber);
 caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,

@@ -99,7 +99,7 @@ struct state {
 
   // -- inspection --
   std::int64_t messages = 0;
-  std::string last_message;
+  const char* last_message = "";       // a literal: what note() was told
   std::int64_t last_at_ms = 0;
 };
 

@@ -67,14 +67,13 @@ struct task_instance {
   std::string image_archive;   // host path of the tar for load_from_tar, else empty
   std::vector<task_port> ports; // every port of the task, in the order declared
   std::string alloc_dir;       // the allocation's folder on the host: <alloc_root>/<alloc_id>
-  std::map<std::string, std::string> env;    // final environment (NOMAD_* and the task's, interpolated)
-  std::map<std::string, std::string> labels; // container labels: the task's plus com.stevedore.*
-  // The exact POST /containers/create body. `create_body_text` is the
-  // compact dump, the bytes actually sent, and the only form that survives
-  // serialisation (json has no inspector: messages/ has no JSON reader to
-  // load it back). The tree is kept only when the planner is asked to
-  // (policy::plan_options::keep_create_body: `plan` prints it).
-  json create_body;
+  // Final environment (NOMAD_* and the task's, interpolated) and container
+  // labels (the task's plus com.stevedore.*); empty unless the planner kept
+  // them (plan_options::keep_create_body): the create body carries both.
+  std::map<std::string, std::string> env;
+  std::map<std::string, std::string> labels;
+  // The exact POST /containers/create body, as the compact text sent (the
+  // planner can give the tree too: policy::plan_result::create_bodies).
   std::string create_body_text;
 
   // The task's folders, all under alloc_dir (derived, not stored: a plan is
@@ -92,8 +91,6 @@ private:
   }
 };
 
-// The CAF inspector leaves out `create_body` (see above): after a round trip
-// through a serialiser only create_body_text is set.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_port& x) {
   return f(caf::meta::type_name("stevedore::task_port"), x.label, x.host_port,

@@ -107,7 +107,8 @@ task_instance make_instance(const job_spec& job, const group_spec& group, const 
 void complete_instance(task_instance& inst, const job_spec& job, const group_spec& group,
                        const client_config& client, const plan_options& options,
                        const sibling_ports& siblings, const std::string& path,
-                       std::vector<error_info>& problems, std::vector<std::string>& warnings) {
+                       std::vector<error_info>& problems, std::vector<std::string>& warnings,
+                       std::vector<json>& bodies) {
   auto node = node_values(client, options.node);
   auto builtin = builtin_env(inst, job, group, client, siblings);
   inst.env = final_env(builtin, inst.task->env, node, path, warnings);
@@ -131,8 +132,14 @@ void complete_instance(task_instance& inst, const job_spec& job, const group_spe
   auto body = to_create_body(inst, volumes, client, options.node, path + ".config", problems);
   inst.create_body_text = body.dump();
   inst.create_body_text.shrink_to_fit(); // kept for as long as the task runs
-  if (options.keep_create_body)
-    inst.create_body = std::move(body);
+  if (options.keep_create_body) {
+    bodies.push_back(std::move(body));
+  } else {
+    // The text carries them: a job of 10,000 instances would hold 10,000
+    // environments until the supervisor takes the instances.
+    inst.env = {};
+    inst.labels = {};
+  }
 }
 
 } // namespace
@@ -213,7 +220,7 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
         const auto& task = group.tasks[t];
         auto inst = make_instance(job, group, shared[t], alloc, siblings[task.name]);
         complete_instance(inst, job, group, client, options, siblings, task_path(job, group, task),
-                          problems, warnings);
+                          problems, warnings, out.create_bodies);
         out.instances.push_back(std::move(inst));
       }
     }
@@ -229,9 +236,10 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
 
 namespace stevedore::policy {
 
-json plan_json(const std::vector<task_instance>& instances) {
+json plan_json(const plan_result& plan) {
   json list = json::array();
-  for (const auto& inst : instances) {
+  for (std::size_t i = 0; i < plan.instances.size(); ++i) {
+    const auto& inst = plan.instances[i];
     json j = json::object();
     j.set("alloc_id", inst.alloc_id);
     j.set("alloc_name", inst.alloc_name);
@@ -256,7 +264,10 @@ json plan_json(const std::vector<task_instance>& instances) {
     j.set("ports", std::move(ports));
     j.set("alloc_dir", inst.alloc_dir);
     j.set("task_dir", inst.task_dir());
-    j.set("create_body", inst.create_body);
+    if (i < plan.create_bodies.size())
+      j.set("create_body", plan.create_bodies[i]);
+    else
+      j.set("create_body", inst.create_body_text);
     list.push(std::move(j));
   }
   json out = json::object();

@@ -28,13 +28,16 @@ struct plan_options {
   std::set<std::int64_t> taken_ports; // ports already in use on the node
   node_facts node;
   path_resolver resolve = resolve_in_task_dir; // relative volume sources and `load`
-  // Keep each instance's create body as a tree too (`plan` prints it); by
-  // default only its text is kept, the tree freed as soon as it is dumped.
+  // Keep each instance's create body as a tree too (plan_result::
+  // create_bodies; `plan` prints it), and the instance's env and labels maps
+  // it was made from. By default only its text is kept, which carries both:
+  // the tree and the maps are freed once dumped.
   bool keep_create_body = false;
 };
 
 struct plan_result {
   std::vector<task_instance> instances; // groups in order, then index, then task
+  std::vector<json> create_bodies;      // with keep_create_body: each instance's body as a tree
   std::vector<error_info> problems;     // not_permitted / invalid_input / conflict; no duplicates
   std::vector<std::string> warnings;    // unresolved ${...}, overridden labels; no duplicates
   bool ok() const noexcept { return problems.empty(); }
@@ -78,7 +81,9 @@ namespace stevedore::policy {
 
 // What `stevedore plan` prints: {"instances": [{alloc_id, alloc_name,
 // alloc_index, job, group, task, container_name, image, pull,
-// image_archive?, ports, alloc_dir, task_dir, create_body}, ...]}.
-json plan_json(const std::vector<task_instance>& instances);
+// image_archive?, ports, alloc_dir, task_dir, create_body}, ...]}. The
+// create body is the tree when the plan kept it (keep_create_body), else
+// its text.
+json plan_json(const plan_result& plan);
 
 } // namespace stevedore::policy

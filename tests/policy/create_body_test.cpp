@@ -211,7 +211,7 @@ std::string body_of(const job_spec& job, const client_config& client,
   EXPECT_FALSE(plan.instances.empty());
   if (plan.instances.empty())
     return {};
-  return plan.instances[0].create_body.dump(2) + "\n";
+  return plan.create_bodies.at(0).dump(2) + "\n";
 }
 
 TEST(golden, redis_minimal) {
@@ -297,13 +297,13 @@ TEST(golden, full_options) {
   ASSERT_TRUE(plan.ok()) << to_string(plan.problems[0]);
   ASSERT_EQ(plan.warnings.size(), 1u); // the spoofed com.stevedore.node label
   EXPECT_NE(plan.warnings[0].find("com.stevedore.node"), std::string::npos);
-  expect_golden("full_options", plan.instances[0].create_body.dump(2) + "\n");
+  expect_golden("full_options", plan.create_bodies.at(0).dump(2) + "\n");
 }
 
 TEST(golden, body_text_is_compact_dump) {
   auto plan = plan_job(full_job(), full_client(), test::fixed_plan());
   ASSERT_FALSE(plan.instances.empty());
-  EXPECT_EQ(plan.instances[0].create_body_text, plan.instances[0].create_body.dump());
+  EXPECT_EQ(plan.instances[0].create_body_text, plan.create_bodies.at(0).dump());
 }
 
 // By default the planner keeps only the text: the tree is what a running
@@ -315,7 +315,10 @@ TEST(golden, default_plan_keeps_the_text_only) {
   auto text_only = plan_job(full_job(), full_client(), options);
   ASSERT_FALSE(with_tree.instances.empty());
   ASSERT_EQ(text_only.instances.size(), with_tree.instances.size());
-  EXPECT_TRUE(text_only.instances[0].create_body.is_null());
+  EXPECT_TRUE(text_only.create_bodies.empty());
+  EXPECT_TRUE(text_only.instances[0].env.empty());
+  EXPECT_TRUE(text_only.instances[0].labels.empty());
+  EXPECT_FALSE(with_tree.instances[0].env.empty());
   EXPECT_EQ(text_only.instances[0].create_body_text, with_tree.instances[0].create_body_text);
 }
 
@@ -348,7 +351,7 @@ TEST(golden, two_groups_plan) {
   job.groups.push_back(batch);
   auto plan = plan_job(job, test::test_client(), test::fixed_plan());
   ASSERT_TRUE(plan.ok()) << to_string(plan.problems[0]);
-  expect_golden("two_groups_plan", plan_json(plan.instances).dump(2) + "\n");
+  expect_golden("two_groups_plan", plan_json(plan).dump(2) + "\n");
 }
 
 } // namespace
@@ -369,7 +372,7 @@ TEST(golden, spec_webservice_from_hcl) {
   auto plan = plan_job(job.value, client, test::fixed_plan());
   ASSERT_TRUE(plan.ok()) << to_string(plan.problems[0]);
   EXPECT_TRUE(plan.warnings.empty()) << plan.warnings[0];
-  expect_golden("spec_webservice", plan_json(plan.instances).dump(2) + "\n");
+  expect_golden("spec_webservice", plan_json(plan).dump(2) + "\n");
 }
 
 } // namespace

@@ -60,9 +60,9 @@ TEST(plan, same_alloc_id_same_plan_byte_for_byte) {
     t.resources.ports = {{"http", 0}, {"admin", 0}};
   auto a = plan_job(job, test::test_client(), test::fixed_plan("abc"));
   auto b = plan_job(job, test::test_client(), test::fixed_plan("abc"));
-  EXPECT_EQ(plan_json(a.instances).dump(), plan_json(b.instances).dump());
+  EXPECT_EQ(plan_json(a).dump(), plan_json(b).dump());
   auto c = plan_job(job, test::test_client(), test::fixed_plan("abd"));
-  EXPECT_NE(plan_json(a.instances).dump(), plan_json(c.instances).dump());
+  EXPECT_NE(plan_json(a).dump(), plan_json(c).dump());
 }
 
 TEST(plan, ports_unique_across_the_plan) {
@@ -231,7 +231,7 @@ TEST(plan, env_reaches_the_create_body_sorted) {
   auto job = test::one_task_job();
   test::only_task(job).env = {{"ZED", "1"}, {"ALPHA", "${NOMAD_ALLOC_INDEX}"}};
   auto plan = plan_job(job, test::test_client(), test::fixed_plan());
-  const auto* env = plan.instances.at(0).create_body.find("Env");
+  const auto* env = plan.create_bodies.at(0).find("Env");
   ASSERT_NE(env, nullptr);
   ASSERT_FALSE(env->items().empty());
   EXPECT_EQ(env->items().front().as_string(), "ALPHA=0");

@@ -79,7 +79,7 @@ int run_plan(const plan_args& args) {
   print_warnings(plan.warnings);
   if (report(plan.problems))
     return 1;
-  auto out = policy::plan_json(plan.instances).dump(2);
+  auto out = policy::plan_json(plan).dump(2);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fputc('\n', stdout);
   return 0;

@@ -55,8 +55,8 @@ std::string job_name(const stress_options& opts, const std::string& driver);
 job_spec stress_job(const stress_options& opts, const std::string& driver);
 
 // Plans stress_job for `driver` with the client settings of `opts` (the
-// folders go under `alloc_root`). Each instance keeps create_body_text and
-// drops the create_body tree, which is only needed in-process by `plan`.
+// folders go under `alloc_root`). Each instance keeps only its
+// create_body_text (plan_job's default), which carries its env and labels.
 // Problems are joined into one invalid_input error.
 result<std::vector<task_instance>> plan_workload(const stress_options& opts,
                                                  const std::string& driver,
