@@ -17,6 +17,7 @@
 #include "actors/log_follower.hpp"
 #include "actors/log_worker.hpp"
 #include "actors/stats_poller.hpp"
+#include "actors/packed_text.hpp"
 #include "actors/task_dir.hpp"
 #include "policy/constraints.hpp"
 #include "policy/plan.hpp"
@@ -231,11 +232,18 @@ void launch(self_ptr self, task_instance&& taken) {
   auto& s = self->state;
   auto id = task_id_of(taken);
   auto plan = std::make_shared<task_instance>(std::move(taken));
-  // Kept as sent: create_body_text carries the environment, the labels and
-  // everything else the daemon gets; the tree and the maps it was made from
-  // would only double a running task's memory (instance() says so).
+  // Kept as sent: the create body carries the environment, the labels and
+  // everything else the daemon gets; the maps it was made from would only
+  // double a running task's memory (instance() says so). Thousands of
+  // running tasks keep it packed (half the bytes; unpacked per create).
   plan->env.clear();
   plan->labels.clear();
+  if (plan->create_body_packed.empty() && !plan->create_body_text.empty()) {
+    if (auto packed = pack_text(plan->create_body_text); !packed.empty()) {
+      plan->create_body_packed = std::move(packed);
+      std::string().swap(plan->create_body_text);
+    }
+  }
   auto actor = spawn_task(self->system(), plan, s.setup, caf::actor_cast<caf::actor>(self));
   self->monitor(actor);
   (*s.live)[actor.address()] = actor;
@@ -558,7 +566,16 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       auto i = self->state.tasks.find(id);
       if (i == self->state.tasks.end())
         return unknown(id);
-      return *i->second.inst;
+      // As planned: the body it keeps packed is given as text.
+      task_instance inst = *i->second.inst;
+      if (!inst.create_body_packed.empty()) {
+        auto body = create_body_of(inst);
+        if (!body.ok())
+          return to_caf(body.error());
+        inst.create_body_text = std::move(body).value();
+        inst.create_body_packed.clear();
+      }
+      return inst;
     },
     [self](list_atom) {
       note(self, "list");
@@ -672,6 +689,7 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
         // create body is not needed any more (the env went at launch).
         auto kept = std::make_shared<task_instance>(*i->second.inst);
         kept->create_body_text.clear();
+        kept->create_body_packed.clear();
         i->second.inst = std::move(kept);
         note_ended(self, i->first, i->second);
       }

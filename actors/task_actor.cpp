@@ -13,6 +13,7 @@
 
 #include "actors/container_events.hpp"
 #include "actors/errors.hpp"
+#include "actors/packed_text.hpp"
 #include "actors/task_actor_state.hpp"
 
 namespace stevedore {
@@ -77,8 +78,17 @@ std::map<std::string, std::string> sent_stevedore_labels(const std::string& body
 
 } // namespace
 
+result<std::string> create_body_of(const task_instance& inst) {
+  if (inst.create_body_packed.empty())
+    return inst.create_body_text;
+  return unpack_text(inst.create_body_packed, "task " + task_id_of(inst) + ": create body");
+}
+
 bool is_our_container(const task_instance& inst, const container_info& info) {
-  auto ours = sent_stevedore_labels(inst.create_body_text);
+  auto body = create_body_of(inst);
+  if (!body.ok())
+    return false; // nothing to prove it ours: left alone
+  auto ours = sent_stevedore_labels(body.value());
   for (const auto& [k, v] : ours) {
     auto i = info.labels.find(k);
     if (i == info.labels.end() || i->second != v)

@@ -107,6 +107,9 @@ exit_result exit_result_of(const container_info& info);
 // allocation).
 bool is_our_container(const task_instance& inst, const container_info& info);
 
+// The create body as sent: create_body_text, or create_body_packed unpacked.
+result<std::string> create_body_of(const task_instance& inst);
+
 // Spawns the task actor; it starts at once (pending) and reports to
 // `subscriber` (if valid) from its first event on. The plan is shared, not
 // copied (the supervisor keeps the same one); its create_body_text is what

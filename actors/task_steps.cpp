@@ -133,9 +133,14 @@ void create(self_ptr self) {
   // durable store records `intent` here before the call and confirms it in
   // the answer (task_actor.cpp, created_atom), so that a supervisor that
   // crashed in between finds the container by name and re-attaches.
+  auto body = create_body_of(*s.inst);
+  if (!body.ok()) {
+    fail(self, to_string(body.error()));
+    return;
+  }
   s.intent = "create " + name_of(s);
-  s.setup->svc.docker->container_create(name_of(s), s.inst->create_body_text,
-                                 reply<created_atom, create_answer>(self));
+  s.setup->svc.docker->container_create(name_of(s), std::move(body).value(),
+                                        reply<created_atom, create_answer>(self));
 }
 
 void start(self_ptr self) {

@@ -75,6 +75,10 @@ struct task_instance {
   // The exact POST /containers/create body, as the compact text sent (the
   // planner can give the tree too: policy::plan_result::create_bodies).
   std::string create_body_text;
+  // The same deflated, instead of create_body_text, in the plan a supervisor
+  // keeps for a running task (actors/packed_text.hpp; create_body_of()
+  // reads either).
+  std::string create_body_packed;
 
   // The task's folders, all under alloc_dir (derived, not stored: a plan is
   // kept for every task that runs).
@@ -106,7 +110,7 @@ typename Inspector::result_type inspect(Inspector& f, task_instance& x) {
   return f(caf::meta::type_name("stevedore::task_instance"), x.alloc_id, x.alloc_index,
            x.alloc_name, x.job_name, x.group_name, x.task, x.container_name, x.image,
            x.pull, x.image_archive, x.ports, x.alloc_dir, x.env, x.labels,
-           x.create_body_text);
+           x.create_body_text, x.create_body_packed);
 }
 
 } // namespace stevedore

@@ -112,6 +112,10 @@ TEST_F(SupervisorTest, KeepsARegistryOfItsTasksAndFansOutTheirEvents) {
   auto inst = ask<task_instance>(instance_atom::value, std::string("a1/db"));
   ASSERT_TRUE(inst.ok());
   EXPECT_EQ(inst->container_name, "db-a1");
+  // The supervisor keeps a running task's body packed (the fake daemon got
+  // it unpacked: the task runs); the plan is given back as it was sent.
+  EXPECT_EQ(inst->create_body_text, make_instance("db", "a1").create_body_text);
+  EXPECT_TRUE(inst->create_body_packed.empty());
   auto busy = ask<unit>(caf::delete_atom::value, std::string("a1/db"));
   ASSERT_FALSE(busy.ok());
   EXPECT_EQ(busy.error().kind, errc::conflict) << "a running task cannot be forgotten";
