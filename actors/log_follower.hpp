@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <string_view>
 
 #include <caf/all.hpp>
@@ -113,7 +114,12 @@ public:
 
   // Message handlers that pass the messages above to the follower `get`
   // returns (null: none now; messages of another follower id are dropped).
-  // Built once per owner and composed with the owner's own.
+  // Built once per owner and composed with the owner's own: handlers() as a
+  // message_handler, handler_list() as the lambdas themselves, to list among
+  // the owner's (one behavior instead of two and their combination, in each
+  // of thousands of task actors).
+  template <class Get>
+  static auto handler_list(Get get);
   template <class Get>
   static caf::message_handler handlers(Get get);
 
@@ -226,8 +232,8 @@ private:
 };
 
 template <class Get>
-caf::message_handler log_follower::handlers(Get get) {
-  return {
+auto log_follower::handler_list(Get get) {
+  return std::make_tuple(
     [get](lf_output_atom, std::uint64_t id, std::uint64_t gen, std::uint8_t which,
           const std::string& bytes) {
       if (log_follower* f = get(); f && f->id() == id) {
@@ -260,8 +266,13 @@ caf::message_handler log_follower::handlers(Get get) {
         f->note("timer");
         f->on_timer(gen, kind);
       }
-    },
-  };
+    });
+}
+
+template <class Get>
+caf::message_handler log_follower::handlers(Get get) {
+  return std::apply([](auto&&... h) { return caf::message_handler{std::move(h)...}; },
+                    handler_list(std::move(get)));
 }
 
 } // namespace stevedore

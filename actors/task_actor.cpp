@@ -101,7 +101,7 @@ namespace task_detail {
 
 void emit(self_ptr self, task_event ev) {
   auto& s = self->state;
-  ev.task_id = s.task_id;
+  ev.task_id = s.task_id();
   ev.state = s.current;
   if (ev.at_ms == 0)
     ev.at_ms = now_ms();
@@ -135,7 +135,7 @@ void warn(self_ptr self, std::string message) {
 
 task_status status_of(const state& s) {
   task_status st;
-  st.task_id = s.task_id;
+  st.task_id = s.task_id();
   st.task_name = s.inst->task->name;
   st.alloc_id = s.inst->alloc_id;
   st.job_name = s.inst->job_name;
@@ -146,7 +146,8 @@ task_status status_of(const state& s) {
   st.image_id = s.image_id;
   st.state = s.current;
   st.history = s.history;
-  st.exit = s.exit;
+  if (s.exit)
+    st.exit = *s.exit;
   for (const auto& p : s.inst->ports)
     st.ports.push_back(port_mapping{p.label, p.host_port, p.container_port});
   st.restarts = s.restarts;
@@ -182,7 +183,7 @@ void on_running(self_ptr self) {
   set_state(self, task_state::running, s.container_id.substr(0, 12));
   s.oom_told = false;
   if (s.setup->svc.stats) {
-    self->send(s.setup->svc.stats, watch_atom::value, s.task_id, s.container_id);
+    self->send(s.setup->svc.stats, watch_atom::value, s.task_id(), s.container_id);
     s.stats_watched = true;
   }
   if (s.setup->svc.logs && !s.logs && collects_logs(*s.inst->task)) {
@@ -334,7 +335,7 @@ void on_answer(self_ptr self, caf::atom_value call, std::uint64_t epoch) {
     if (current(self, epoch))
       on_removed(self);
   } else {
-    spdlog::debug("task {}: unexpected answer '{}'", s.task_id, caf::to_string(call));
+    spdlog::debug("task {}: unexpected answer '{}'", s.task_id(), caf::to_string(call));
   }
 }
 
@@ -356,7 +357,7 @@ void on_failed(self_ptr self, caf::atom_value call, std::uint64_t epoch, const e
                      : call == removed_atom::value   ? "remove_failed"
                                                      : nullptr;
   if (!what) {
-    spdlog::debug("task {}: unexpected failure '{}': {}", s.task_id, caf::to_string(call),
+    spdlog::debug("task {}: unexpected failure '{}': {}", s.task_id(), caf::to_string(call),
                   to_string(e));
     return;
   }
@@ -371,7 +372,7 @@ void on_failed(self_ptr self, caf::atom_value call, std::uint64_t epoch, const e
     create(self); // gone meanwhile: the name is free
   } else if (call == inspected_atom::value && e.kind == errc::not_found) {
     // Removed behind our back: nothing is left to stop or remove.
-    s.exit.error = "container removed outside stevedore";
+    s.last_exit().error = "container removed outside stevedore";
     s.container_id.clear();
     fail(self, "container " + s.inst->container_name + " was removed outside stevedore");
   } else if (call == killed_atom::value &&
@@ -400,7 +401,6 @@ void release_held_exit(self_ptr self) {
 caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> inst,
                          std::shared_ptr<const task_setup> setup, caf::actor subscriber) {
   auto& s = self->state;
-  s.task_id = task_id_of(*inst);
   s.tracker = restart_tracker(inst->task->restart);
   s.inst = std::move(inst);
   s.setup = std::move(setup);
@@ -409,199 +409,204 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
   s.history.reserve(5); // pending to running in one allocation
   set_state(self, task_state::pending);
   prepare(self);
-  caf::message_handler own{
-    // -- answers of the Engine API --
-    [self](created_atom, std::uint64_t epoch, create_answer& a) {
-      note(self, "created");
-      if (current(self, epoch))
-        on_created(self, a);
+  // The log follower's callbacks and timers arrive here as messages: its
+  // handlers are listed after the task's own, in one behavior.
+  return std::apply(
+    [self](auto&&... follower) -> caf::behavior {
+      return {
+        // -- answers of the Engine API --
+        [self](created_atom, std::uint64_t epoch, create_answer& a) {
+          note(self, "created");
+          if (current(self, epoch))
+            on_created(self, a);
+        },
+        [self](conflict_atom, std::uint64_t epoch, container_info& info) {
+          note(self, "name_holder");
+          if (current(self, epoch))
+            on_name_holder(self, info);
+        },
+        [self](inspected_atom, std::uint64_t epoch, container_info& info) {
+          note(self, "inspected");
+          auto st = self->state.current;
+          if (current(self, epoch) && (st == task_state::running || st == task_state::stopping))
+            on_inspect(self, info);
+        },
+        // The answers without a value, and every failed one: one handler per
+        // shape, the call named by the atom (fewer handlers, a smaller behavior
+        // in each of thousands of task actors).
+        [self](caf::atom_value call, std::uint64_t epoch, unit) { on_answer(self, call, epoch); },
+        [self](caf::atom_value call, std::uint64_t epoch, error_info& e) {
+          on_failed(self, call, epoch, e);
+        },
+        // -- timers --
+        [self](timer_atom, caf::atom_value kind, std::uint64_t epoch) {
+          note(self, "timer");
+          auto& s = self->state;
+          if (!current(self, epoch))
+            return;
+          if (kind == killtimer_atom::value) {
+            if (s.current == task_state::stopping && s.kill_armed) {
+              s.kill_armed = false;
+              s.sigkill_sent = true;
+              s.kill_delivered = false;
+              warn(self, "still running " + format_duration_ms(s.inst->task->kill_timeout_ms) +
+                           " after " + s.stop_signal + ": sending SIGKILL");
+              kill(self, "SIGKILL");
+            }
+          } else if (kind == logdrain_atom::value) {
+            if (s.draining_logs) {
+              warn(self, "log collection did not finish within " +
+                           format_duration_ms(s.setup->settings.log_drain.count()) + "; stopping it");
+              s.logs.reset(); // what it holds still goes to the log files
+              s.draining_logs = false;
+              continue_cleanup(self);
+            }
+          } else if (kind == restart_atom::value) {
+            if ((s.current == task_state::exited || s.current == task_state::starting) &&
+                s.then == after_remove::restart) {
+              ++s.restarts;
+              s.then = after_remove::clean;
+              s.sigkill_sent = false;
+              s.conflict_attempts = 0;
+              create(self);
+            }
+          } else if (kind == oomwait_atom::value) {
+            release_held_exit(self);
+          } else if (kind == retry_atom::value || (kind == parked_atom::value && s.parked)) {
+            resume(self);
+          }
+        },
+        // -- the daemon and the event stream --
+        [self](health_atom, const fingerprint& fp) {
+          note(self, "health");
+          if (fp.health == daemon_health::healthy && self->state.parked)
+            resume(self);
+        },
+        [self](cevent_atom, const engine_event& ev) {
+          note(self, "container_event");
+          auto& s = self->state;
+          if (ev.id != s.container_id)
+            return;
+          if (ev.action == "oom" && !s.oom_told) {
+            s.oom_told = true;
+            warn(self, "the kernel killed a process of the container: out of memory");
+            release_held_exit(self);
+          }
+          if ((ev.action == "die" || ev.action == "destroy") &&
+              (s.current == task_state::running || s.current == task_state::stopping))
+            inspect(self);
+        },
+        [self](recheck_atom, const std::string& id) {
+          note(self, "recheck");
+          auto& s = self->state;
+          if (id == s.container_id &&
+              (s.current == task_state::running || s.current == task_state::stopping))
+            inspect(self);
+        },
+        // -- requests --
+        [self](caf::get_atom) {
+          note(self, "get");
+          return status_of(self->state);
+        },
+        [self](status_atom) {
+          note(self, "status");
+          auto& s = self->state;
+          actor_status st;
+          st.kind = "task";
+          st.name = s.task_id();
+          st.state = to_string(s.current);
+          if (s.parked)
+            st.state += " (waiting for the daemon)";
+          st.messages = s.messages;
+          st.last_message = s.last_message;
+          st.last_at_ms = s.last_at_ms;
+          st.details["container_name"] = s.inst->container_name;
+          st.details["container_id"] = s.container_id;
+          st.details["image"] = s.inst->image;
+          st.details["image_id"] = s.image_id;
+          st.details["lease"] = s.has_lease ? "held" : "none";
+          if (s.exit_held)
+            st.details["exit_held"] = "exit code " + std::to_string(s.exit_held->exit_code) +
+                                      ", waiting for a late oom event";
+          st.details["restarts"] = std::to_string(s.restarts);
+          if (!s.intent.empty())
+            st.details["intent"] = s.intent;
+          std::string ports;
+          for (const auto& p : s.inst->ports)
+            ports += (ports.empty() ? "" : ",") + p.label + "=" + std::to_string(p.host_port) +
+                     "->" + std::to_string(p.container_port);
+          st.details["ports"] = ports;
+          std::string hist;
+          for (const auto& h : s.history)
+            hist += (hist.empty() ? "" : " ") + std::string(to_string(h.state));
+          st.details["history"] = hist;
+          if (s.logs) {
+            st.details["logs_state"] = s.logs->phase_name();
+            s.logs->describe(st.details, "logs_");
+          }
+          return st;
+        },
+        [self](stop_atom) {
+          note(self, "stop");
+          begin_stop(self);
+          return unit{};
+        },
+        [self](signal_atom, const std::string& sig) -> caf::result<unit> {
+          note(self, "signal");
+          auto& s = self->state;
+          if (s.container_id.empty() || s.current != task_state::running)
+            return to_caf(make_error(errc::conflict, "signal " + sig + " to task " + s.task_id(),
+                                     std::string("the task is ") + to_string(s.current) +
+                                       ", not running"));
+          auto id = s.next_signal++;
+          s.signal_replies.emplace_back(id, self->make_response_promise());
+          caf::actor me = caf::actor_cast<caf::actor>(self);
+          s.setup->svc.docker->container_kill(s.container_id, sig, [me, id](result<unit> r) {
+            if (r)
+              caf::anon_send(me, sigreply_atom::value, id, unit{});
+            else
+              caf::anon_send(me, sigreply_atom::value, id, std::move(r).error());
+          });
+          return caf::delegated<unit>();
+        },
+        [self](caf::subscribe_atom, caf::actor& sub) {
+          note(self, "subscribe");
+          self->state.subscribers.push_back(std::move(sub));
+        },
+        [self](progress_atom, const std::string&, const pull_progress& p) {
+          note(self, "progress");
+          auto& s = self->state;
+          if (s.current != task_state::pulling)
+            return;
+          if (!s.pulling)
+            s.pulling = std::make_unique<pull_state>();
+          auto& pull = *s.pulling;
+          if (!p.id.empty() && (p.total > 0 || p.current > 0))
+            pull.layers[p.id] = {p.current, p.total};
+          bool layer_end = p.status == "Pull complete" || p.status == "Already exists";
+          if (layer_end)
+            ++pull.layers_done;
+          auto now = now_ms();
+          if (!layer_end && now - pull.last_progress_ms < s.setup->settings.progress_every.count())
+            return; // a pull of large layers sends hundreds of these a second
+          pull.last_progress_ms = now;
+          task_event ev;
+          ev.kind = "progress";
+          for (auto& [id, cur_tot] : pull.layers) {
+            ev.bytes_current += cur_tot.first;
+            ev.bytes_total += cur_tot.second;
+          }
+          char buf[160];
+          std::snprintf(buf, sizeof buf, "%s: %s%s%s, %.1f/%.1f MB", s.inst->image.c_str(),
+                        p.status.c_str(), p.id.empty() ? "" : " ", p.id.c_str(),
+                        double(ev.bytes_current) / 1e6, double(ev.bytes_total) / 1e6);
+          ev.message = buf;
+          emit(self, std::move(ev));
+        },
+        std::move(follower)...,
+      };
     },
-    [self](conflict_atom, std::uint64_t epoch, container_info& info) {
-      note(self, "name_holder");
-      if (current(self, epoch))
-        on_name_holder(self, info);
-    },
-    [self](inspected_atom, std::uint64_t epoch, container_info& info) {
-      note(self, "inspected");
-      auto st = self->state.current;
-      if (current(self, epoch) && (st == task_state::running || st == task_state::stopping))
-        on_inspect(self, info);
-    },
-    // The answers without a value, and every failed one: one handler per
-    // shape, the call named by the atom (fewer handlers, a smaller behavior
-    // in each of thousands of task actors).
-    [self](caf::atom_value call, std::uint64_t epoch, unit) { on_answer(self, call, epoch); },
-    [self](caf::atom_value call, std::uint64_t epoch, error_info& e) {
-      on_failed(self, call, epoch, e);
-    },
-    // -- timers --
-    [self](timer_atom, caf::atom_value kind, std::uint64_t epoch) {
-      note(self, "timer");
-      auto& s = self->state;
-      if (!current(self, epoch))
-        return;
-      if (kind == killtimer_atom::value) {
-        if (s.current == task_state::stopping && s.kill_armed) {
-          s.kill_armed = false;
-          s.sigkill_sent = true;
-          s.kill_delivered = false;
-          warn(self, "still running " + format_duration_ms(s.inst->task->kill_timeout_ms) +
-                       " after " + s.stop_signal + ": sending SIGKILL");
-          kill(self, "SIGKILL");
-        }
-      } else if (kind == logdrain_atom::value) {
-        if (s.draining_logs) {
-          warn(self, "log collection did not finish within " +
-                       format_duration_ms(s.setup->settings.log_drain.count()) + "; stopping it");
-          s.logs.reset(); // what it holds still goes to the log files
-          s.draining_logs = false;
-          continue_cleanup(self);
-        }
-      } else if (kind == restart_atom::value) {
-        if ((s.current == task_state::exited || s.current == task_state::starting) &&
-            s.then == after_remove::restart) {
-          ++s.restarts;
-          s.then = after_remove::clean;
-          s.sigkill_sent = false;
-          s.conflict_attempts = 0;
-          create(self);
-        }
-      } else if (kind == oomwait_atom::value) {
-        release_held_exit(self);
-      } else if (kind == retry_atom::value || (kind == parked_atom::value && s.parked)) {
-        resume(self);
-      }
-    },
-    // -- the daemon and the event stream --
-    [self](health_atom, const fingerprint& fp) {
-      note(self, "health");
-      if (fp.health == daemon_health::healthy && self->state.parked)
-        resume(self);
-    },
-    [self](cevent_atom, const engine_event& ev) {
-      note(self, "container_event");
-      auto& s = self->state;
-      if (ev.id != s.container_id)
-        return;
-      if (ev.action == "oom" && !s.oom_told) {
-        s.oom_told = true;
-        warn(self, "the kernel killed a process of the container: out of memory");
-        release_held_exit(self);
-      }
-      if ((ev.action == "die" || ev.action == "destroy") &&
-          (s.current == task_state::running || s.current == task_state::stopping))
-        inspect(self);
-    },
-    [self](recheck_atom, const std::string& id) {
-      note(self, "recheck");
-      auto& s = self->state;
-      if (id == s.container_id &&
-          (s.current == task_state::running || s.current == task_state::stopping))
-        inspect(self);
-    },
-    // -- requests --
-    [self](caf::get_atom) {
-      note(self, "get");
-      return status_of(self->state);
-    },
-    [self](status_atom) {
-      note(self, "status");
-      auto& s = self->state;
-      actor_status st;
-      st.kind = "task";
-      st.name = s.task_id;
-      st.state = to_string(s.current);
-      if (s.parked)
-        st.state += " (waiting for the daemon)";
-      st.messages = s.messages;
-      st.last_message = s.last_message;
-      st.last_at_ms = s.last_at_ms;
-      st.details["container_name"] = s.inst->container_name;
-      st.details["container_id"] = s.container_id;
-      st.details["image"] = s.inst->image;
-      st.details["image_id"] = s.image_id;
-      st.details["lease"] = s.has_lease ? "held" : "none";
-      if (s.exit_held)
-        st.details["exit_held"] = "exit code " + std::to_string(s.exit_held->exit_code) +
-                                  ", waiting for a late oom event";
-      st.details["restarts"] = std::to_string(s.restarts);
-      if (!s.intent.empty())
-        st.details["intent"] = s.intent;
-      std::string ports;
-      for (const auto& p : s.inst->ports)
-        ports += (ports.empty() ? "" : ",") + p.label + "=" + std::to_string(p.host_port) +
-                 "->" + std::to_string(p.container_port);
-      st.details["ports"] = ports;
-      std::string hist;
-      for (const auto& h : s.history)
-        hist += (hist.empty() ? "" : " ") + std::string(to_string(h.state));
-      st.details["history"] = hist;
-      if (s.logs) {
-        st.details["logs_state"] = s.logs->phase_name();
-        s.logs->describe(st.details, "logs_");
-      }
-      return st;
-    },
-    [self](stop_atom) {
-      note(self, "stop");
-      begin_stop(self);
-      return unit{};
-    },
-    [self](signal_atom, const std::string& sig) -> caf::result<unit> {
-      note(self, "signal");
-      auto& s = self->state;
-      if (s.container_id.empty() || s.current != task_state::running)
-        return to_caf(make_error(errc::conflict, "signal " + sig + " to task " + s.task_id,
-                                 std::string("the task is ") + to_string(s.current) +
-                                   ", not running"));
-      auto id = s.next_signal++;
-      s.signal_replies.emplace_back(id, self->make_response_promise());
-      caf::actor me = caf::actor_cast<caf::actor>(self);
-      s.setup->svc.docker->container_kill(s.container_id, sig, [me, id](result<unit> r) {
-        if (r)
-          caf::anon_send(me, sigreply_atom::value, id, unit{});
-        else
-          caf::anon_send(me, sigreply_atom::value, id, std::move(r).error());
-      });
-      return caf::delegated<unit>();
-    },
-    [self](caf::subscribe_atom, caf::actor& sub) {
-      note(self, "subscribe");
-      self->state.subscribers.push_back(std::move(sub));
-    },
-    [self](progress_atom, const std::string&, const pull_progress& p) {
-      note(self, "progress");
-      auto& s = self->state;
-      if (s.current != task_state::pulling)
-        return;
-      if (!s.pulling)
-        s.pulling = std::make_unique<pull_state>();
-      auto& pull = *s.pulling;
-      if (!p.id.empty() && (p.total > 0 || p.current > 0))
-        pull.layers[p.id] = {p.current, p.total};
-      bool layer_end = p.status == "Pull complete" || p.status == "Already exists";
-      if (layer_end)
-        ++pull.layers_done;
-      auto now = now_ms();
-      if (!layer_end && now - pull.last_progress_ms < s.setup->settings.progress_every.count())
-        return; // a pull of large layers sends hundreds of these a second
-      pull.last_progress_ms = now;
-      task_event ev;
-      ev.kind = "progress";
-      for (auto& [id, cur_tot] : pull.layers) {
-        ev.bytes_current += cur_tot.first;
-        ev.bytes_total += cur_tot.second;
-      }
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "%s: %s%s%s, %.1f/%.1f MB", s.inst->image.c_str(),
-                    p.status.c_str(), p.id.empty() ? "" : " ", p.id.c_str(),
-                    double(ev.bytes_current) / 1e6, double(ev.bytes_total) / 1e6);
-      ev.message = buf;
-      emit(self, std::move(ev));
-    },
-  };
-  // The log follower's callbacks and timers arrive here as messages.
-  return own.or_else(log_follower::handlers([self] { return self->state.logs.get(); }));
+    log_follower::handler_list([self] { return self->state.logs.get(); }));
 }
 
 } // namespace task_detail

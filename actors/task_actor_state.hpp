@@ -48,9 +48,17 @@ struct pull_state {
 struct state {
   static inline const char* name = "task";
 
+  // "{alloc_id}/{task}", made from the plan when needed rather than kept.
+  std::string task_id() const { return task_id_of(*inst); }
+  // The last exit, made on first use.
+  exit_result& last_exit() {
+    if (!exit)
+      exit = std::make_unique<exit_result>();
+    return *exit;
+  }
+
   // -- what to run and with whom --
   std::shared_ptr<const task_instance> inst; // the plan (create body, labels, ports), shared with the supervisor
-  std::string task_id;                 // "{alloc_id}/{task}"
   std::shared_ptr<const task_setup> setup; // services and settings, shared by a supervisor's tasks
   std::vector<caf::actor> subscribers; // hear every task_event, then done
 
@@ -65,7 +73,7 @@ struct state {
   // -- lifecycle --
   task_state current = task_state::pending;
   std::vector<state_change> history;
-  exit_result exit;
+  std::unique_ptr<exit_result> exit;   // the last exit, once there was one
   std::int64_t restarts = 0;
   restart_tracker tracker{restart_spec{}};
   bool stop_requested = false;         // stop asked; steps in flight end in cleanup

@@ -17,7 +17,7 @@ std::string name_of(const state& s) {
 void stop_helpers(self_ptr self) {
   auto& s = self->state;
   if (s.stats_watched && s.setup->svc.stats) {
-    self->send(s.setup->svc.stats, unwatch_atom::value, s.task_id);
+    self->send(s.setup->svc.stats, unwatch_atom::value, s.task_id());
     s.stats_watched = false;
   }
   if (s.events_watched && s.setup->svc.events) {
@@ -30,7 +30,7 @@ void release_lease(self_ptr self) {
   auto& s = self->state;
   if (!s.has_lease)
     return;
-  self->send(s.setup->svc.images, release_atom::value, s.task_id, s.image_id);
+  self->send(s.setup->svc.images, release_atom::value, s.task_id(), s.image_id);
   s.has_lease = false;
 }
 
@@ -84,7 +84,7 @@ void pull(self_ptr self) {
   if (s.current != task_state::pulling)
     set_state(self, task_state::pulling, s.inst->image);
   image_request req;
-  req.holder = s.task_id;
+  req.holder = s.task_id();
   req.reference = s.inst->image;
   req.pull = s.inst->pull;
   req.archive = s.inst->image_archive;
@@ -100,7 +100,7 @@ void pull(self_ptr self) {
         // A lease is ours whatever happened meanwhile: keep it so that it is
         // released exactly once.
         if (s.has_lease && s.image_id != lease.image_id)
-          self->send(s.setup->svc.images, release_atom::value, s.task_id, s.image_id);
+          self->send(s.setup->svc.images, release_atom::value, s.task_id(), s.image_id);
         s.has_lease = true;
         s.image_id = lease.image_id;
         for (auto& w : lease.warnings)
@@ -205,27 +205,28 @@ void begin_stop(self_ptr self) {
 
 void on_exit(self_ptr self, const container_info& info) {
   auto& s = self->state;
-  s.exit = exit_result_of(info);
+  auto& x = s.last_exit();
+  x = exit_result_of(info);
   // dockerd sets OOMKilled when containerd's OOM event reaches it, which can
   // be after the exit: the oom event of this run counts as well.
-  s.exit.oom_killed = s.exit.oom_killed || s.oom_told;
-  if (s.sigkill_sent && s.exit.signal.empty() && s.exit.exit_code == 137)
-    s.exit.signal = "SIGKILL";
+  x.oom_killed = x.oom_killed || s.oom_told;
+  if (s.sigkill_sent && x.signal.empty() && x.exit_code == 137)
+    x.signal = "SIGKILL";
   if (s.logs) // it need not ask the daemon whether the container still runs
     s.logs->container_exited(); // may finish it at once
   stop_helpers(self);
   task_event ev;
   ev.kind = "exit";
-  ev.exit = s.exit;
-  ev.message = "exit code " + std::to_string(s.exit.exit_code) +
-               (s.exit.signal.empty() ? "" : ", signal " + s.exit.signal) +
-               (s.exit.oom_killed ? ", OOM killed" : "") +
-               (s.exit.error.empty() ? "" : ", " + s.exit.error);
+  ev.exit = x;
+  ev.message = "exit code " + std::to_string(x.exit_code) +
+               (x.signal.empty() ? "" : ", signal " + x.signal) +
+               (x.oom_killed ? ", OOM killed" : "") +
+               (x.error.empty() ? "" : ", " + x.error);
   std::string exit_text = ev.message;
   emit(self, std::move(ev));
   set_state(self, task_state::exited, exit_text);
   s.kill_armed = false;
-  bool failed = s.exit.exit_code != 0 || s.exit.oom_killed;
+  bool failed = x.exit_code != 0 || x.oom_killed;
   if (s.stop_requested || !failed) {
     cleanup(self, after_remove::clean, {});
     return;
@@ -296,7 +297,7 @@ void finish(self_ptr self, task_state st, std::string reason) {
   release_lease(self);
   s.logs.reset(); // cancels its call; what it holds still goes to the log files
   for (auto& [id, rp] : s.signal_replies)
-    rp.deliver(to_caf(make_error(errc::conflict, "signal task " + s.task_id, "the task ended")));
+    rp.deliver(to_caf(make_error(errc::conflict, "signal task " + s.task_id(), "the task ended")));
   s.signal_replies.clear();
   set_state(self, st, std::move(reason));
   auto status = status_of(s);
@@ -307,7 +308,7 @@ void finish(self_ptr self, task_state st, std::string reason) {
 
 void fail(self_ptr self, std::string reason) {
   auto& s = self->state;
-  spdlog::warn("task {}: {}", s.task_id, reason);
+  spdlog::warn("task {}: {}", s.task_id(), reason);
   if (!s.container_id.empty() && s.current != task_state::exited) {
     cleanup(self, after_remove::fail, std::move(reason));
     return;
@@ -361,7 +362,7 @@ void step_error(self_ptr self, const error_info& err) {
     auto delay = backoff(s.attempts++, s.setup->settings.retry_base, s.setup->settings.retry_max);
     ++s.epoch;
     arm(self, retry_atom::value, delay);
-    spdlog::info("task {}: {}; retry {} in {} ms", s.task_id, to_string(err), s.attempts,
+    spdlog::info("task {}: {}; retry {} in {} ms", s.task_id(), to_string(err), s.attempts,
                  delay.count());
     return;
   }
