@@ -10,21 +10,28 @@ std::string task_id_of(const task_instance& inst) {
 
 supervisor_driver::supervisor_driver(driver_context& ctx, std::shared_ptr<supervisor_port> port)
   : ctx_(ctx), port_(std::move(port)), launching_(ctx.work.size()), stopping_(ctx.work.size()) {
-  ids_.reserve(ctx.work.size());
+  id_at_.reserve(ctx.work.size() + 1);
   by_id_.reserve(ctx.work.size());
   for (std::size_t i = 0; i < ctx.work.size(); ++i) {
-    ids_.push_back(task_id_of(*ctx.work[i]));
+    id_at_.push_back(ids_.size());
+    ids_ += task_id_of(*ctx.work[i]);
     by_id_.push_back(i);
   }
+  id_at_.push_back(ids_.size());
+  ids_.shrink_to_fit();
   // A sorted index instead of a hash map: no second copy of 10,000 ids.
   std::sort(by_id_.begin(), by_id_.end(),
-            [this](std::size_t a, std::size_t b) { return ids_[a] < ids_[b]; });
+            [this](std::size_t a, std::size_t b) { return id(a) < id(b); });
 }
 
-std::optional<std::size_t> supervisor_driver::index_of(const std::string& id) const {
-  auto it = std::lower_bound(by_id_.begin(), by_id_.end(), id,
-                             [this](std::size_t i, const std::string& key) { return ids_[i] < key; });
-  if (it == by_id_.end() || ids_[*it] != id)
+std::string_view supervisor_driver::id(std::size_t i) const {
+  return std::string_view(ids_).substr(id_at_[i], id_at_[i + 1] - id_at_[i]);
+}
+
+std::optional<std::size_t> supervisor_driver::index_of(const std::string& key) const {
+  auto it = std::lower_bound(by_id_.begin(), by_id_.end(), std::string_view(key),
+                             [this](std::size_t i, std::string_view k) { return id(i) < k; });
+  if (it == by_id_.end() || id(*it) != key)
     return std::nullopt;
   return *it;
 }
@@ -71,7 +78,7 @@ void supervisor_driver::teardown(std::size_t i, done_fn done) {
     stopping_[i] = std::move(done);
   }
   ctx_.mark(i, milestone::stop_requested);
-  port_->stop(ids_[i], [this, i](result<unit> r) {
+  port_->stop(std::string(id(i)), [this, i](result<unit> r) {
     if (!r.ok())
       fail(i, r.error());
   });
@@ -106,14 +113,15 @@ void supervisor_driver::on_event(const task_event& e) {
       // Gone before anyone asked it to stop: the launch cannot succeed any more.
       if (auto d = take(launching_, i)) {
         ctx_.records[i].error_kind = "ended_early";
-        ctx_.records[i].error = "task " + ids_[i] + ": cleaned up before it ran";
+        ctx_.records[i].error = "task " + std::string(id(i)) + ": cleaned up before it ran";
         d(false);
       }
       break;
     case task_state::failed:
       // The supervisor tells a reason, not an error kind.
       ctx_.records[i].error_kind = "task_failed";
-      ctx_.records[i].error = "task " + ids_[i] + ": " + (e.message.empty() ? "failed" : e.message);
+      ctx_.records[i].error =
+        "task " + std::string(id(i)) + ": " + (e.message.empty() ? "failed" : e.message);
       end_steps(i);
       break;
     default:
