@@ -99,6 +99,12 @@ bool is_our_container(const task_instance& inst, const container_info& info) {
 
 namespace task_detail {
 
+std::string stop_signal_of(const state& s) {
+  image_info image;
+  image.stop_signal = s.image_stop_signal;
+  return stop_signal_for(*s.inst->task, image);
+}
+
 void emit(self_ptr self, task_event ev) {
   auto& s = self->state;
   ev.task_id = s.task_id();
@@ -208,8 +214,7 @@ void watch_events(self_ptr self) {
 void on_created(self_ptr self, create_answer& answer) {
   auto& s = self->state;
   s.container_id = answer.id;
-  s.intent.clear(); // confirmed: the container exists under this id
-  s.intent.shrink_to_fit();
+  s.create_pending = false; // confirmed: the container exists under this id
   for (auto& w : answer.warnings)
     warn(self, "daemon: " + w);
   watch_events(self);
@@ -231,8 +236,7 @@ void on_name_holder(self_ptr self, const container_info& info) {
   }
   if (info.running && !s.stop_requested) {
     s.container_id = info.id;
-    s.intent.clear();
-    s.intent.shrink_to_fit();
+    s.create_pending = false;
     warn(self, "adopted running container " + info.id.substr(0, 12) + " (" +
                  s.inst->container_name + ") left by an earlier run of this task");
     watch_events(self);
@@ -260,7 +264,7 @@ void on_inspect(self_ptr self, const container_info& info) {
       if (s.sigkill_sent) {
         kill(self, "SIGKILL");
       } else {
-        kill(self, s.stop_signal);
+        kill(self, stop_signal_of(s));
         if (!s.kill_armed) {
           s.kill_armed = true;
           self->delayed_send(self, std::chrono::milliseconds(s.inst->task->kill_timeout_ms),
@@ -401,7 +405,6 @@ void release_held_exit(self_ptr self) {
 caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> inst,
                          std::shared_ptr<const task_setup> setup, caf::actor subscriber) {
   auto& s = self->state;
-  s.tracker = restart_tracker(inst->task->restart);
   s.inst = std::move(inst);
   s.setup = std::move(setup);
   if (subscriber)
@@ -450,7 +453,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
               s.sigkill_sent = true;
               s.kill_delivered = false;
               warn(self, "still running " + format_duration_ms(s.inst->task->kill_timeout_ms) +
-                           " after " + s.stop_signal + ": sending SIGKILL");
+                           " after " + stop_signal_of(s) + ": sending SIGKILL");
               kill(self, "SIGKILL");
             }
           } else if (kind == logdrain_atom::value) {
@@ -529,8 +532,8 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
             st.details["exit_held"] = "exit code " + std::to_string(s.exit_held->exit_code) +
                                       ", waiting for a late oom event";
           st.details["restarts"] = std::to_string(s.restarts);
-          if (!s.intent.empty())
-            st.details["intent"] = s.intent;
+          if (s.create_pending)
+            st.details["intent"] = "create " + s.inst->container_name;
           std::string ports;
           for (const auto& p : s.inst->ports)
             ports += (ports.empty() ? "" : ",") + p.label + "=" + std::to_string(p.host_port) +

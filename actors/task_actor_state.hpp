@@ -50,6 +50,12 @@ struct state {
 
   // "{alloc_id}/{task}", made from the plan when needed rather than kept.
   std::string task_id() const { return task_id_of(*inst); }
+  // The restart policy's count of failures, made on first use.
+  restart_tracker& restart_tracker_of() {
+    if (!tracker)
+      tracker = std::make_unique<restart_tracker>(inst->task->restart);
+    return *tracker;
+  }
   // The last exit, made on first use.
   exit_result& last_exit() {
     if (!exit)
@@ -68,19 +74,18 @@ struct state {
   std::string image_id;                // the leased image; empty without a lease
   bool has_lease = false;
   std::string image_stop_signal;       // all the task keeps of its lease's image inspect
-  std::string intent;                  // "create <name>" between intent and confirmation
+  bool create_pending = false;         // the intent "create <name>" until the answer confirms it
 
   // -- lifecycle --
   task_state current = task_state::pending;
   std::vector<state_change> history;
   std::unique_ptr<exit_result> exit;   // the last exit, once there was one
   std::int64_t restarts = 0;
-  restart_tracker tracker{restart_spec{}};
+  std::unique_ptr<restart_tracker> tracker; // made at the first failure (restart_tracker_of)
   bool stop_requested = false;         // stop asked; steps in flight end in cleanup
   bool kill_armed = false;             // the SIGKILL timer is running
   bool sigkill_sent = false;
   bool kill_delivered = false;         // the daemon took the last stop signal
-  std::string stop_signal;             // what the stop sent first
   after_remove then = after_remove::clean;
   std::string final_reason;            // reason of the failure that cleanup ends with
   std::int64_t restart_delay_ms = 0;
@@ -113,6 +118,9 @@ struct state {
 
 using self_ptr = caf::stateful_actor<state>*;
 
+
+// What a stop sends first: the task's kill_signal, else its image's STOPSIGNAL, else SIGTERM.
+std::string stop_signal_of(const state& s);
 
 // Reporting
 void emit(self_ptr self, task_event ev);

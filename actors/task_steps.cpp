@@ -138,7 +138,7 @@ void create(self_ptr self) {
     fail(self, to_string(body.error()));
     return;
   }
-  s.intent = "create " + name_of(s);
+  s.create_pending = true;
   s.setup->svc.docker->container_create(name_of(s), std::move(body).value(),
                                         reply<created_atom, create_answer>(self));
 }
@@ -179,13 +179,11 @@ void begin_stop(self_ptr self) {
       // The step in flight sees stop_requested when it answers.
       return;
     case task_state::running: {
-      image_info image;
-      image.stop_signal = s.image_stop_signal;
-      s.stop_signal = stop_signal_for(*s.inst->task, image);
+      auto signal = stop_signal_of(s);
       s.kill_delivered = false;
-      set_state(self, task_state::stopping, "signal " + s.stop_signal + ", SIGKILL after " +
+      set_state(self, task_state::stopping, "signal " + signal + ", SIGKILL after " +
                                               format_duration_ms(s.inst->task->kill_timeout_ms));
-      kill(self, s.stop_signal);
+      kill(self, signal);
       s.kill_armed = true;
       arm(self, killtimer_atom::value, std::chrono::milliseconds(s.inst->task->kill_timeout_ms));
       return;
@@ -231,7 +229,7 @@ void on_exit(self_ptr self, const container_info& info) {
     cleanup(self, after_remove::clean, {});
     return;
   }
-  auto d = s.tracker.on_failure(now_ms());
+  auto d = s.restart_tracker_of().on_failure(now_ms());
   if (!d.restart) {
     cleanup(self, after_remove::fail, "exited with " + exit_text + "; " + d.reason);
     return;
@@ -342,7 +340,7 @@ void step_error(self_ptr self, const error_info& err) {
     if (s.current == task_state::starting && !s.stop_requested) {
       // A container that cannot start (bad command, missing mount) is a
       // failed run: the restart policy decides, as for a failed exit.
-      auto d = s.tracker.on_failure(now_ms());
+      auto d = s.restart_tracker_of().on_failure(now_ms());
       if (d.restart) {
         s.restart_delay_ms = d.delay_ms;
         task_event rev;
