@@ -188,12 +188,12 @@ void on_running(self_ptr self) {
   auto& s = self->state;
   set_state(self, task_state::running, s.container_id.substr(0, 12));
   s.oom_told = false;
-  if (s.setup->svc.stats) {
-    self->send(s.setup->svc.stats, watch_atom::value, s.task_id(), s.container_id);
+  if (s.svc().stats) {
+    self->send(s.svc().stats, watch_atom::value, s.task_id(), s.container_id);
     s.stats_watched = true;
   }
-  if (s.setup->svc.logs && !s.logs && collects_logs(*s.inst->task)) {
-    s.logs = std::make_unique<log_follower>(caf::actor_cast<caf::weak_actor_ptr>(self), s.setup->svc.logs,
+  if (s.svc().logs && !s.logs && collects_logs(*s.inst->task)) {
+    s.logs = std::make_unique<log_follower>(caf::actor_cast<caf::weak_actor_ptr>(self), s.svc().logs,
                                             log_target_of(*s.inst, s.container_id),
                                             [self] { on_logs_finished(self); });
     s.logs->start();
@@ -204,8 +204,8 @@ void on_running(self_ptr self) {
 
 void watch_events(self_ptr self) {
   auto& s = self->state;
-  if (s.setup->svc.events && !s.events_watched) {
-    self->send(s.setup->svc.events, watch_atom::value, s.container_id,
+  if (s.svc().events && !s.events_watched) {
+    self->send(s.svc().events, watch_atom::value, s.container_id,
                caf::actor_cast<caf::actor>(self));
     s.events_watched = true;
   }
@@ -244,7 +244,7 @@ void on_name_holder(self_ptr self, const container_info& info) {
     inspect(self); // it may have died before the watch began
     return;
   }
-  if (s.conflict_attempts >= s.setup->settings.max_conflict_retries) {
+  if (s.conflict_attempts >= s.settings().max_conflict_retries) {
     fail(self, "create " + s.inst->container_name + ": name still taken after removing " +
                  std::to_string(s.conflict_attempts) + " dead containers of this task");
     return;
@@ -252,7 +252,7 @@ void on_name_holder(self_ptr self, const container_info& info) {
   ++s.conflict_attempts;
   warn(self, "removing dead container " + info.id.substr(0, 12) + " of an earlier run (" +
                info.status + ") to reuse the name " + s.inst->container_name);
-  s.setup->svc.docker->container_remove(info.id, true, true, reply<cleared_atom, unit>(self));
+  s.svc().docker->container_remove(info.id, true, true, reply<cleared_atom, unit>(self));
 }
 
 void on_inspect(self_ptr self, const container_info& info) {
@@ -280,9 +280,9 @@ void on_inspect(self_ptr self, const container_info& info) {
   // send after the die event and set OOMKilled after the inspect: a SIGKILL
   // the task did not send waits a moment for that event.
   if (info.exit_code == 137 && !info.oom_killed && !s.oom_told && !s.stop_requested &&
-      s.setup->settings.oom_grace.count() > 0) {
+      s.settings().oom_grace.count() > 0) {
     s.exit_held = std::make_unique<container_info>(info);
-    self->delayed_send(self, s.setup->settings.oom_grace, timer_atom::value, oomwait_atom::value, s.epoch);
+    self->delayed_send(self, s.settings().oom_grace, timer_atom::value, oomwait_atom::value, s.epoch);
     return;
   }
   on_exit(self, info);
@@ -370,7 +370,8 @@ void on_failed(self_ptr self, caf::atom_value call, std::uint64_t epoch, const e
     return;
   if (call == created_atom::value && e.kind == errc::conflict) {
     // The name is taken: by a dead container of ours, or by somebody else's.
-    s.setup->svc.docker->container_inspect(s.inst->container_name, reply<conflict_atom, container_info>(self));
+    s.svc().docker->container_inspect(s.inst->container_name,
+                                      reply<conflict_atom, container_info>(self));
   } else if ((call == conflict_atom::value || call == cleared_atom::value) &&
              e.kind == errc::not_found) {
     create(self); // gone meanwhile: the name is free
@@ -459,7 +460,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
           } else if (kind == logdrain_atom::value) {
             if (s.draining_logs) {
               warn(self, "log collection did not finish within " +
-                           format_duration_ms(s.setup->settings.log_drain.count()) + "; stopping it");
+                           format_duration_ms(s.settings().log_drain.count()) + "; stopping it");
               s.logs.reset(); // what it holds still goes to the log files
               s.draining_logs = false;
               continue_cleanup(self);
@@ -564,7 +565,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
           auto id = s.next_signal++;
           s.signal_replies.emplace_back(id, self->make_response_promise());
           caf::actor me = caf::actor_cast<caf::actor>(self);
-          s.setup->svc.docker->container_kill(s.container_id, sig, [me, id](result<unit> r) {
+          s.svc().docker->container_kill(s.container_id, sig, [me, id](result<unit> r) {
             if (r)
               caf::anon_send(me, sigreply_atom::value, id, unit{});
             else
@@ -590,7 +591,7 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
           if (layer_end)
             ++pull.layers_done;
           auto now = now_ms();
-          if (!layer_end && now - pull.last_progress_ms < s.setup->settings.progress_every.count())
+          if (!layer_end && now - pull.last_progress_ms < s.settings().progress_every.count())
             return; // a pull of large layers sends hundreds of these a second
           pull.last_progress_ms = now;
           task_event ev;

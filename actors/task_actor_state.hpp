@@ -48,6 +48,8 @@ struct pull_state {
 struct state {
   static inline const char* name = "task";
 
+  const task_services& svc() const { return setup->svc; }
+  const task_settings& settings() const { return setup->settings; }
   // "{alloc_id}/{task}", made from the plan when needed rather than kept.
   std::string task_id() const { return task_id_of(*inst); }
   // The restart policy's count of failures, made on first use.

@@ -16,12 +16,12 @@ std::string name_of(const state& s) {
 
 void stop_helpers(self_ptr self) {
   auto& s = self->state;
-  if (s.stats_watched && s.setup->svc.stats) {
-    self->send(s.setup->svc.stats, unwatch_atom::value, s.task_id());
+  if (s.stats_watched && s.svc().stats) {
+    self->send(s.svc().stats, unwatch_atom::value, s.task_id());
     s.stats_watched = false;
   }
-  if (s.events_watched && s.setup->svc.events) {
-    self->send(s.setup->svc.events, unwatch_atom::value, s.container_id);
+  if (s.events_watched && s.svc().events) {
+    self->send(s.svc().events, unwatch_atom::value, s.container_id);
     s.events_watched = false;
   }
 }
@@ -30,7 +30,7 @@ void release_lease(self_ptr self) {
   auto& s = self->state;
   if (!s.has_lease)
     return;
-  self->send(s.setup->svc.images, release_atom::value, s.task_id(), s.image_id);
+  self->send(s.svc().images, release_atom::value, s.task_id(), s.image_id);
   s.has_lease = false;
 }
 
@@ -45,9 +45,9 @@ void park(self_ptr self, const error_info& err) {
                  to_string(s.current));
   s.parked = true;
   s.parked_because = to_string(err);
-  if (s.setup->svc.fingerprinter)
-    self->send(s.setup->svc.fingerprinter, poll_atom::value);
-  arm(self, parked_atom::value, s.setup->settings.parked_recheck);
+  if (s.svc().fingerprinter)
+    self->send(s.svc().fingerprinter, poll_atom::value);
+  arm(self, parked_atom::value, s.settings().parked_recheck);
 }
 
 bool daemon_away(const error_info& err) {
@@ -58,12 +58,12 @@ bool daemon_away(const error_info& err) {
 
 void prepare(self_ptr self) {
   auto& s = self->state;
-  if (!s.setup->svc.task_dirs) {
+  if (!s.svc().task_dirs) {
     pull(self);
     return;
   }
   auto epoch = s.epoch;
-  self->request(s.setup->svc.task_dirs, caf::infinite, prepare_atom::value, s.inst)
+  self->request(s.svc().task_dirs, caf::infinite, prepare_atom::value, s.inst)
     .then(
       [self, epoch](std::vector<std::string>&) {
         if (epoch == self->state.epoch)
@@ -93,14 +93,14 @@ void pull(self_ptr self) {
   req.auth_soft_fail = s.inst->task->config.auth_soft_fail;
   req.pull_timeout_ms = s.inst->task->config.image_pull_timeout_ms;
   auto epoch = s.epoch;
-  self->request(s.setup->svc.images, caf::infinite, acquire_atom::value, std::move(req))
+  self->request(s.svc().images, caf::infinite, acquire_atom::value, std::move(req))
     .then(
       [self, epoch](image_lease& lease) {
         auto& s = self->state;
         // A lease is ours whatever happened meanwhile: keep it so that it is
         // released exactly once.
         if (s.has_lease && s.image_id != lease.image_id)
-          self->send(s.setup->svc.images, release_atom::value, s.task_id(), s.image_id);
+          self->send(s.svc().images, release_atom::value, s.task_id(), s.image_id);
         s.has_lease = true;
         s.image_id = lease.image_id;
         for (auto& w : lease.warnings)
@@ -139,27 +139,27 @@ void create(self_ptr self) {
     return;
   }
   s.create_pending = true;
-  s.setup->svc.docker->container_create(name_of(s), std::move(body).value(),
-                                        reply<created_atom, create_answer>(self));
+  s.svc().docker->container_create(name_of(s), std::move(body).value(),
+                                   reply<created_atom, create_answer>(self));
 }
 
 void start(self_ptr self) {
   auto& s = self->state;
   if (s.current != task_state::starting)
     set_state(self, task_state::starting, s.container_id.substr(0, 12));
-  s.setup->svc.docker->container_start(s.container_id, reply<started_atom, unit>(self));
+  s.svc().docker->container_start(s.container_id, reply<started_atom, unit>(self));
 }
 
 void inspect(self_ptr self) {
   auto& s = self->state;
   if (s.container_id.empty())
     return;
-  s.setup->svc.docker->container_inspect(s.container_id, reply<inspected_atom, container_info>(self));
+  s.svc().docker->container_inspect(s.container_id, reply<inspected_atom, container_info>(self));
 }
 
 void kill(self_ptr self, const std::string& signal) {
   auto& s = self->state;
-  s.setup->svc.docker->container_kill(s.container_id, signal, reply<killed_atom, unit>(self));
+  s.svc().docker->container_kill(s.container_id, signal, reply<killed_atom, unit>(self));
 }
 
 void begin_stop(self_ptr self) {
@@ -251,7 +251,7 @@ void cleanup(self_ptr self, after_remove then, std::string reason) {
   if (s.logs) {
     // Removing the container would cut its output short.
     s.draining_logs = true;
-    arm(self, logdrain_atom::value, s.setup->settings.log_drain);
+    arm(self, logdrain_atom::value, s.settings().log_drain);
     return;
   }
   continue_cleanup(self);
@@ -261,7 +261,7 @@ void continue_cleanup(self_ptr self) {
   auto& s = self->state;
   auto then = s.then;
   // A restart needs the name back; otherwise docker.cleanup.container decides.
-  if (!s.container_id.empty() && (then == after_remove::restart || s.setup->settings.cleanup_container)) {
+  if (!s.container_id.empty() && (then == after_remove::restart || s.settings().cleanup_container)) {
     remove_container(self);
     return;
   }
@@ -284,7 +284,7 @@ void on_logs_finished(self_ptr self) {
 
 void remove_container(self_ptr self) {
   auto& s = self->state;
-  s.setup->svc.docker->container_remove(s.container_id, true, true, reply<removed_atom, unit>(self));
+  s.svc().docker->container_remove(s.container_id, true, true, reply<removed_atom, unit>(self));
 }
 
 void finish(self_ptr self, task_state st, std::string reason) {
@@ -356,8 +356,8 @@ void step_error(self_ptr self, const error_info& err) {
     fail(self, to_string(err));
     return;
   }
-  if (s.attempts < s.setup->settings.max_retries) {
-    auto delay = backoff(s.attempts++, s.setup->settings.retry_base, s.setup->settings.retry_max);
+  if (s.attempts < s.settings().max_retries) {
+    auto delay = backoff(s.attempts++, s.settings().retry_base, s.settings().retry_max);
     ++s.epoch;
     arm(self, retry_atom::value, delay);
     spdlog::info("task {}: {}; retry {} in {} ms", s.task_id(), to_string(err), s.attempts,
