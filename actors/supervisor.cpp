@@ -235,7 +235,7 @@ void launch(self_ptr self, task_instance&& taken) {
   // Kept as sent: the create body carries the environment, the labels and
   // everything else the daemon gets; the maps it was made from would only
   // double a running task's memory (instance() says so). Thousands of
-  // running tasks keep it packed (half the bytes; unpacked per create).
+  // running tasks keep it packed (~55% of the bytes; unpacked per create).
   plan->env.clear();
   plan->labels.clear();
   if (plan->create_body_packed.empty() && !plan->create_body_text.empty()) {

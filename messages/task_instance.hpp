@@ -75,9 +75,9 @@ struct task_instance {
   // The exact POST /containers/create body, as the compact text sent (the
   // planner can give the tree too: policy::plan_result::create_bodies).
   std::string create_body_text;
-  // The same deflated, instead of create_body_text, in the plan a supervisor
-  // keeps for a running task (actors/packed_text.hpp; create_body_of()
-  // reads either).
+  // The same compressed (LZ4), instead of create_body_text, in the plan a
+  // supervisor keeps for a running task (actors/packed_text.hpp;
+  // create_body_of() reads either).
   std::string create_body_packed;
 
   // The task's folders, all under alloc_dir (derived, not stored: a plan is

@@ -8,7 +8,7 @@
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ libcaf-dev libboost-dev libsimdjson-dev libspdlog-dev
-  libfmt-dev libgtest-dev libcli11-dev libssl-dev libsqlite3-dev libgoogle-perftools-dev zlib1g-dev
+  libfmt-dev libgtest-dev libcli11-dev libssl-dev libsqlite3-dev libgoogle-perftools-dev liblz4-dev
   pkg-config)
 # dockerd needs containerd, runc, tini (docker-init) and iptables: docker.io
 # depends on all four, but they are listed so a missing one is visible here.
