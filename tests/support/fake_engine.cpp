@@ -618,14 +618,18 @@ void fake_engine::append_logs(const std::string& id_or_name, output_stream strea
   auto id = m_->container_id_of(id_or_name);
   if (id.empty())
     return;
-  m_->containers[id].logs.emplace_back(stream, text);
+  auto& c = m_->containers[id];
+  c.logs.emplace_back(stream, text);
+  // A TTY container's output is one raw stream, to followers as to a
+  // catch-up read (container_logs).
+  auto sent = c.info.tty ? output_stream::raw : stream;
   for (const auto& [key, f] : m_->followers) {
     if (f.id != id)
       continue;
     if ((stream == output_stream::stdout_stream && !f.req.stdout_stream) ||
         (stream == output_stream::stderr_stream && !f.req.stderr_stream))
       continue;
-    post_locked(duration{0}, [this, key = key, stream, text] {
+    post_locked(duration{0}, [this, key = key, stream = sent, text] {
       docker::output_fn out;
       {
         std::lock_guard<std::mutex> lk(mutex_);
