@@ -266,15 +266,8 @@ private:
         return false;
       if (ec == http::error::need_more)
         break;
-      if (caller_stopped_) {
-        if (end(false)) // the caller stopped reading mid-answer
-          deliver(unit{});
+      if (ended_by(ec))
         return false;
-      }
-      if (ec) {
-        on_parse_error(ec);
-        return false;
-      }
       if (!head_seen_ && parser_->is_header_done()) {
         on_header();
         if (body_) { // the rest is the body's
@@ -300,21 +293,29 @@ private:
     return true;
   }
 
+  // Ends the call when the caller stopped reading or the bytes handed over
+  // did not parse; true then.
+  bool ended_by(error_code ec) {
+    if (caller_stopped_) {
+      if (end(false)) // the caller stopped reading mid-answer
+        deliver(unit{});
+      return true;
+    }
+    if (ec) {
+      on_parse_error(ec);
+      return true;
+    }
+    return false;
+  }
+
   // Body bytes after the header; false once the call ended.
   bool parse_body(std::string_view data) {
     error_code ec;
     std::size_t used = body_->put(data, ec, [this](std::string_view b) { return on_body(b); });
     if (done())
       return false;
-    if (caller_stopped_) {
-      if (end(false)) // the caller stopped reading mid-answer
-        deliver(unit{});
+    if (ended_by(ec))
       return false;
-    }
-    if (ec) {
-      on_parse_error(ec);
-      return false;
-    }
     if (body_->done()) {
       on_complete(used == data.size());
       return false;
