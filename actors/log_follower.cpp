@@ -56,6 +56,7 @@ log_follower::log_follower(caf::weak_actor_ptr owner, std::shared_ptr<const log_
                            log_target target, finished_fn finished)
   : id_(next_id()),
     owner_(std::move(owner)),
+    alive_(std::make_shared<std::atomic<bool>>(true)),
     svc_(std::move(service)),
     task_id_len_(static_cast<std::uint32_t>(target.task_id.size())),
     container_id_len_(static_cast<std::uint32_t>(target.container_id.size())),
@@ -76,6 +77,7 @@ log_follower::log_follower(caf::weak_actor_ptr owner, std::shared_ptr<const log_
 }
 
 log_follower::~log_follower() {
+  alive_->store(false);
   if (streaming_)
     call_.cancel(); // output still on its way meanwhile finds no follower of this id
   for (auto& k : sinks_) {
@@ -179,12 +181,13 @@ void log_follower::open_stream(bool follow) {
   streaming_ = true;
   call_ = svc_->docker->container_logs(
     std::string(container_id()), std::move(req),
-    // An owner gone stops the stream from here too, whatever became of the
-    // cancel; a follower destroyed while its owner lives cancels its call,
-    // and what comes meanwhile carries an id nobody answers to.
-    [owner = owner_, id = id_, gen](docker::output_stream which, std::string_view bytes) {
-      return send_to(owner, lf_output_atom::value, id, gen, static_cast<std::uint8_t>(which),
-                     std::string(bytes));
+    // A follower gone, or its owner, stops the stream from here too,
+    // whatever became of the cancel; what still comes meanwhile carries an
+    // id nobody answers to.
+    [owner = owner_, alive = alive_, id = id_, gen](docker::output_stream which,
+                                                    std::string_view bytes) {
+      return alive->load() && send_to(owner, lf_output_atom::value, id, gen,
+                                      static_cast<std::uint8_t>(which), std::string(bytes));
     },
     [owner = owner_, id = id_, gen](result<unit> r) {
       send_to(owner, lf_end_atom::value, id, gen, r ? error_info{} : r.error());

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -203,6 +204,10 @@ private:
 
   std::uint64_t id_;                       // process-wide unique: tags every message
   caf::weak_actor_ptr owner_;              // receives callbacks and timers as messages
+  // False once the follower is gone: the output callback then stops the
+  // stream. An owner's weak pointer can still be promoted for a moment
+  // after the owner ended, and a cancel may find the call already done.
+  std::shared_ptr<std::atomic<bool>> alive_;
   std::shared_ptr<const log_service> svc_;
   // The target's task id, container id, logs dir and task name, in that
   // order and NUL-separated, in one allocation (one string, not four).
