@@ -198,6 +198,56 @@ TEST(Simd, FollowedLogsEndWhenTheContainerExits) {
   EXPECT_EQ(p->data(), std::string("\x01\0\0\0\0\0\0\x04one\n\x01\0\0\0\0\0\0\x04two\n", 24));
 }
 
+// Like dockerd, a chunked answer that ends (a followed log at the exit, a
+// long-polled wait) leaves the connection open for the next request.
+TEST(Simd, EndedStreamsKeepTheConnection) {
+  simd_fixture f;
+  f.call("POST", "/containers/create?name=ka", R"({"Image":"busybox","Cmd":["sh","-c","echo one; sleep 2"]})");
+  f.call("POST", "/containers/ka/start");
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", f.sim->socket_path().c_str());
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  // Sends one request and reads until `until` arrives; "" when the
+  // connection closed or went quiet first.
+  auto ask = [fd](const std::string& req, const std::string& until) {
+    if (::write(fd, req.data(), req.size()) != static_cast<ssize_t>(req.size()))
+      return std::string();
+    std::string got;
+    char buf[512];
+    while (got.find(until) == std::string::npos) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n <= 0)
+        return std::string();
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    return got;
+  };
+  auto logs = ask("GET /containers/ka/logs?follow=1&stdout=1 HTTP/1.1\r\nHost: docker\r\n\r\n", "\r\n0\r\n\r\n");
+  EXPECT_NE(logs.find("one\n"), std::string::npos) << logs;
+  EXPECT_EQ(logs.find("Connection: close"), std::string::npos) << logs;
+  f.call("POST", "/containers/create?name=kb", sleeper);
+  f.call("POST", "/containers/kb/start");
+  std::thread killer([&f] {
+    std::this_thread::sleep_for(50ms);
+    f.call("POST", "/containers/kb/kill?signal=SIGKILL");
+  });
+  auto wait = ask("POST /containers/kb/wait HTTP/1.1\r\nHost: docker\r\nContent-Length: 0\r\n\r\n", "}");
+  killer.join();
+  EXPECT_NE(wait.find("\"StatusCode\":137"), std::string::npos) << wait;
+  EXPECT_NE(ask("GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n", "\r\n\r\nOK"), "");
+  // A client that asks for close gets it after the stream.
+  auto closing = ask("GET /containers/ka/logs?stdout=1 HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n", "\r\n0\r\n\r\n");
+  EXPECT_NE(closing.find("Connection: close"), std::string::npos) << closing;
+  char c;
+  EXPECT_EQ(::read(fd, &c, 1), 0);
+  ::close(fd);
+  EXPECT_EQ(f.sim->calls("containers.logs"), 2u);
+}
+
 TEST(Simd, StatsOneShot) {
   simd_fixture f;
   f.call("POST", "/containers/create?name=st", sleeper);

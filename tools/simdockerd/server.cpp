@@ -170,9 +170,15 @@ public:
       return;
     streaming_ = false;
     cancel_ = nullptr;
-    if (!hijack_)
-      enqueue("0\r\n\r\n");
-    close_after_write();
+    if (hijack_ || !keep_alive_) {
+      if (!hijack_)
+        enqueue("0\r\n\r\n");
+      return close_after_write();
+    }
+    // Like dockerd: a chunked answer that ended leaves the connection open
+    // for the next request.
+    enqueue("0\r\n\r\n");
+    after_write_ = [this] { read_after_watch(); };
   }
   auto executor() { return sock_.get_executor(); }
   bool closed() const { return closed_; }
@@ -264,8 +270,7 @@ private:
         net::post(ex, [weak, r = std::move(r), this_core]() mutable {
           if (auto self = weak.lock()) {
             self->cancel_ = nullptr;
-            self->keep_alive_ = false; // a read watching for close is still pending
-            self->send_reply(std::move(r));
+            self->send_reply(std::move(r), true);
           }
           this_core->rearm();
         });
@@ -314,7 +319,9 @@ private:
   }
 
   // -- answers --
-  void send_reply(reply r) {
+  // `watched`: a read watching for the client's close is pending (a
+  // deferred answer); it gives way before the next request is read.
+  void send_reply(reply r, bool watched = false) {
     bool no_body = r.status == 204 || r.status == 304;
     std::string framing;
     if (!no_body)
@@ -325,7 +332,10 @@ private:
             (no_body ? std::string() : r.body));
     if (!keep_alive_)
       return close_after_write();
-    after_write_ = [this] { read_request(); };
+    if (watched)
+      after_write_ = [this] { read_after_watch(); };
+    else
+      after_write_ = [this] { read_request(); };
   }
 
   void answer_and_close(int status, std::string body) {
@@ -344,16 +354,30 @@ private:
                                : " OK\r\nContent-Type: " + s.content_type + "\r\n\r\n"));
     else
       enqueue(head(s.status, s.content_type, {},
-                   "Connection: close\r\nTransfer-Encoding: chunked\r\n"));
+                   std::string(keep_alive_ ? "" : "Connection: close\r\n") +
+                     "Transfer-Encoding: chunked\r\n"));
     watch_for_close();
     if (s.start)
       s.start(std::make_shared<sink>(weak_from_this(), executor()));
   }
 
   // While a stream or a stall holds the connection, a read that ends tells
-  // that the client went away.
+  // that the client went away. Bytes read meanwhile (outside a hijacked
+  // stream) are kept for the next request's parser.
   void watch_for_close() {
-    sock_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](error_code ec, std::size_t) {
+    watching_ = true;
+    auto on_read = [self = shared_from_this()](error_code ec, std::size_t n) {
+      self->watching_ = false;
+      if (!ec && !self->hijack_)
+        self->buf_.commit(n);
+      if (self->resume_ && (!ec || ec == net::error::operation_aborted)) {
+        self->resume_ = false;
+        if (!self->closed_)
+          self->read_request();
+        return;
+      }
+      if (!ec && self->buf_.size() > 64 * 1024)
+        ec = net::error::message_size; // a client that talks over an answer
       if (ec) {
         if (self->cancel_)
           self->cancel_();
@@ -364,7 +388,21 @@ private:
       }
       if (!self->closed_)
         self->watch_for_close();
-    });
+    };
+    if (hijack_)
+      sock_.async_read_some(net::buffer(scratch_), std::move(on_read));
+    else
+      sock_.async_read_some(buf_.prepare(4096), std::move(on_read));
+  }
+
+  // The answer that a watching read ran beside is written: the next request
+  // is read once that read has given way (cancelled, or done with its bytes).
+  void read_after_watch() {
+    if (!watching_)
+      return read_request();
+    resume_ = true;
+    error_code ignored;
+    sock_.cancel(ignored); // nothing else is pending: the answer is written
   }
 
   void enqueue(std::string bytes) {
@@ -469,6 +507,8 @@ private:
   bool streaming_ = false;
   bool hijack_ = false;
   bool closed_ = false;
+  bool watching_ = false; // watch_for_close's read is pending
+  bool resume_ = false;   // ... and read_after_watch waits for it to give way
 };
 
 //----------------------------------------------------------------------------
