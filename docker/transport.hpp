@@ -127,7 +127,7 @@ public:
 class transport {
 public:
   struct options {
-    std::size_t max_idle_connections = 16;       // keep-alive connections kept for reuse
+    std::size_t max_idle_connections = 64;       // keep-alive connections kept for reuse
     std::size_t max_connections = 128;           // send() calls on the wire at once (each holds a
                                                  // connection); more wait in line, their deadline
                                                  // running. A call the daemon answers late (a stop
