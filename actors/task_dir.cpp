@@ -115,9 +115,11 @@ result<std::vector<std::string>> prepare_task_dir(const task_instance& inst) {
   const fs::path shared = inst.shared_dir();
   const fs::path task = inst.task_dir();
   struct folder { fs::path path; bool secret; };
+  // Parents before children: each mkdir succeeds at the first try.
   const folder folders[] = {
+    {inst.alloc_dir, false}, {shared, false},
     {shared / "logs", false}, {shared / "tmp", false}, {shared / "data", false},
-    {inst.local_dir(), false}, {inst.secrets_dir(), true}, {task / "tmp", false},
+    {task, false}, {inst.local_dir(), false}, {inst.secrets_dir(), true}, {task / "tmp", false},
   };
   for (const auto& f : folders)
     if (auto made = make_dir(inst, f.path, f.secret); !made)
