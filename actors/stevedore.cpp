@@ -26,10 +26,11 @@ namespace {
 // for every call instead of an actor spawned per call.
 struct async_call {
   virtual ~async_call() = default;
-  // Sends the request; `settle` is called exactly once, before the callback.
-  virtual void issue(caf::event_based_actor* self, const caf::actor& sup, std::chrono::milliseconds timeout,
-                     std::function<void()> settle) = 0;
-  // The supervisor is gone before an answer came.
+  // Sends the request; `answered` runs on the answer, and returns false when
+  // the call was already given up (abandon): then the callback does not run.
+  virtual void issue(caf::event_based_actor* self, const caf::actor& sup,
+                     std::function<bool()> answered) = 0;
+  // No answer in time, or the supervisor is gone before an answer came.
   virtual void abandon(const error_info& why) = 0;
 };
 
@@ -51,22 +52,23 @@ public:
   typed_call(reply<T> done, Ts... xs)
     : done_(std::make_shared<reply<T>>(std::move(done))), args_(std::move(xs)...) {}
 
-  void issue(caf::event_based_actor* self, const caf::actor& sup, std::chrono::milliseconds timeout,
-             std::function<void()> settle) override {
-    auto settled = std::make_shared<std::function<void()>>(std::move(settle));
+  void issue(caf::event_based_actor* self, const caf::actor& sup,
+             std::function<bool()> answered) override {
+    auto settled = std::make_shared<std::function<bool()>>(std::move(answered));
     std::apply(
       [&](auto&... a) {
         // The arguments are used once: moved into the request (a start
-        // carries whole plans).
-        self->request(sup, timeout, std::move(a)...)
+        // carries whole plans). No CAF timeout: the caller keeps the
+        // deadlines (see caller()).
+        self->request(sup, caf::infinite, std::move(a)...)
           .then(
             [done = done_, settled](T& v) {
-              (*settled)();
-              (*done)(std::move(v));
+              if ((*settled)())
+                (*done)(std::move(v));
             },
             [done = done_, settled](caf::error& e) {
-              (*settled)();
-              (*done)(from_caf(e, "supervisor"));
+              if ((*settled)())
+                (*done)(from_caf(e, "supervisor"));
             });
       },
       args_);
@@ -82,25 +84,60 @@ private:
 // The caller: issues each call, keeps the ones in flight, and answers those
 // with `why` when told to end (abandon_atom) instead of leaving them
 // without an answer.
+//
+// Every call has the same timeout, so the calls in flight, in the order they
+// were issued, are also in the order of their deadlines: one timer, set for
+// the oldest call's deadline, gives up the calls whose time is up. A CAF
+// request timeout per call would be two events for CAF's clock thread (set,
+// then cancel), each waking it: two wakeups per call for a timer that
+// almost never fires.
+using sweep_atom = caf::atom_constant<caf::atom("apisweep")>;
+
 struct caller_state {
   static inline const char* name = "api_caller";
-  std::map<std::uint64_t, async_call_ptr> in_flight;
+  struct pending {
+    async_call_ptr call;
+    std::chrono::steady_clock::time_point deadline;
+  };
+  std::map<std::uint64_t, pending> in_flight;
   std::uint64_t next = 0;
+  bool sweep_armed = false;
 };
+
+void arm_sweep(caf::stateful_actor<caller_state>* self) {
+  auto& s = self->state;
+  if (s.sweep_armed || s.in_flight.empty())
+    return;
+  s.sweep_armed = true;
+  auto left = s.in_flight.begin()->second.deadline - std::chrono::steady_clock::now();
+  self->delayed_send(self, std::max(left, decltype(left)::zero()), sweep_atom::value);
+}
 
 caf::behavior caller(caf::stateful_actor<caller_state>* self, caf::actor sup,
                      std::chrono::milliseconds timeout) {
   return {
     [self, sup, timeout](const async_call_ptr& call) {
       auto id = self->state.next++;
-      self->state.in_flight.emplace(id, call);
-      call->issue(self, sup, timeout, [self, id] { self->state.in_flight.erase(id); });
+      self->state.in_flight.emplace(id, caller_state::pending{call, std::chrono::steady_clock::now() + timeout});
+      call->issue(self, sup, [self, id] { return self->state.in_flight.erase(id) > 0; });
+      arm_sweep(self);
+    },
+    [self](sweep_atom) {
+      auto& s = self->state;
+      s.sweep_armed = false;
+      auto now = std::chrono::steady_clock::now();
+      while (!s.in_flight.empty() && s.in_flight.begin()->second.deadline <= now) {
+        auto call = std::move(s.in_flight.begin()->second.call);
+        s.in_flight.erase(s.in_flight.begin());
+        call->abandon(from_caf(caf::make_error(caf::sec::request_timeout), "supervisor"));
+      }
+      arm_sweep(self);
     },
     [self](abandon_atom, const error_info& why) {
       auto left = std::move(self->state.in_flight);
       self->state.in_flight.clear();
-      for (auto& [id, call] : left)
-        call->abandon(why);
+      for (auto& [id, p] : left)
+        p.call->abandon(why);
       self->quit();
     },
   };

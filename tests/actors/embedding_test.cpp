@@ -6,6 +6,8 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -121,6 +123,52 @@ TEST_F(EmbeddingApi, ACallAfterShutdownIsAnsweredWithoutTheSupervisor) {
   EXPECT_EQ(r.error().kind, stevedore::errc::unavailable);
   EXPECT_NE(stevedore::to_string(r.error()).find("shut down"), std::string::npos)
     << stevedore::to_string(r.error());
+}
+
+// The caller keeps the deadlines of the calls in flight: each call that gets
+// no answer in time is answered with a timeout, once, at its own deadline,
+// and a call still within its time is left waiting.
+TEST_F(EmbeddingApi, ACallWithoutAnAnswerInTimeTimesOutOnce) {
+  silent_socket daemon(dir_ / "silent.sock");
+  ASSERT_TRUE(daemon.ok());
+  auto opts = options_for(dir_ / "silent.sock");
+  opts.call_timeout = 400ms;
+  auto made = stevedore::supervisor::create(std::move(opts));
+  ASSERT_TRUE(made.ok()) << stevedore::to_string(made.error());
+  auto& sup = **made;
+
+  using answer_t = stevedore::result<std::vector<std::string>>;
+  using clock = std::chrono::steady_clock;
+  struct answer { int which; answer_t r; clock::duration at; };
+  std::mutex mu;
+  std::vector<answer> answers;
+  const auto t0 = clock::now();
+  auto start = [&](int which) {
+    sup.start(std::vector<stevedore::task_instance>{one_task()}, [&, which](answer_t r) {
+      std::lock_guard<std::mutex> lock(mu);
+      answers.push_back({which, std::move(r), clock::now() - t0});
+    });
+  };
+  auto count = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return answers.size();
+  };
+  start(1);
+  std::this_thread::sleep_for(200ms);
+  start(2); // issued at >= 200 ms: its deadline is at >= 600 ms
+  while (count() < 2 && clock::now() - t0 < 10s)
+    std::this_thread::sleep_for(5ms);
+  sup.shutdown(5s); // answers nothing again: both calls were settled
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].which, 1);
+  EXPECT_EQ(answers[1].which, 2);
+  EXPECT_GE(answers[0].at, 400ms);
+  EXPECT_GE(answers[1].at, 600ms);
+  for (auto& a : answers) {
+    ASSERT_FALSE(a.r.ok()) << a.which;
+    EXPECT_EQ(a.r.error().kind, stevedore::errc::timeout) << stevedore::to_string(a.r.error());
+  }
 }
 
 } // namespace
