@@ -242,6 +242,29 @@ TEST(StressTimerQueue, RunsInDeadlineOrder) {
   EXPECT_EQ(order, (std::vector<int>{1, 2, 22, 3}));
 }
 
+// Only a new earliest timer wakes the loop: one set after a later one still
+// runs on time, and timers set from several threads at once all run.
+TEST(StressTimerQueue, AnEarlierTimerSetLaterWakesTheLoop) {
+  timer_queue q;
+  std::atomic<int> ran{0};
+  q.after(10s, [&] { ran += 100; });
+  std::this_thread::sleep_for(20ms); // the loop sleeps until the 10 s one
+  q.after(10ms, [&] { ++ran; });
+  std::vector<std::thread> setters;
+  for (int t = 0; t < 4; ++t)
+    setters.emplace_back([&q, &ran, t] {
+      for (int i = 0; i < 250; ++i)
+        q.after(std::chrono::microseconds((i * 7 + t * 13) % 300), [&ran] { ++ran; });
+    });
+  for (auto& t : setters)
+    t.join();
+  auto deadline = timer_queue::clock::now() + 5s;
+  while (ran < 1001 && timer_queue::clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  EXPECT_EQ(ran, 1001);
+  EXPECT_EQ(q.pending(), 1u); // the 10 s one
+}
+
 TEST(StressTimerQueue, CancelDropsOneThatHasNotRun) {
   timer_queue q;
   std::atomic<int> ran{0};

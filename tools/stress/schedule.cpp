@@ -38,14 +38,17 @@ void pump(const std::shared_ptr<window_state>& st) {
         --st->in_flight;
         ++st->finished;
       }
-      st->cv.notify_all();
       pump(st);
     });
     lock.lock();
   }
   st->pumping = false;
+  // The waiter wakes only when it can leave: waking it at every item would
+  // be a context switch per item for nothing.
+  bool all_done = st->finished == st->items.size();
   lock.unlock();
-  st->cv.notify_all();
+  if (all_done)
+    st->cv.notify_all();
 }
 
 std::vector<std::size_t> iota_n(std::size_t n) {

@@ -10,14 +10,19 @@ timer_queue::~timer_queue() {
 
 timer_queue::timer_id timer_queue::at(clock::time_point when, std::function<void()> fn) {
   timer_id id{when, 0};
+  bool earliest = false;
   {
     std::lock_guard<std::mutex> lock(mtx_);
     id.second = next_seq_++;
     if (stopping_)
       return id;
-    queue_.emplace(id, std::move(fn));
+    auto placed = queue_.emplace(id, std::move(fn)).first;
+    earliest = placed == queue_.begin();
   }
-  cv_.notify_one();
+  // The loop sleeps until the earliest timer: only a new earliest one needs
+  // to wake it (step timeouts, minutes away, are set by the thousand).
+  if (earliest)
+    cv_.notify_one();
   return id;
 }
 
