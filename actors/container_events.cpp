@@ -69,8 +69,11 @@ void open_stream(self_ptr self) {
   auto& s = self->state;
   docker::events_request req;
   req.filters["type"] = {"container"};
-  req.filters["event"] = {"start", "die", "oom", "destroy"};
+  // What a task acts on: its container died, was OOM-killed or removed.
+  // (A start it made itself; every event more is a decode and two messages.)
+  req.filters["event"] = {"die", "oom", "destroy"};
   req.filters["label"] = s.settings.label_filters;
+  req.with_attributes = false; // the task inspects its container for the rest
   req.since = since_text(s.last_nanos);
   auto gen = ++s.generation;
   caf::actor me = caf::actor_cast<caf::actor>(self);

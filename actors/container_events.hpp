@@ -1,6 +1,6 @@
 // The one daemon event stream of a supervisor. It owns a GET /events stream
 // filtered to containers that carry this supervisor's labels and to the
-// actions a task cares about (start, die, oom, destroy), and hands each event
+// actions a task acts on (die, oom, destroy), and hands each event
 // to the task actor watching that container id. One stream serves every task
 // (DESIGN.md: one wait per container does not scale).
 //

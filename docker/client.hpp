@@ -87,6 +87,10 @@ struct events_request {
   std::map<std::string, std::vector<std::string>> filters;
   std::string since;
   std::string until;
+  // False: Actor.Attributes (a container's every label, its name, image and
+  // exit code) are skipped, not decoded, and engine_event::attributes stays
+  // empty. For a watcher that needs only ids and actions: a map less per event.
+  bool with_attributes = true;
 };
 
 class client {

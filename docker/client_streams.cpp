@@ -300,11 +300,11 @@ call_handle client_impl::events(events_request req, std::function<bool(const eng
   auto st = std::make_shared<event_state>();
   std::string what = r.what;
   stream_handler h;
-  h.on_data = [st, on_event, what](std::string_view bytes) {
+  h.on_data = [st, on_event, what, attributes = req.with_attributes](std::string_view bytes) {
     bool ok = st->lines.feed(bytes, [&](std::string_view line) {
       if (line.empty())
         return true;
-      auto ev = decode::event(line, what);
+      auto ev = decode::event(line, what, attributes);
       if (!ev.ok()) {
         st->failure.set(std::move(ev).error());
         return false;

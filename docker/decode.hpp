@@ -34,7 +34,8 @@ result<wait_answer> wait(std::string_view body, std::string_view what);
 result<stats_sample> stats(std::string_view body, std::string_view what);
 result<std::string> id(std::string_view body, std::string_view what); // {"Id": ...}
 result<exec_info> exec(std::string_view body, std::string_view what);
-result<engine_event> event(std::string_view line, std::string_view what);
+// `attributes` false: Actor.Attributes is skipped (events_request::with_attributes).
+result<engine_event> event(std::string_view line, std::string_view what, bool attributes = true);
 
 // One line of a JSON-lines progress stream (pull, load): a progress message,
 // or the daemon's {"error", "errorDetail": {"message"}} (errorDetail's

@@ -238,8 +238,8 @@ result<exec_info> exec(std::string_view body, std::string_view what) {
   return r;
 }
 
-result<engine_event> event(std::string_view line, std::string_view what) {
-  return parse<engine_event>(line, what, [](od::value root, engine_event& v, trail& tr) {
+result<engine_event> event(std::string_view line, std::string_view what, bool attributes) {
+  return parse<engine_event>(line, what, [attributes](od::value root, engine_event& v, trail& tr) {
     std::string status, old_id; // the pre-1.22 names, for events that lack the new ones
     error_code e = each_field(root, tr, [&](std::string_view k, od::value x) -> error_code {
       if (k == "status") return read(x, status);
@@ -250,7 +250,7 @@ result<engine_event> event(std::string_view line, std::string_view what) {
       if (k == "Actor")
         return each_field(x, tr, [&](std::string_view ak, od::value ax) -> error_code {
           if (ak == "ID") return read(ax, v.id);
-          if (ak == "Attributes") return read(ax, v.attributes);
+          if (ak == "Attributes" && attributes) return read(ax, v.attributes);
           return ok;
         });
       return ok;

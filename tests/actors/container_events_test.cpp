@@ -47,11 +47,17 @@ TEST(ContainerEvents, HandsEachWatcherTheEventsOfItsContainer) {
   sync->request(h.events, 2s, status_atom::value).receive([](actor_status&) {}, [](caf::error&) {});
   ASSERT_TRUE(sync_call_ok(h, mine));
   ASSERT_TRUE(sync_call_ok(h, other));
-  ASSERT_TRUE(w.until([&] { return w.saw("start"); }));
-  ASSERT_TRUE(stevedore::testing::sync<unit>([&](auto cb) { h.docker->container_kill(mine, "SIGKILL", cb); }).ok());
+  auto kill = [&](const std::string& id) {
+    return stevedore::testing::sync<unit>([&](auto cb) { h.docker->container_kill(id, "SIGKILL", cb); }).ok();
+  };
+  ASSERT_TRUE(kill(other));
+  ASSERT_TRUE(kill(mine));
   ASSERT_TRUE(w.until([&] { return w.saw("die"); }));
-  for (const auto& e : w.events)
+  for (const auto& e : w.events) {
     EXPECT_EQ(e.id, mine) << "only its own container's events";
+    EXPECT_NE(e.action, "start") << "the stream asks only for what a task acts on";
+    EXPECT_TRUE(e.attributes.empty()) << "attributes are not decoded";
+  }
 }
 
 TEST(ContainerEvents, ReopensAfterADropAndAsksWatchersToRecheck) {
@@ -66,7 +72,8 @@ TEST(ContainerEvents, ReopensAfterADropAndAsksWatchersToRecheck) {
   EXPECT_EQ(h.docker->calls("events"), 2);
   // Events after the reopen still arrive.
   ASSERT_TRUE(sync_call_ok(h, mine));
-  ASSERT_TRUE(w.until([&] { return w.saw("start"); }));
+  ASSERT_TRUE(stevedore::testing::sync<unit>([&](auto cb) { h.docker->container_kill(mine, "SIGKILL", cb); }).ok());
+  ASSERT_TRUE(w.until([&] { return w.saw("die"); }));
   caf::scoped_actor self{h.sys()};
   actor_status st;
   self->request(h.events, 2s, status_atom::value).receive([&](actor_status& s) { st = s; },

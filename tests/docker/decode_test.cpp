@@ -194,6 +194,15 @@ TEST(Decode, EventsOfAContainersLife) {
   EXPECT_EQ(actions, (std::vector<std::string>{"create", "start", "kill", "die", "stop", "destroy"}));
 }
 
+TEST(Decode, EventsWithoutAttributesSkipThem) {
+  for (const auto& line : lines_of(data("events_container_life.jsonl"))) {
+    auto e = ok(decode::event(line, "events", false));
+    EXPECT_EQ(e.id.size(), 64u);
+    EXPECT_FALSE(e.action.empty());
+    EXPECT_TRUE(e.attributes.empty());
+  }
+}
+
 TEST(Decode, OldStyleEventFallsBackToStatusAndId) {
   auto e = ok(decode::event(R"({"status":"die","id":"abc","time":1})", "events"));
   EXPECT_EQ(e.action, "die");

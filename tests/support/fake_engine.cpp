@@ -392,7 +392,10 @@ void fake_engine::emit_locked(engine_event ev) {
   for (const auto& [key, sub] : m_->subscribers) {
     if (!event_matches(sub.req, ev))
       continue;
-    post_locked(duration{0}, [this, key = key, ev] {
+    engine_event sent = ev;
+    if (!sub.req.with_attributes)
+      sent.attributes.clear(); // as the client's decoder skips them
+    post_locked(duration{0}, [this, key = key, ev = std::move(sent)] {
       std::function<bool(const engine_event&)> on_event;
       {
         std::lock_guard<std::mutex> lock(mutex_);
