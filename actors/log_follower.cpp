@@ -118,15 +118,16 @@ void log_follower::tell_later(std::chrono::milliseconds delay, Ts&&... xs) const
 }
 
 void log_follower::start() {
-  for (std::size_t i = 0; i < sinks_.size(); ++i) {
-    // As logmon: both files exist from the start, created on the worker
-    // through a file of the job's own, which the worker lets go once done.
-    creating_ |= static_cast<std::uint8_t>(1u << i);
-    svc_->options.worker->write(make_file(i), {}, [owner = owner_, id = id_, i](const error_info& e) {
-      send_to(owner, lf_written_atom::value, id, static_cast<std::uint8_t>(creation + i),
-              std::int64_t{0}, std::int64_t{0}, e);
-    });
-  }
+  // As logmon: both files exist from the start, created on the worker (one
+  // listing of the folder for both) through files of the job's own, which
+  // the worker lets go once done.
+  std::vector<std::shared_ptr<rotating_file>> files;
+  for (std::size_t i = 0; i < sinks_.size(); ++i)
+    files.push_back(make_file(i));
+  creating_ = true;
+  svc_->options.worker->create(std::move(files), [owner = owner_, id = id_](const error_info& e) {
+    send_to(owner, lf_written_atom::value, id, creation, std::int64_t{0}, std::int64_t{0}, e);
+  });
   open_stream();
 }
 
@@ -225,7 +226,7 @@ void log_follower::finish() {
 // The last thing any path does: the owner may destroy the follower in
 // `finished`, so the callback is moved out of it first.
 void log_follower::maybe_finished() {
-  if (phase_ != phase::finishing || creating_ != 0)
+  if (phase_ != phase::finishing || creating_)
     return;
   for (auto& k : sinks_)
     if (k && (k->writing || !k->pending.empty()))
@@ -332,15 +333,15 @@ void log_follower::on_checked(std::uint64_t gen, bool found, bool running, const
 
 void log_follower::on_written(std::uint8_t idx, std::int64_t bytes, std::int64_t lines,
                               const error_info& e) {
-  bool created = idx >= creation;
-  if (created)
-    idx = static_cast<std::uint8_t>(idx - creation);
+  bool created = idx == creation;
+  if (created) {
+    creating_ = false;
+    if (e.kind == errc::ok)
+      return maybe_finished();
+    idx = 0; // the error names the file
+  }
   if (idx >= sinks_.size())
     return;
-  if (created)
-    creating_ &= static_cast<std::uint8_t>(~(1u << idx));
-  if (created && e.kind == errc::ok)
-    return maybe_finished();
   auto& k = sink_at(idx);
   if (!created)
     k.writing = false;

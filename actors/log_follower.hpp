@@ -170,8 +170,8 @@ private:
     std::int64_t write_errors = 0;
   };
 
-  // on_written's index of the creation of sink i's files at start (those
-  // jobs use files of their own, so they never stand for a sink's batch).
+  // on_written's index of the creation of the files at start (that job uses
+  // files of its own, so it never stands for a sink's batch).
   static constexpr std::uint8_t creation = 2;
 
   static const char* label(std::size_t idx) noexcept { return idx == 1 ? "stderr" : "stdout"; }
@@ -216,7 +216,7 @@ private:
   std::uint32_t container_id_len_ = 0;
   std::uint32_t logs_dir_len_ = 0;
   bool tty_ = false;                       // one raw stream, into stdout
-  std::uint8_t creating_ = 0;              // bit i: sink i's files are being created
+  bool creating_ = false;                  // the files are being created at start
   logs_spec logs_;                         // max_files, max_file_size_mb
   finished_fn finished_;
   std::array<std::unique_ptr<sink>, 2> sinks_; // stdout (and raw), stderr; null until used

@@ -60,37 +60,50 @@ std::string rotating_file::path() const {
   return (fs::path(cfg_.dir) / log_file_name(cfg_.base_name, index_)).string();
 }
 
-result<unit> rotating_file::open() {
-  if (opened_ && fd_ >= 0)
-    return unit{};
-  if (opened_) // released: the same file again
-    return open_index(index_);
+result<std::vector<std::string>> rotating_file::list_folder(const std::string& dir) {
   std::error_code ec;
   // The folder is normally there (the task dir was laid out before the
   // container ran): made only when listing it says it is missing, which
   // spares create_directories' stat of every component per file.
-  fs::directory_iterator first(cfg_.dir, ec);
+  fs::directory_iterator first(dir, ec);
   if (ec == std::errc::no_such_file_or_directory) {
     ec.clear();
-    fs::create_directories(cfg_.dir, ec);
+    fs::create_directories(dir, ec);
     if (!ec)
-      first = fs::directory_iterator(cfg_.dir, ec);
+      first = fs::directory_iterator(dir, ec);
   }
+  std::vector<std::string> names;
+  for (fs::directory_iterator it = std::move(first), end; !ec && it != end; it.increment(ec))
+    if (it->is_regular_file(ec))
+      names.push_back(it->path().filename().string());
   if (ec)
-    return make_error(errc::internal, "log folder " + cfg_.dir, ec.message());
+    return make_error(errc::internal, "log folder " + dir, ec.message());
+  return names;
+}
+
+result<unit> rotating_file::open() {
+  if (opened_)
+    return open({});
+  auto listing = list_folder(cfg_.dir);
+  if (!listing)
+    return std::move(listing).error();
+  return open(*listing);
+}
+
+result<unit> rotating_file::open(const std::vector<std::string>& listing) {
+  if (opened_ && fd_ >= 0)
+    return unit{};
+  if (opened_) // released: the same file again
+    return open_index(index_);
   indexes_.clear();
   std::int64_t highest = 0;
-  for (fs::directory_iterator it = std::move(first), end; !ec && it != end; it.increment(ec)) {
-    if (!it->is_regular_file(ec))
-      continue;
-    auto n = log_file_index(cfg_.base_name, it->path().filename().string());
+  for (const auto& name : listing) {
+    auto n = log_file_index(cfg_.base_name, name);
     if (n < 0)
       continue;
     indexes_.insert(n);
     highest = std::max(highest, n);
   }
-  if (ec)
-    return make_error(errc::internal, "log folder " + cfg_.dir, ec.message());
   if (auto r = open_index(highest); !r)
     return r;
   opened_ = true;

@@ -18,6 +18,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "messages/result.hpp"
 
@@ -53,6 +54,13 @@ public:
   // it for appending. Idempotent; write() calls it first. After release()
   // it reopens the current file without looking at the folder again.
   result<unit> open();
+  // The same from a listing of the folder already made (list_folder), which
+  // several files of one folder can share: a task's stdout and stderr.
+  result<unit> open(const std::vector<std::string>& listing);
+
+  // The names of the regular files in `dir`, which is created first when it
+  // is missing.
+  static result<std::vector<std::string>> list_folder(const std::string& dir);
 
   // Appends bytes, rotating as needed. On error the bytes before the failing
   // write are on disk; the error names the file and the cause.

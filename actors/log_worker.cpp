@@ -44,8 +44,31 @@ log_worker::~log_worker() {
 void log_worker::write(std::shared_ptr<rotating_file> file, std::string bytes, done_fn done) {
   std::lock_guard<std::mutex> lock(q_->mutex);
   q_->totals.bytes += static_cast<std::int64_t>(bytes.size());
-  q_->jobs.push_back(job{std::move(file), std::move(bytes), std::move(done)});
+  q_->jobs.push_back(job{std::move(file), std::move(bytes), std::move(done), {}});
   q_->cv.notify_one();
+}
+
+void log_worker::create(std::vector<std::shared_ptr<rotating_file>> files, done_fn done) {
+  std::lock_guard<std::mutex> lock(q_->mutex);
+  q_->jobs.push_back(job{nullptr, {}, std::move(done), std::move(files)});
+  q_->cv.notify_one();
+}
+
+error_info log_worker::run_create(job& j) {
+  error_info first;
+  const std::string* listed_dir = nullptr;
+  result<std::vector<std::string>> listing = std::vector<std::string>{};
+  for (auto& f : j.creates) {
+    if (!listed_dir || *listed_dir != f->config().dir) {
+      listed_dir = &f->config().dir;
+      listing = rotating_file::list_folder(*listed_dir);
+    }
+    auto r = listing ? f->open(*listing) : result<unit>(listing.error());
+    if (!r && first.kind == errc::ok)
+      first = r.error();
+    f->release();
+  }
+  return first;
 }
 
 log_worker::counters log_worker::stats() const {
@@ -74,6 +97,14 @@ void log_worker::run(std::shared_ptr<queue> q) {
     std::int64_t errors = 0;
     for (auto& j : batch) {
       error_info e;
+      if (!j.creates.empty()) {
+        e = run_create(j);
+        errors += e.kind == errc::ok ? 0 : 1;
+        if (j.done)
+          j.done(e);
+        j.creates.clear();
+        continue;
+      }
       if (auto r = j.file->write(j.bytes); !r) {
         e = r.error();
         ++errors;

@@ -24,6 +24,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "actors/log_rotation.hpp"
 #include "messages/error.hpp"
@@ -59,6 +60,9 @@ public:
   log_worker& operator=(const log_worker&) = delete;
 
   void write(std::shared_ptr<rotating_file> file, std::string bytes, done_fn done);
+  // Creates (opens, then releases) files of one folder from one listing of
+  // it: a task's stdout and stderr at its start. `done` gets the first error.
+  void create(std::vector<std::shared_ptr<rotating_file>> files, done_fn done);
 
   counters stats() const;
 
@@ -71,7 +75,9 @@ private:
     std::shared_ptr<rotating_file> file;
     std::string bytes;
     done_fn done;
+    std::vector<std::shared_ptr<rotating_file>> creates; // create(): these instead of file
   };
+  static error_info run_create(job& j);
   struct queue;
 
   log_worker();

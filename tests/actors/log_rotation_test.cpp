@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -91,6 +92,34 @@ TEST_F(LogRotationTest, WorkerClosesTheFileAfterEachBatch) {
   ASSERT_TRUE(worker->wait_idle(std::chrono::seconds(5)));
   EXPECT_FALSE(f->is_open());
   EXPECT_EQ(read(0), "line 0\nline 1\nline 2\n");
+}
+
+// create(): a task's two files from one listing of the folder, each at its
+// own highest index, closed again; one error for a folder that cannot be.
+TEST_F(LogRotationTest, WorkerCreatesFilesOfOneFolderAtTheirHighestIndex) {
+  std::ofstream(dir_ / "web.stdout.3") << "earlier";
+  auto worker = log_worker::make();
+  auto out = std::make_shared<rotating_file>(cfg(5, 100));
+  auto err = std::make_shared<rotating_file>(rotation_config{dir_.string(), "web.stderr", 5, 100});
+  std::promise<error_info> done;
+  worker->create({out, err}, [&done](const error_info& e) { done.set_value(e); });
+  auto f = done.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(f.get().kind, errc::ok);
+  EXPECT_EQ(names(), (std::vector<std::string>{"web.stderr.0", "web.stdout.3"}));
+  EXPECT_EQ(out->index(), 3);
+  EXPECT_FALSE(out->is_open());
+  EXPECT_FALSE(err->is_open());
+
+  std::ofstream(dir_ / "blocker") << "a file, not a folder";
+  auto bad = std::make_shared<rotating_file>(rotation_config{(dir_ / "blocker" / "logs").string(), "web.stdout", 2, 10});
+  std::promise<error_info> failed;
+  worker->create({bad}, [&failed](const error_info& e) { failed.set_value(e); });
+  auto g = failed.get_future();
+  ASSERT_EQ(g.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  auto e = g.get();
+  EXPECT_NE(e.kind, errc::ok);
+  EXPECT_NE(to_string(e).find("blocker"), std::string::npos) << to_string(e);
 }
 
 TEST_F(LogRotationTest, FileClosedAtMaxSize) {
