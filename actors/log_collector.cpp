@@ -18,7 +18,7 @@ using self_ptr = caf::stateful_actor<log_collector_state>*;
 
 caf::behavior log_collector(self_ptr self, std::shared_ptr<docker::client> docker,
                             log_target target, log_collector_options opts) {
-  auto svc = std::make_shared<log_service>(log_service{std::move(docker), std::move(opts)});
+  auto svc = std::make_shared<log_service>(log_service{std::move(docker), std::move(opts), {}});
   auto& f = self->state.follower;
   f = std::make_unique<log_follower>(caf::actor_cast<caf::weak_actor_ptr>(self), std::move(svc),
                                      std::move(target), [self] { self->quit(); });

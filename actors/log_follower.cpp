@@ -22,6 +22,7 @@
 #include "actors/clock.hpp"
 #include "actors/log_rotation.hpp"
 #include "actors/log_worker.hpp"
+#include "actors/timer_service.hpp"
 
 namespace stevedore {
 
@@ -113,7 +114,12 @@ void log_follower::tell(Ts&&... xs) const {
 
 template <class... Ts>
 void log_follower::tell_later(std::chrono::milliseconds delay, Ts&&... xs) const {
-  if (auto owner = caf::actor_cast<caf::actor>(owner_))
+  auto owner = caf::actor_cast<caf::actor>(owner_);
+  if (!owner)
+    return;
+  if (svc_->timers)
+    set_timer(svc_->timers, delay, owner.address(), caf::make_message(std::forward<Ts>(xs)...));
+  else
     caf::delayed_anon_send(owner, delay, std::forward<Ts>(xs)...);
 }
 

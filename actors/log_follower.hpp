@@ -70,6 +70,7 @@ struct log_collector_options {
 struct log_service {
   std::shared_ptr<docker::client> docker;
   log_collector_options options;
+  caf::actor timers; // timer_service for the followers' waits; none: delayed_send
 };
 
 // False when the task's `logging` block sends its output to a driver whose

@@ -19,6 +19,7 @@
 #include "actors/stats_poller.hpp"
 #include "actors/packed_text.hpp"
 #include "actors/task_dir.hpp"
+#include "actors/timer_service.hpp"
 #include "policy/constraints.hpp"
 #include "policy/plan.hpp"
 #include "policy/rules.hpp"
@@ -134,9 +135,11 @@ caf::behavior task_dir_worker(caf::event_based_actor*) {
 
 // Shared by every task actor, each of which follows its own container's
 // output (actors/log_follower.hpp) when collects_logs(task).
-std::shared_ptr<const log_service> log_service_for(std::shared_ptr<docker::client> docker) {
+std::shared_ptr<const log_service> log_service_for(std::shared_ptr<docker::client> docker,
+                                                   caf::actor timers) {
   auto svc = std::make_shared<log_service>();
   svc->docker = std::move(docker);
+  svc->timers = std::move(timers);
   svc->options.worker = log_worker::shared();
   // The task actor tells its follower when the container has exited
   // (task_steps.cpp on_exit), which spares an inspect per task.
@@ -164,16 +167,18 @@ void spawn_services(self_ptr self) {
   s.svc.fingerprinter = cfg.fingerprinter;
   s.svc.stats = cfg.stats;
   s.svc.events = spawn_container_events(sys, cfg.docker, cfg.events);
+  s.svc.timers = spawn_timer_service(sys);
   if (cfg.prepare_task_dirs)
     s.svc.task_dirs = sys.spawn<caf::detached>(task_dir_worker);
   if (cfg.collect_logs)
-    s.svc.logs = log_service_for(cfg.docker);
+    s.svc.logs = log_service_for(cfg.docker, s.svc.timers);
   cfg.task.cleanup_container = cfg.client.cleanup_container;
   s.setup = std::make_shared<const task_setup>(task_setup{s.svc, cfg.task});
   // Linked: they end with the supervisor, whatever ends it.
   for (auto a : {caf::actor_cast<caf::actor>(s.svc.images),
                  caf::actor_cast<caf::actor>(s.svc.fingerprinter),
-                 caf::actor_cast<caf::actor>(s.svc.stats), s.svc.events, s.svc.task_dirs})
+                 caf::actor_cast<caf::actor>(s.svc.stats), s.svc.events, s.svc.task_dirs,
+                 s.svc.timers})
     if (a)
       self->link_to(a);
   self->send(s.svc.fingerprinter, watch_atom::value, caf::actor_cast<caf::actor>(self));
@@ -190,6 +195,7 @@ void end_services(self_ptr self) {
   bye(caf::actor_cast<caf::actor>(s.svc.stats));
   bye(s.svc.events);
   bye(s.svc.task_dirs);
+  bye(s.svc.timers);
 }
 
 // -- admission -----------------------------------------------------------------
@@ -634,7 +640,8 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       acc->push_back(own_status(self));
       std::vector<caf::actor> all{caf::actor_cast<caf::actor>(s.svc.images),
                                   caf::actor_cast<caf::actor>(s.svc.fingerprinter),
-                                  caf::actor_cast<caf::actor>(s.svc.stats), s.svc.events};
+                                  caf::actor_cast<caf::actor>(s.svc.stats), s.svc.events,
+                                  s.svc.timers};
       for (const auto& [id, e] : s.tasks)
         if (e.actor)
           all.push_back(e.actor);

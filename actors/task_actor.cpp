@@ -267,8 +267,7 @@ void on_inspect(self_ptr self, const container_info& info) {
         kill(self, stop_signal_of(s));
         if (!s.kill_armed) {
           s.kill_armed = true;
-          self->delayed_send(self, std::chrono::milliseconds(s.inst->task->kill_timeout_ms),
-                             timer_atom::value, killtimer_atom::value, s.epoch);
+          arm(self, killtimer_atom::value, std::chrono::milliseconds(s.inst->task->kill_timeout_ms));
         }
       }
     }
@@ -282,7 +281,7 @@ void on_inspect(self_ptr self, const container_info& info) {
   if (info.exit_code == 137 && !info.oom_killed && !s.oom_told && !s.stop_requested &&
       s.settings().oom_grace.count() > 0) {
     s.exit_held = std::make_unique<container_info>(info);
-    self->delayed_send(self, s.settings().oom_grace, timer_atom::value, oomwait_atom::value, s.epoch);
+    arm(self, oomwait_atom::value, s.settings().oom_grace);
     return;
   }
   on_exit(self, info);
@@ -292,8 +291,7 @@ void on_removed(self_ptr self) {
   auto& s = self->state;
   if (s.then == after_remove::restart) {
     s.container_id.clear();
-    self->delayed_send(self, std::chrono::milliseconds(s.restart_delay_ms), timer_atom::value,
-                       restart_atom::value, s.epoch);
+    arm(self, restart_atom::value, std::chrono::milliseconds(s.restart_delay_ms));
     return;
   }
   s.container_id.clear();

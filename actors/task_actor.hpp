@@ -80,6 +80,7 @@ struct task_services {
   stats_poller_actor stats;           // sampling while running
   fingerprinter_actor fingerprinter;  // asked to poll when the daemon seems gone
   caf::actor task_dirs;               // worker that answers prepare_atom
+  caf::actor timers;                  // timer_service; none: delayed_send
   // Log collection: when set (and collects_logs(task)), the task actor
   // follows its running container's output into the task's log files with a
   // log_follower of its own (no second actor). Cleanup waits until the

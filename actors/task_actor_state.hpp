@@ -154,6 +154,9 @@ void fail(self_ptr self, std::string reason);
 void step_error(self_ptr self, const error_info& err);
 // Redo what the current state waits for (after a retry delay or the daemon's return).
 void resume(self_ptr self);
+// A timer of this task, (timer_atom, kind, epoch) after `delay`: through the
+// supervisor's timer_service when there is one, else a delayed_send.
+void arm(self_ptr self, caf::atom_value kind, std::chrono::milliseconds delay);
 
 // Engine API callback that forwards to the actor as (Atom, epoch, T|error_info).
 template <class Atom, class T>

@@ -5,6 +5,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/task_actor_state.hpp"
+#include "actors/timer_service.hpp"
 
 namespace stevedore::task_detail {
 
@@ -34,10 +35,6 @@ void release_lease(self_ptr self) {
   s.has_lease = false;
 }
 
-void arm(self_ptr self, caf::atom_value kind, std::chrono::milliseconds delay) {
-  self->delayed_send(self, delay, timer_atom::value, kind, self->state.epoch);
-}
-
 void park(self_ptr self, const error_info& err) {
   auto& s = self->state;
   if (!s.parked)
@@ -55,6 +52,14 @@ bool daemon_away(const error_info& err) {
 }
 
 } // namespace
+
+void arm(self_ptr self, caf::atom_value kind, std::chrono::milliseconds delay) {
+  auto& s = self->state;
+  if (const auto& timers = s.svc().timers) // see timer_service.hpp
+    set_timer(timers, delay, self->address(), caf::make_message(timer_atom::value, kind, s.epoch));
+  else
+    self->delayed_send(self, delay, timer_atom::value, kind, s.epoch);
+}
 
 void prepare(self_ptr self) {
   auto& s = self->state;

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "actors/container_events.hpp"
+#include "actors/timer_service.hpp"
 #include "actors/errors.hpp"
 #include "actors/protocol.hpp"
 #include "actors/task_actor.hpp"
@@ -205,11 +206,13 @@ public:
     es.reconnect_base = 20ms;
     es.reconnect_max = 100ms;
     events = spawn_container_events(sys_, docker, es);
+    timers = spawn_timer_service(sys_); // the tasks' timers go through it, as under a supervisor
     settings.retry_base = 10ms;
     settings.retry_max = 40ms;
     settings.parked_recheck = 150ms;
     keep(caf::actor_cast<caf::actor>(images));
     keep(events);
+    keep(timers);
   }
 
   ~actor_harness() {
@@ -225,6 +228,7 @@ public:
     svc.docker = docker;
     svc.images = images;
     svc.events = events;
+    svc.timers = timers;
     return svc;
   }
 
@@ -267,6 +271,7 @@ public:
   std::shared_ptr<images_model> images_m;
   image_manager_actor images;
   caf::actor events;
+  caf::actor timers;
 
 private:
   harness_config cfg_;

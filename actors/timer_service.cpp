@@ -1,0 +1,120 @@
+#include "actors/timer_service.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/clock.hpp"
+#include "messages/node.hpp"
+
+namespace stevedore {
+namespace {
+
+using tfire_atom = caf::atom_constant<caf::atom("tfire")>;
+using steady = std::chrono::steady_clock;
+
+struct timer_service_state {
+  static inline const char* name = "timers";
+  struct entry {
+    caf::actor_addr to;
+    caf::message msg;
+  };
+  // By deadline; a multimap keeps the order of insertion among equal keys.
+  std::multimap<steady::time_point, entry> timers;
+  steady::time_point armed = steady::time_point::max(); // deadline of the pending tfire
+  std::uint64_t armed_gen = 0;                          // ... and its generation
+  std::int64_t set = 0;
+  std::int64_t fired = 0;
+  std::int64_t dropped = 0; // the receiver had ended
+  std::int64_t messages = 0;
+  std::string last_message;
+  std::int64_t last_at_ms = 0;
+};
+
+using self_ptr = caf::stateful_actor<timer_service_state>*;
+
+void note(self_ptr self, const char* what) {
+  auto& s = self->state;
+  ++s.messages;
+  s.last_message = what;
+  s.last_at_ms = now_ms();
+}
+
+// One delayed_send, for the earliest deadline, and only when that changed.
+void arm(self_ptr self) {
+  auto& s = self->state;
+  if (s.timers.empty())
+    return;
+  auto first = s.timers.begin()->first;
+  if (first >= s.armed)
+    return;
+  s.armed = first;
+  auto left = first - steady::now();
+  self->delayed_send(self, std::max(left, steady::duration::zero()), tfire_atom::value, ++s.armed_gen);
+}
+
+caf::behavior timer_service(self_ptr self) {
+  return {
+    [self](tset_atom, std::int64_t deadline_ns, const caf::actor_addr& to, caf::message& msg) {
+      note(self, "set");
+      auto& s = self->state;
+      ++s.set;
+      s.timers.emplace(steady::time_point(std::chrono::nanoseconds(deadline_ns)),
+                       timer_service_state::entry{to, std::move(msg)});
+      arm(self);
+    },
+    [self](tfire_atom, std::uint64_t gen) {
+      note(self, "fire");
+      auto& s = self->state;
+      if (gen != s.armed_gen)
+        return; // an earlier deadline took its place
+      s.armed = steady::time_point::max();
+      auto now = steady::now();
+      while (!s.timers.empty() && s.timers.begin()->first <= now) {
+        auto node = s.timers.extract(s.timers.begin());
+        auto& e = node.mapped();
+        if (auto to = caf::actor_cast<caf::actor>(e.to)) {
+          ++s.fired;
+          self->send(to, std::move(e.msg));
+        } else {
+          ++s.dropped;
+        }
+      }
+      arm(self);
+    },
+    [self](status_atom) {
+      auto& s = self->state;
+      actor_status st;
+      st.kind = "timer_service";
+      st.name = "timers";
+      st.state = s.timers.empty() ? "idle" : "waiting";
+      st.messages = s.messages;
+      st.last_message = s.last_message;
+      st.last_at_ms = s.last_at_ms;
+      st.details["pending"] = std::to_string(s.timers.size());
+      st.details["set"] = std::to_string(s.set);
+      st.details["fired"] = std::to_string(s.fired);
+      st.details["dropped"] = std::to_string(s.dropped);
+      return st;
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_timer_service(caf::actor_system& sys) {
+  return sys.spawn(timer_service);
+}
+
+void set_timer(const caf::actor& timers, std::chrono::nanoseconds delay, const caf::actor_addr& to,
+               caf::message msg) {
+  auto deadline = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    (steady::now() + delay).time_since_epoch()).count();
+  caf::anon_send(timers, tset_atom::value, static_cast<std::int64_t>(deadline), to, std::move(msg));
+}
+
+} // namespace stevedore
