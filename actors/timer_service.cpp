@@ -27,6 +27,7 @@ struct timer_service_state {
   std::multimap<steady::time_point, entry> timers;
   steady::time_point armed = steady::time_point::max(); // deadline of the pending tfire
   std::uint64_t armed_gen = 0;                          // ... and its generation
+  steady::time_point last_fire;                         // when due timers last fired
   std::int64_t set = 0;
   std::int64_t fired = 0;
   std::int64_t dropped = 0; // the receiver had ended
@@ -44,12 +45,18 @@ void note(self_ptr self, const char* what) {
   s.last_at_ms = now_ms();
 }
 
+// Due timers fire together at most this often: each firing is a wakeup of
+// CAF's clock thread, and thousands of timers a second each due at its own
+// instant would otherwise be as many. A timer is late by at most this, never
+// early.
+constexpr auto tick = std::chrono::milliseconds(5);
+
 // One delayed_send, for the earliest deadline, and only when that changed.
 void arm(self_ptr self) {
   auto& s = self->state;
   if (s.timers.empty())
     return;
-  auto first = s.timers.begin()->first;
+  auto first = std::max(s.timers.begin()->first, s.last_fire + tick);
   if (first >= s.armed)
     return;
   s.armed = first;
@@ -74,6 +81,7 @@ caf::behavior timer_service(self_ptr self) {
         return; // an earlier deadline took its place
       s.armed = steady::time_point::max();
       auto now = steady::now();
+      s.last_fire = now;
       while (!s.timers.empty() && s.timers.begin()->first <= now) {
         auto node = s.timers.extract(s.timers.begin());
         auto& e = node.mapped();

@@ -7,7 +7,8 @@
 // that clock thread is woken more often than any other. Here a timer is one
 // message to this actor, which keeps its timers ordered by deadline and
 // holds one delayed_send of its own, for the earliest deadline; one that is
-// not the earliest costs the clock nothing.
+// not the earliest costs the clock nothing. Due timers fire together, at most
+// every 5 ms: a timer may be that much late, never early.
 //
 // Protocol (dynamically typed; `caf::actor`):
 //   (tset_atom, std::int64_t deadline_ns, caf::actor_addr target, caf::message msg)
