@@ -80,9 +80,10 @@ struct supervisor_state {
   // another seq (or none) and is skipped.
   std::deque<std::pair<std::string, std::uint64_t>> ended;
   std::uint64_t next_ended = 0;
-  // Task actor -> its task id: the key of its entry in `tasks`, which is
-  // not erased while its actor lives.
-  std::map<caf::actor_addr, const std::string*> ids;
+  // Task actor -> its entry in `tasks`, which is not erased while its actor
+  // lives (a map's iterators stay valid): its events find their entry
+  // without comparing task ids.
+  std::map<caf::actor_addr, std::map<std::string, task_entry>::iterator> ids;
   // The live task actors, shared with the functor that ends them when the
   // supervisor ends (one attachable instead of one link per task, whose
   // removal CAF does by a linear scan).
@@ -257,7 +258,7 @@ void launch(self_ptr self, task_instance&& taken) {
   e.actor = actor;
   e.inst = std::move(plan);
   auto entry = s.tasks.insert_or_assign(id, std::move(e)).first;
-  s.ids[actor.address()] = &entry->first;
+  s.ids[actor.address()] = entry;
   ++s.started;
 }
 
@@ -371,8 +372,8 @@ void on_task_down(self_ptr self, const caf::down_msg& dm) {
   auto i = s.ids.find(dm.source);
   if (i == s.ids.end())
     return;
-  auto id = *i->second;
-  auto& e = s.tasks[id];
+  const auto& id = i->second->first;
+  auto& e = i->second->second;
   e.actor = nullptr;
   s.live->erase(i->first);
   s.ids.erase(i);
@@ -393,7 +394,8 @@ void on_task_down(self_ptr self, const caf::down_msg& dm) {
 
 void on_task_event(self_ptr self, const task_event& ev) {
   auto& s = self->state;
-  auto i = s.tasks.find(ev.task_id);
+  auto by_actor = s.ids.find(caf::actor_cast<caf::actor_addr>(self->current_sender()));
+  auto i = by_actor != s.ids.end() ? by_actor->second : s.tasks.find(ev.task_id);
   if (i != s.tasks.end()) {
     auto& e = i->second;
     if (ev.kind == "state") {
@@ -404,7 +406,9 @@ void on_task_event(self_ptr self, const task_event& ev) {
       e.last->exit = ev.exit;
     }
   }
-  fan_out(self, caf::make_message(event_atom::value, ev));
+  // The subscribers get the task's own message: no copy of the event.
+  if (!s.subscribers.empty())
+    fan_out(self, self->current_mailbox_element()->move_content_to_message());
 }
 
 void on_health(self_ptr self, const fingerprint& fp) {
