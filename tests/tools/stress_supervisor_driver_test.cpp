@@ -147,5 +147,39 @@ TEST_F(StressSupervisorDriver, OtherTasksAndKindsAreIgnored) {
   EXPECT_TRUE(port_->shut);
 }
 
+// Every one of many tasks' events reaches that task's record, whatever the
+// order (the id table's collisions included); an unknown id reaches none.
+TEST(StressSupervisorDriverIds, ManyTasksEachFindTheirOwnRecord) {
+  stress_options opts;
+  driver_context ctx{opts, {}, {}, {}};
+  const std::size_t n = 3000;
+  for (std::size_t i = 0; i < n; ++i) {
+    task_instance inst;
+    inst.alloc_id = "a" + std::to_string(i * 7919 % 10007);
+    inst.task.edit().name = "t";
+    ctx.work.push_back(std::make_unique<task_instance>(inst));
+  }
+  ctx.records.resize(n);
+  std::vector<std::string> ids;
+  for (auto& w : ctx.work)
+    ids.push_back(task_id_of(*w));
+  supervisor_driver drv(ctx, std::make_shared<scripted_port>());
+  for (std::size_t k = 0; k < n; ++k) {
+    auto i = (k * 1237) % n; // every index once, out of order
+    task_event e;
+    e.task_id = ids[i];
+    e.kind = "state";
+    e.state = task_state::exited;
+    drv.on_event(e);
+  }
+  task_event stranger;
+  stranger.task_id = "a10008/t";
+  stranger.kind = "state";
+  stranger.state = task_state::exited;
+  drv.on_event(stranger);
+  for (std::size_t i = 0; i < n; ++i)
+    ASSERT_GE(ctx.records[i].at(milestone::exited), 0) << ids[i];
+}
+
 } // namespace
 } // namespace stevedore::stress

@@ -11,17 +11,22 @@ std::string task_id_of(const task_instance& inst) {
 supervisor_driver::supervisor_driver(driver_context& ctx, std::shared_ptr<supervisor_port> port)
   : ctx_(ctx), port_(std::move(port)), launching_(ctx.work.size()), stopping_(ctx.work.size()) {
   id_at_.reserve(ctx.work.size() + 1);
-  by_id_.reserve(ctx.work.size());
   for (std::size_t i = 0; i < ctx.work.size(); ++i) {
     id_at_.push_back(ids_.size());
     ids_ += task_id_of(*ctx.work[i]);
-    by_id_.push_back(i);
   }
   id_at_.push_back(ids_.size());
   ids_.shrink_to_fit();
-  // A sorted index instead of a hash map: no second copy of 10,000 ids.
-  std::sort(by_id_.begin(), by_id_.end(),
-            [this](std::size_t a, std::size_t b) { return id(a) < id(b); });
+  std::size_t size = 16;
+  while (size < 2 * ctx.work.size())
+    size *= 2;
+  slots_.assign(size, 0);
+  for (std::size_t i = 0; i < ctx.work.size(); ++i) {
+    auto at = std::hash<std::string_view>{}(id(i)) & (size - 1);
+    while (slots_[at] != 0)
+      at = (at + 1) & (size - 1);
+    slots_[at] = static_cast<std::uint32_t>(i + 1);
+  }
 }
 
 std::string_view supervisor_driver::id(std::size_t i) const {
@@ -29,11 +34,11 @@ std::string_view supervisor_driver::id(std::size_t i) const {
 }
 
 std::optional<std::size_t> supervisor_driver::index_of(const std::string& key) const {
-  auto it = std::lower_bound(by_id_.begin(), by_id_.end(), std::string_view(key),
-                             [this](std::size_t i, std::string_view k) { return id(i) < k; });
-  if (it == by_id_.end() || id(*it) != key)
-    return std::nullopt;
-  return *it;
+  const auto mask = slots_.size() - 1;
+  for (auto at = std::hash<std::string_view>{}(key) & mask; slots_[at] != 0; at = (at + 1) & mask)
+    if (id(slots_[at] - 1) == key)
+      return slots_[at] - 1;
+  return std::nullopt;
 }
 
 done_fn supervisor_driver::take(std::vector<done_fn>& pending, std::size_t i) {
