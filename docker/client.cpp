@@ -355,6 +355,7 @@ request client_impl::make_request(std::string method, std::string target, std::s
   req.what = std::move(what);
   req.timeout = core_->opts().timeout;
   req.body_limit = core_->opts().body_limit;
+  req.keep_headers = false; // no Engine call reads them (the negotiation's ping does, on its own request)
   return req;
 }
 

@@ -56,7 +56,8 @@ private:
     auto& msg = parser_->get();
     response r;
     r.status = msg.result_int();
-    r.headers = to_headers(msg.base());
+    if (req_->keep_headers)
+      r.headers = to_headers(msg.base());
     r.body = std::move(msg.body());
     // Bytes after the answer are nothing we asked for: do not reuse.
     bool reusable = msg.keep_alive() && buffer_.size() == 0;

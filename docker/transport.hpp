@@ -57,6 +57,7 @@ struct request {
   std::chrono::milliseconds timeout{30000}; // send(): the whole call; stream(): the longest silence between reads
   std::size_t body_limit = 8u << 20;        // cap on a buffered body (send(), and error bodies of stream())
   std::string what;               // names the call in errors: "container create web-1234"
+  bool keep_headers = true;       // send(): false leaves response::headers empty (no copy of them)
 };
 
 struct response {

@@ -50,6 +50,13 @@ TEST(Simd, PingAnswersWithApiVersionAndOsType) {
     EXPECT_EQ(header(*r, "OSType"), "linux");
   }
   EXPECT_EQ(f.sim->calls("ping"), 2u);
+  auto bare = simd_request("GET", "/_ping");
+  bare.keep_headers = false; // what the Engine API client asks: the headers are not copied
+  auto r = f.send(bare);
+  ASSERT_TRUE(r.ok()) << to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "OK");
+  EXPECT_TRUE(r->headers.empty());
 }
 
 TEST(Simd, InfoVersionAndBridge) {
