@@ -148,6 +148,16 @@ std::shared_ptr<const log_service> log_service_for(std::shared_ptr<docker::clien
   return svc;
 }
 
+// The service actors a supervisor has (linked to it, ended with it).
+std::vector<caf::actor> service_actors(const task_services& svc) {
+  std::vector<caf::actor> all;
+  for (auto a : {caf::actor_cast<caf::actor>(svc.images), caf::actor_cast<caf::actor>(svc.fingerprinter),
+                 caf::actor_cast<caf::actor>(svc.stats), svc.events, svc.task_dirs, svc.timers})
+    if (a)
+      all.push_back(std::move(a));
+  return all;
+}
+
 void spawn_services(self_ptr self) {
   auto& s = self->state;
   auto& sys = self->system();
@@ -176,27 +186,14 @@ void spawn_services(self_ptr self) {
   cfg.task.cleanup_container = cfg.client.cleanup_container;
   s.setup = std::make_shared<const task_setup>(task_setup{s.svc, cfg.task});
   // Linked: they end with the supervisor, whatever ends it.
-  for (auto a : {caf::actor_cast<caf::actor>(s.svc.images),
-                 caf::actor_cast<caf::actor>(s.svc.fingerprinter),
-                 caf::actor_cast<caf::actor>(s.svc.stats), s.svc.events, s.svc.task_dirs,
-                 s.svc.timers})
-    if (a)
-      self->link_to(a);
+  for (const auto& a : service_actors(s.svc))
+    self->link_to(a);
   self->send(s.svc.fingerprinter, watch_atom::value, caf::actor_cast<caf::actor>(self));
 }
 
 void end_services(self_ptr self) {
-  auto& s = self->state;
-  auto bye = [&](const caf::actor& a) {
-    if (a)
-      self->send_exit(a, caf::exit_reason::user_shutdown);
-  };
-  bye(caf::actor_cast<caf::actor>(s.svc.images));
-  bye(caf::actor_cast<caf::actor>(s.svc.fingerprinter));
-  bye(caf::actor_cast<caf::actor>(s.svc.stats));
-  bye(s.svc.events);
-  bye(s.svc.task_dirs);
-  bye(s.svc.timers);
+  for (const auto& a : service_actors(self->state.svc))
+    self->send_exit(a, caf::exit_reason::user_shutdown);
 }
 
 // -- admission -----------------------------------------------------------------
@@ -642,10 +639,11 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       auto rp = self->make_response_promise<std::vector<actor_status>>();
       auto acc = std::make_shared<std::vector<actor_status>>();
       acc->push_back(own_status(self));
-      std::vector<caf::actor> all{caf::actor_cast<caf::actor>(s.svc.images),
-                                  caf::actor_cast<caf::actor>(s.svc.fingerprinter),
-                                  caf::actor_cast<caf::actor>(s.svc.stats), s.svc.events,
-                                  s.svc.timers};
+      // The services, but the task-folder worker, which answers no status.
+      std::vector<caf::actor> all;
+      for (auto& a : service_actors(s.svc))
+        if (a != s.svc.task_dirs)
+          all.push_back(std::move(a));
       for (const auto& [id, e] : s.tasks)
         if (e.actor)
           all.push_back(e.actor);
