@@ -11,7 +11,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/clock.hpp"
-#include "actors/restart_tracker.hpp"
+#include "policy/restart_tracker.hpp"
 #include "messages/node.hpp"
 
 namespace stevedore {

@@ -12,7 +12,7 @@
 
 #include "actors/log_follower.hpp"
 #include "actors/clock.hpp"
-#include "actors/restart_tracker.hpp"
+#include "policy/restart_tracker.hpp"
 #include "actors/task_actor.hpp"
 #include "messages/node.hpp"
 

@@ -1,5 +1,5 @@
 // Nomad's restart policy, backoff and exit helpers as pure functions.
-#include "actors/restart_tracker.hpp"
+#include "policy/restart_tracker.hpp"
 #include "actors/task_actor.hpp"
 
 #include <gtest/gtest.h>

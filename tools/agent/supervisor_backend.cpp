@@ -24,7 +24,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/restart_tracker.hpp"
+#include "policy/restart_tracker.hpp"
 #include "actors/stevedore.hpp"
 #include "tools/agent/metered_client.hpp"
 

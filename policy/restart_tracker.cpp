@@ -1,34 +1,39 @@
-#include "actors/restart_tracker.hpp"
+#include "policy/restart_tracker.hpp"
 
 namespace stevedore {
 
 restart_decision restart_tracker::on_failure(std::int64_t now_ms) {
+  return next_restart(policy_, window_, now_ms);
+}
+
+restart_decision next_restart(const restart_spec& policy, restart_window& window,
+                              std::int64_t now_ms) {
   restart_decision d;
-  if (window_start_ms_ < 0 || now_ms >= window_start_ms_ + policy_.interval_ms) {
-    window_start_ms_ = now_ms;
-    count_ = 0;
+  if (window.start_ms < 0 || now_ms >= window.start_ms + policy.interval_ms) {
+    window.start_ms = now_ms;
+    window.count = 0;
   }
-  ++count_;
-  if (count_ <= policy_.attempts) {
+  ++window.count;
+  if (window.count <= policy.attempts) {
     d.restart = true;
-    d.delay_ms = policy_.delay_ms;
-    d.reason = "restart " + std::to_string(count_) + " of " + std::to_string(policy_.attempts) +
-               " within " + format_duration_ms(policy_.interval_ms) + ", in " +
+    d.delay_ms = policy.delay_ms;
+    d.reason = "restart " + std::to_string(window.count) + " of " + std::to_string(policy.attempts) +
+               " within " + format_duration_ms(policy.interval_ms) + ", in " +
                format_duration_ms(d.delay_ms);
     return d;
   }
-  if (policy_.mode != "delay") {
-    d.reason = "restart attempts exhausted (" + std::to_string(policy_.attempts) + " within " +
-               format_duration_ms(policy_.interval_ms) + ", mode fail)";
+  if (policy.mode != "delay") {
+    d.reason = "restart attempts exhausted (" + std::to_string(policy.attempts) + " within " +
+               format_duration_ms(policy.interval_ms) + ", mode fail)";
     return d;
   }
   // mode delay: wait for the next window; the restart then opens it.
   d.restart = true;
-  d.delay_ms = window_start_ms_ + policy_.interval_ms - now_ms;
-  if (d.delay_ms < policy_.delay_ms)
-    d.delay_ms = policy_.delay_ms;
-  d.reason = "restart attempts exhausted (" + std::to_string(policy_.attempts) + " within " +
-             format_duration_ms(policy_.interval_ms) + "), mode delay: next restart in " +
+  d.delay_ms = window.start_ms + policy.interval_ms - now_ms;
+  if (d.delay_ms < policy.delay_ms)
+    d.delay_ms = policy.delay_ms;
+  d.reason = "restart attempts exhausted (" + std::to_string(policy.attempts) + " within " +
+             format_duration_ms(policy.interval_ms) + "), mode delay: next restart in " +
              format_duration_ms(d.delay_ms);
   return d;
 }

@@ -19,6 +19,16 @@ struct restart_decision {
   std::string reason;             // "restart 1 of 2 within 30m0s, in 15s" / "restart attempts exhausted"
 };
 
+// The window of Nomad's restart tracker: restarts granted since start_ms.
+struct restart_window {
+  std::int64_t start_ms = -1; // -1: no failure yet
+  std::int64_t count = 0;
+};
+
+// Nomad's restart decision after a failure at now_ms, moving `window` on.
+restart_decision next_restart(const restart_spec& policy, restart_window& window,
+                              std::int64_t now_ms);
+
 // Nomad's restart tracker: `attempts` restarts within an `interval` that
 // starts at the first failure of the window; past that, mode "fail" stops
 // restarting and mode "delay" waits until the window ends, then restarts and
@@ -29,13 +39,12 @@ public:
 
   restart_decision on_failure(std::int64_t now_ms);
 
-  std::int64_t count() const noexcept { return count_; }
+  std::int64_t count() const noexcept { return window_.count; }
   const restart_spec& policy() const noexcept { return policy_; }
 
 private:
   restart_spec policy_;
-  std::int64_t window_start_ms_ = -1; // -1: no failure yet
-  std::int64_t count_ = 0;            // restarts granted in the current window
+  restart_window window_;
 };
 
 // Exponential backoff: base * 2^attempt, capped at max (attempt counts from 0).
