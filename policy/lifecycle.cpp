@@ -221,6 +221,13 @@ struct stepper {
 
   void create() {
     if (lc.stop_asked && lc.container_id.empty()) {
+      if (lc.intent != create_intent::none) {
+        // An earlier create may have made the container without our
+        // hearing of it: settled by its name before the end.
+        enter(phase::finding_holder);
+        issue(cmd::find_holder{lc.epoch});
+        return;
+      }
       finish(task_state::cleaned, "stopped before its container was created");
       return;
     }
@@ -229,7 +236,8 @@ struct stepper {
     enter(phase::creating);
     // The one place a container is made: its intent is recorded first, so
     // that a supervisor that crashes before the answer finds it by name.
-    lc.intent = true;
+    if (lc.intent == create_intent::none)
+      lc.intent = create_intent::sent;
     issue(cmd::record_intent{std::string(r.container_name)});
     issue(cmd::create{lc.epoch});
   }
@@ -273,7 +281,7 @@ struct stepper {
 
   void adopt(const ev::name_holder& h) {
     lc.container_id = h.id;
-    lc.intent = false;
+    lc.intent = create_intent::none;
     warn("adopted running container " + short_id(h.id) + " (" + std::string(r.container_name) +
          ") left by an earlier run of this task");
     watch_events();
@@ -377,6 +385,12 @@ struct stepper {
       lc.following_logs = false;
       issue(cmd::drop_logs{}); // what it holds still goes to the log files
     }
+    if (lc.intent != create_intent::none) {
+      // A create whose answer never came, not settled by the name either.
+      warn("the create of " + std::string(r.container_name) +
+           " was never confirmed: a container of that name may be left behind");
+      lc.intent = create_intent::none;
+    }
     lc.held_exit.reset();
     lc.at = phase::done;
     set_state(st, std::move(reason));
@@ -426,7 +440,7 @@ struct stepper {
   void step_error(const error_info& err) {
     if (lc.stop_asked && lc.container_id.empty() &&
         (lc.state == task_state::pending || lc.state == task_state::pulling ||
-         lc.state == task_state::creating) && !lc.intent) {
+         lc.state == task_state::creating) && lc.intent == create_intent::none) {
       finish(task_state::cleaned, "stopped before its container was created");
       return;
     }
@@ -477,7 +491,12 @@ struct stepper {
       case phase::creating:
       case phase::finding_holder:
       case phase::clearing: create(); return;
-      case phase::starting: start(); return;
+      case phase::starting:
+        if (lc.stop_asked)
+          cleanup(after::clean, "stopped before its container started");
+        else
+          start();
+        return;
       case phase::running: inspect(); return;
       case phase::removing: continue_cleanup(); return;
       case phase::draining:
@@ -505,7 +524,10 @@ struct stepper {
     }
     switch (a.what) {
       case call::prepare: pull(); return;
-      case call::clear_holder: create(); return;
+      case call::clear_holder:
+        lc.intent = create_intent::none; // whatever an unanswered create made is gone
+        create();
+        return;
       case call::start: enter_running(); return;
       case call::kill: lc.kill_delivered = true; return; // death comes from the event stream
       case call::remove: on_removed(); return;
@@ -528,14 +550,17 @@ struct stepper {
           issue(cmd::find_holder{lc.epoch});
           return;
         }
-        if (!daemon_away(e))
-          lc.intent = false; // the daemon answered: nothing was made
+        if (daemon_away(e))
+          lc.intent = create_intent::unconfirmed; // it may have made it
+        else if (lc.intent == create_intent::sent)
+          lc.intent = create_intent::none; // the daemon answered: this create made nothing
         step_error(e);
         return;
       case call::find_holder:
       case call::clear_holder:
         if (e.kind == errc::not_found) {
-          create(); // gone meanwhile: the name is free
+          lc.intent = create_intent::none; // nothing holds the name: no create made anything
+          create();
           return;
         }
         step_error(e);
@@ -602,7 +627,7 @@ struct stepper {
       return;
     }
     lc.container_id = c.id;
-    lc.intent = false; // confirmed: the container exists under this id
+    lc.intent = create_intent::none; // confirmed: the container exists under this id
     for (const auto& w : c.warnings)
       warn("daemon: " + w);
     watch_events();
@@ -620,7 +645,7 @@ struct stepper {
     }
     std::string name(r.container_name);
     if (!h.ours) {
-      lc.intent = false;
+      lc.intent = create_intent::none;
       fail("create " + name + ": the name is taken by container " + short_id(h.id) +
            ", which stevedore did not create for this task; it is left untouched");
       return;
@@ -734,7 +759,10 @@ struct stepper {
       case phase::starting:
         // Nothing in flight while a retry or the daemon is waited for: end
         // now, unless a create may have made a container.
-        if (lc.wait != waiting::no && lc.container_id.empty() && !lc.intent)
+        if (lc.wait != waiting::no && lc.at == phase::starting)
+          cleanup(after::clean, "stopped before its container started");
+        else if (lc.wait != waiting::no && lc.container_id.empty() &&
+                 lc.intent == create_intent::none)
           finish(task_state::cleaned, "stopped before its container was created");
         return; // else the step in flight sees stop_asked when it answers
       case phase::running:

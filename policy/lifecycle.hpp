@@ -73,6 +73,13 @@ enum class waiting : std::uint8_t {
   daemon,     // the daemon is away: until it is healthy or the re-check timer fires
 };
 
+// Whether a container of the task's name may exist without our knowing its id.
+enum class create_intent : std::uint8_t {
+  none,        // no: nothing sent, or every create was answered
+  sent,        // a create is in flight
+  unconfirmed, // a create's answer was lost (timeout, connection): only the name can tell
+};
+
 // The stop signal the task sent last.
 enum class sent : std::uint8_t { nothing, stop_signal, sigkill };
 
@@ -100,7 +107,7 @@ struct lifecycle {
   bool sampling = false;                  // the stats poller knows the container
   bool following_logs = false;            // the log follower runs
   bool lease = false;                     // an image lease is held (image_id)
-  bool intent = false;                    // a create is in flight: its container may exist unconfirmed
+  create_intent intent = create_intent::none; // whether a create may have made a container we do not know
   std::uint8_t attempts = 0;              // transient failures of the current step
   std::uint8_t conflict_attempts = 0;     // dead holders of the name removed
   std::uint32_t epoch = 0;                // calls of older epochs are stale

@@ -1,0 +1,421 @@
+// The specification's lifecycle scenarios as event sequences through the
+// step function: no daemon, no actor, no clock.
+#include <gtest/gtest.h>
+
+#include "tests/policy/lifecycle_support.hpp"
+
+namespace stevedore::testing {
+namespace {
+
+using lc::call;
+using lc::timer;
+using ts = task_state;
+namespace ev = lc::ev;
+namespace cmd = lc::cmd;
+
+template <class Command>
+const Command* find(const std::vector<lc::command>& cs) {
+  for (const auto& c : cs)
+    if (auto* x = std::get_if<Command>(&c))
+      return x;
+  return nullptr;
+}
+
+const cmd::emit_exit* last_exit(const lifecycle_driver& d) {
+  const cmd::emit_exit* out = nullptr;
+  for (const auto& c : d.all)
+    if (auto* x = std::get_if<cmd::emit_exit>(&c))
+      out = x;
+  return out;
+}
+
+std::vector<ts> states(const lifecycle_driver& d) {
+  std::vector<ts> out;
+  for (const auto& c : d.all)
+    if (auto* x = std::get_if<cmd::emit_state>(&c))
+      out.push_back(x->state);
+  return out;
+}
+
+// Exit, logs written, container removed: the end of a run.
+void finish_cleanup(lifecycle_driver& d) {
+  d.feed(ev::logs_finished{});
+  d.ok(call::remove);
+}
+
+TEST(LifecycleScenario, StopSendsTheKillSignalThenSigkillAfterTheKillTimeout) {
+  lifecycle_driver d;
+  d.to_running();
+  d.feed(ev::stop{});
+  auto* kill = find<cmd::kill>(d.last);
+  ASSERT_TRUE(kill);
+  EXPECT_EQ(kill->signal, "SIGTERM");
+  auto* arm = find<cmd::arm>(d.last);
+  ASSERT_TRUE(arm);
+  EXPECT_EQ(arm->which, timer::kill);
+  EXPECT_EQ(arm->delay_ms, 5000);
+  d.ok(call::kill); // delivered, but the process ignores it
+  d.fire(timer::kill);
+  kill = find<cmd::kill>(d.last);
+  ASSERT_TRUE(kill);
+  EXPECT_EQ(kill->signal, "SIGKILL");
+  d.exits(137);
+  ASSERT_TRUE(last_exit(d));
+  EXPECT_EQ(last_exit(d)->exit.signal, "SIGKILL");
+  EXPECT_EQ(d.life.state, ts::exited);
+  finish_cleanup(d);
+  EXPECT_EQ(d.life.state, ts::cleaned) << "a stopped task ends cleaned, whatever its exit code";
+  EXPECT_EQ(states(d), (std::vector<ts>{ts::pending, ts::pulling, ts::creating, ts::starting,
+                                        ts::running, ts::stopping, ts::exited, ts::cleaned}));
+  EXPECT_EQ(d.count<cmd::release>(), 1);
+  EXPECT_EQ(d.count<cmd::remove>(), 1);
+}
+
+TEST(LifecycleScenario, AnExitBeforeTheKillTimeoutSendsNoSigkill) {
+  lifecycle_driver d;
+  d.to_running();
+  d.feed(ev::stop{});
+  d.ok(call::kill);
+  d.exits(143);
+  EXPECT_FALSE(d.life.armed(timer::kill)) << "the kill timer does not outlive stopping";
+  auto before = d.count<cmd::kill>();
+  d.feed(ev::timer_fired{timer::kill, 1}); // a stale firing
+  EXPECT_TRUE(d.last_ignored);
+  EXPECT_EQ(d.count<cmd::kill>(), before);
+  EXPECT_EQ(last_exit(d)->exit.signal, "SIGTERM");
+}
+
+TEST(LifecycleScenario, TheImageStopSignalIsUsedWhenTheTaskSetsNone) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image("sha256:img", "SIGUSR1");
+  d.created();
+  d.ok(call::start);
+  d.feed(ev::stop{});
+  EXPECT_EQ(find<cmd::kill>(d.last)->signal, "SIGUSR1");
+}
+
+TEST(LifecycleScenario, TheTaskKillSignalWinsOverTheImageStopSignal) {
+  lifecycle_driver d;
+  d.rules.kill_signal = "SIGINT";
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image("sha256:img", "SIGUSR1");
+  d.created();
+  d.ok(call::start);
+  d.feed(ev::stop{});
+  EXPECT_EQ(find<cmd::kill>(d.last)->signal, "SIGINT");
+}
+
+TEST(LifecycleScenario, RestartModeFailRestartsAttemptsTimesThenFails) {
+  lifecycle_driver d;
+  d.restart = restart_spec{2, 60'000, 15, "fail"};
+  d.to_running();
+  for (int run = 0; run < 2; ++run) {
+    d.exits(1);
+    EXPECT_TRUE(find<cmd::emit_restart>(d.last)) << "run " << run;
+    finish_cleanup(d);
+    EXPECT_EQ(d.life.at, lc::phase::restart_wait);
+    auto* arm = find<cmd::arm>(d.last);
+    ASSERT_TRUE(arm);
+    EXPECT_EQ(arm->delay_ms, 15);
+    d.now += 15;
+    d.fire(timer::restart);
+    EXPECT_TRUE(find<cmd::create>(d.last)) << "the same plan is created again";
+    d.created("c0ffee00000000000000000000" + std::to_string(run + 10));
+    d.ok(call::start);
+    EXPECT_EQ(d.life.restarts, run + 1);
+  }
+  d.exits(1);
+  finish_cleanup(d);
+  EXPECT_EQ(d.life.state, ts::failed);
+  auto* st = std::get_if<cmd::emit_state>(&d.all[d.all.size() - 3]);
+  ASSERT_TRUE(st);
+  EXPECT_NE(st->reason.find("restart attempts exhausted"), std::string::npos) << st->reason;
+  EXPECT_EQ(d.count<cmd::release>(), 1) << "one lease over all the runs";
+}
+
+TEST(LifecycleScenario, RestartModeDelayWaitsForTheNextInterval) {
+  lifecycle_driver d;
+  d.restart = restart_spec{1, 10'000, 100, "delay"};
+  d.to_running();
+  d.exits(1); // restart 1 of 1
+  finish_cleanup(d);
+  d.now += 100;
+  d.fire(timer::restart);
+  d.created("c0ffee000000000000000000000b");
+  d.ok(call::start);
+  d.now += 1000;
+  d.exits(2); // exhausted: waits until the window that began 1,100 ms ago ends
+  auto* restart = find<cmd::emit_restart>(d.last);
+  ASSERT_TRUE(restart);
+  EXPECT_NE(restart->message.find("mode delay"), std::string::npos) << restart->message;
+  finish_cleanup(d);
+  auto* arm = find<cmd::arm>(d.last);
+  ASSERT_TRUE(arm);
+  EXPECT_EQ(arm->which, timer::restart);
+  EXPECT_EQ(arm->delay_ms, 10'000 - 1'100);
+}
+
+TEST(LifecycleScenario, AFailedStartFollowsTheRestartPolicy) {
+  lifecycle_driver d;
+  d.restart = restart_spec{1, 60'000, 10, "fail"};
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  d.created();
+  d.fail(call::start, errc::daemon_error, "exec: not found"); // retryable 5xx...
+  EXPECT_EQ(d.life.wait, lc::waiting::retry);
+  d.fail(call::start, errc::not_found, "no such file"); // ...then one that is not
+  EXPECT_TRUE(find<cmd::emit_restart>(d.all.empty() ? d.last : d.all));
+  EXPECT_EQ(d.life.at, lc::phase::removing) << "the name is freed for the restart";
+  d.ok(call::remove);
+  d.fire(timer::restart);
+  EXPECT_EQ(d.life.state, ts::creating);
+}
+
+TEST(LifecycleScenario, AnOomKillIsReportedWhenItsEventComesAfterTheExit) {
+  lifecycle_driver d;
+  d.to_running();
+  d.exits(137); // OOMKilled not yet set by the daemon
+  EXPECT_EQ(d.life.state, ts::running) << "held for the oom grace";
+  EXPECT_TRUE(d.life.armed(timer::oom_grace));
+  d.feed(ev::oom{d.life.container_id});
+  EXPECT_EQ(d.life.state, ts::exited);
+  EXPECT_TRUE(last_exit(d)->exit.oom_killed);
+  EXPECT_FALSE(d.life.armed(timer::oom_grace));
+  finish_cleanup(d);
+  EXPECT_EQ(d.life.state, ts::failed);
+}
+
+TEST(LifecycleScenario, ASigkillNobodyExplainsCountsAfterTheGraceAsAPlainExit) {
+  lifecycle_driver d;
+  d.to_running();
+  d.exits(137);
+  d.fire(timer::oom_grace);
+  ASSERT_TRUE(last_exit(d));
+  EXPECT_FALSE(last_exit(d)->exit.oom_killed);
+  EXPECT_EQ(last_exit(d)->exit.signal, "SIGKILL");
+}
+
+TEST(LifecycleScenario, AnOomBeforeTheExitMarksIt) {
+  lifecycle_driver d;
+  d.to_running();
+  d.feed(ev::oom{d.life.container_id});
+  d.exits(137);
+  EXPECT_EQ(d.life.state, ts::exited) << "no grace needed";
+  EXPECT_TRUE(last_exit(d)->exit.oom_killed);
+}
+
+TEST(LifecycleScenario, ANameHeldBySomebodyElseFailsAndLeavesTheirContainer) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  d.fail(call::create, errc::conflict);
+  d.feed(ev::name_holder{d.life.epoch, "beef0000000000", false, true, "running"});
+  EXPECT_EQ(d.life.state, ts::failed);
+  EXPECT_EQ(d.count<cmd::clear_holder>(), 0);
+  EXPECT_EQ(d.count<cmd::remove>(), 0);
+  EXPECT_EQ(d.count<cmd::kill>(), 0);
+}
+
+TEST(LifecycleScenario, ADeadHolderOfOursIsRemovedAndTheCreateRetried) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  d.fail(call::create, errc::conflict);
+  d.feed(ev::name_holder{d.life.epoch, "beef0000000000", true, false, "exited"});
+  auto* clear = find<cmd::clear_holder>(d.last);
+  ASSERT_TRUE(clear);
+  EXPECT_EQ(clear->id, "beef0000000000");
+  d.ok(call::clear_holder);
+  EXPECT_TRUE(find<cmd::create>(d.last));
+  d.created();
+  d.ok(call::start);
+  EXPECT_EQ(d.life.state, ts::running);
+}
+
+TEST(LifecycleScenario, ADeadHolderThatKeepsComingBackFailsAfterTheLimit) {
+  lifecycle_driver d;
+  d.rules.max_conflict_retries = 2;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  for (int i = 0; i < 3; ++i) {
+    d.fail(call::create, errc::conflict);
+    d.feed(ev::name_holder{d.life.epoch, "beef0000000000", true, false, "exited"});
+    if (d.life.at == lc::phase::clearing)
+      d.ok(call::clear_holder);
+  }
+  EXPECT_EQ(d.life.state, ts::failed);
+  EXPECT_EQ(d.count<cmd::clear_holder>(), 2);
+}
+
+TEST(LifecycleScenario, ARunningHolderOfOursIsAdopted) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  d.fail(call::create, errc::conflict);
+  d.feed(ev::name_holder{d.life.epoch, "beef0000000000", true, true, "running"});
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_EQ(d.life.container_id, "beef0000000000");
+  EXPECT_TRUE(find<cmd::inspect>(d.last)) << "it may have died before the watch began";
+  EXPECT_EQ(d.count<cmd::start>(), 0) << "adopted, not started again";
+}
+
+TEST(LifecycleScenario, TheDaemonAwayUnderARunningTaskIsNeverItsDeath) {
+  lifecycle_driver d;
+  d.to_running();
+  d.feed(ev::died{d.life.container_id}); // the stream says die, but...
+  for (int i = 0; i < 10; ++i) {
+    d.fail(call::inspect, errc::daemon_unreachable); // ...the daemon is gone
+    EXPECT_EQ(d.life.state, ts::running);
+    EXPECT_EQ(d.life.wait, lc::waiting::daemon);
+    d.fire(timer::recheck);
+  }
+  EXPECT_EQ(d.count<cmd::emit_exit>(), 0);
+  d.feed(ev::inspected{d.life.epoch, true, 0, false, {}});
+  EXPECT_EQ(d.life.wait, lc::waiting::no);
+  EXPECT_EQ(d.life.state, ts::running);
+  d.fail(call::inspect, errc::daemon_unreachable);
+  d.feed(ev::daemon_health{true}); // back: look again at once
+  EXPECT_TRUE(find<cmd::inspect>(d.last));
+}
+
+TEST(LifecycleScenario, AStopWhileTheDaemonIsAwayIsSignalledAgainWhenItReturns) {
+  lifecycle_driver d;
+  d.to_running();
+  d.feed(ev::stop{});
+  d.fail(call::kill, errc::daemon_unreachable);
+  EXPECT_EQ(d.life.state, ts::stopping);
+  d.feed(ev::daemon_health{true});
+  d.feed(ev::inspected{d.life.epoch, true, 0, false, {}});
+  auto* kill = find<cmd::kill>(d.last);
+  ASSERT_TRUE(kill);
+  EXPECT_EQ(kill->signal, "SIGTERM");
+}
+
+TEST(LifecycleScenario, StopDuringPullEndsCleanWithoutAContainerAndReleasesTheLease) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.feed(ev::stop{});
+  EXPECT_EQ(d.life.state, ts::pulling) << "the pull in flight answers first";
+  d.image();
+  EXPECT_EQ(d.life.state, ts::cleaned);
+  EXPECT_EQ(d.count<cmd::create>(), 0);
+  EXPECT_EQ(d.count<cmd::release>(), 1);
+}
+
+TEST(LifecycleScenario, StopDuringCreateRemovesTheContainerWithoutStartingIt) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  d.feed(ev::stop{});
+  d.created();
+  EXPECT_EQ(d.count<cmd::start>(), 0);
+  EXPECT_EQ(d.life.at, lc::phase::removing);
+  d.ok(call::remove);
+  EXPECT_EQ(d.life.state, ts::cleaned);
+}
+
+TEST(LifecycleScenario, StopAfterACreateThatTimedOutFindsTheContainerByName) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  d.fail(call::create, errc::timeout); // the daemon may have made it
+  EXPECT_EQ(d.life.intent, lc::create_intent::unconfirmed);
+  d.feed(ev::stop{});
+  EXPECT_NE(d.life.state, ts::cleaned) << "not before the name is checked";
+  d.fire(timer::retry);
+  EXPECT_TRUE(find<cmd::find_holder>(d.last));
+  EXPECT_EQ(d.count<cmd::create>(), 1) << "no new create after the stop";
+  d.feed(ev::name_holder{d.life.epoch, "beef0000000000", true, false, "created"});
+  EXPECT_TRUE(find<cmd::clear_holder>(d.last));
+  d.ok(call::clear_holder);
+  EXPECT_EQ(d.life.state, ts::cleaned);
+  EXPECT_EQ(d.count<cmd::create>(), 1);
+}
+
+TEST(LifecycleScenario, StopWhileWaitingToRetryAPullEndsAtOnce) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.fail(call::acquire, errc::daemon_error);
+  d.feed(ev::stop{});
+  EXPECT_EQ(d.life.state, ts::cleaned);
+  EXPECT_FALSE(d.life.armed(timer::retry));
+}
+
+TEST(LifecycleScenario, TransientErrorsAreRetriedWithBackoffThenFail) {
+  lifecycle_driver d;
+  d.rules.max_retries = 3;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  std::vector<std::int64_t> delays;
+  for (int i = 0; i < 3; ++i) {
+    d.fail(call::acquire, errc::daemon_error);
+    delays.push_back(find<cmd::arm>(d.last)->delay_ms);
+    d.fire(timer::retry);
+  }
+  EXPECT_EQ(delays, (std::vector<std::int64_t>{250, 500, 1000}));
+  d.fail(call::acquire, errc::daemon_error);
+  EXPECT_EQ(d.life.state, ts::failed);
+}
+
+TEST(LifecycleScenario, ContainersAreKeptWhenCleanupIsOff) {
+  lifecycle_driver d;
+  d.rules.cleanup_container = false;
+  d.to_running();
+  d.exits(0);
+  d.feed(ev::logs_finished{});
+  EXPECT_EQ(d.life.state, ts::cleaned);
+  EXPECT_EQ(d.count<cmd::remove>(), 0);
+}
+
+TEST(LifecycleScenario, LogsThatDoNotDrainAreCutAfterTheBound) {
+  lifecycle_driver d;
+  d.to_running();
+  d.exits(0);
+  EXPECT_EQ(d.life.at, lc::phase::draining);
+  d.fire(timer::log_drain);
+  EXPECT_TRUE(find<cmd::drop_logs>(d.last));
+  EXPECT_TRUE(find<cmd::remove>(d.last));
+}
+
+TEST(LifecycleScenario, AContainerRemovedBehindOurBackFailsTheTask) {
+  lifecycle_driver d;
+  d.to_running();
+  d.feed(ev::died{d.life.container_id});
+  d.fail(call::inspect, errc::not_found);
+  EXPECT_EQ(d.life.state, ts::failed);
+  EXPECT_EQ(d.count<cmd::remove>(), 0);
+  EXPECT_EQ(d.life.exit->error, "container removed outside stevedore");
+}
+
+TEST(LifecycleScenario, RecoveryFactsAreRecordedWhenTheyChange) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  EXPECT_TRUE(find<cmd::record_state>(d.last));
+  d.image();
+  EXPECT_TRUE(find<cmd::record_intent>(d.last)) << "the intent comes before the create";
+  auto intent = std::find_if(d.last.begin(), d.last.end(), [](const auto& c) {
+    return std::holds_alternative<cmd::record_intent>(c);
+  });
+  auto create = std::find_if(d.last.begin(), d.last.end(), [](const auto& c) {
+    return std::holds_alternative<cmd::create>(c);
+  });
+  EXPECT_LT(intent, create);
+  d.feed(ev::died{"not-ours"});
+  EXPECT_FALSE(find<cmd::record_state>(d.last));
+}
+
+} // namespace
+} // namespace stevedore::testing
