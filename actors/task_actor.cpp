@@ -1,6 +1,7 @@
-// The task actor's behaviour: message handlers that check an answer is still
-// current (epoch), record what it says and call the next step
-// (task_steps.cpp); reporting; pure helpers of task_actor.hpp.
+// The task actor's behaviour: message handlers that turn what arrives into
+// lifecycle events (policy/lifecycle.hpp decides, task_commands.cpp carries
+// out); requests that read the task; reporting; pure helpers of
+// task_actor.hpp.
 #include "actors/task_actor.hpp"
 
 #include <algorithm>
@@ -99,44 +100,16 @@ bool is_our_container(const task_instance& inst, const container_info& info) {
 
 namespace task_detail {
 
-std::string stop_signal_of(const state& s) {
-  image_info image;
-  image.stop_signal = s.image_stop_signal;
-  return stop_signal_for(*s.inst->task, image);
-}
+namespace lc = lifecycle;
 
 void emit(self_ptr self, task_event ev) {
   auto& s = self->state;
   ev.task_id = s.task_id();
-  ev.state = s.current;
+  ev.state = s.life.state;
   if (ev.at_ms == 0)
     ev.at_ms = now_ms();
   for (auto& sub : s.subscribers)
     self->send(sub, event_atom::value, ev);
-}
-
-void set_state(self_ptr self, task_state st, std::string reason) {
-  auto& s = self->state;
-  s.current = st;
-  ++s.epoch;
-  s.attempts = 0;
-  s.parked = false;
-  if (st != task_state::pulling)
-    s.pulling.reset();
-  state_change change{st, now_ms(), reason};
-  s.history.push_back(change);
-  task_event ev;
-  ev.kind = "state";
-  ev.at_ms = change.at_ms;
-  ev.message = std::move(reason);
-  emit(self, std::move(ev));
-}
-
-void warn(self_ptr self, std::string message) {
-  task_event ev;
-  ev.kind = "warning";
-  ev.message = std::move(message);
-  emit(self, std::move(ev));
 }
 
 task_status status_of(const state& s) {
@@ -147,156 +120,76 @@ task_status status_of(const state& s) {
   st.job_name = s.inst->job_name;
   st.group_name = s.inst->group_name;
   st.container_name = s.inst->container_name;
-  st.container_id = s.container_id;
+  st.container_id = s.life.container_id;
   st.image = s.inst->image;
-  st.image_id = s.image_id;
-  st.state = s.current;
+  st.image_id = s.life.image_id;
+  st.state = s.life.state;
   st.history = s.history;
-  if (s.exit)
-    st.exit = *s.exit;
+  if (s.life.exit)
+    st.exit = *s.life.exit;
   for (const auto& p : s.inst->ports)
     st.ports.push_back(port_mapping{p.label, p.host_port, p.container_port});
-  st.restarts = s.restarts;
+  st.restarts = s.life.restarts;
   return st;
 }
 
 namespace {
 
-void note(self_ptr self, const char* what) {
+std::string ports_text(const task_instance& inst) {
+  std::string ports;
+  for (const auto& p : inst.ports)
+    ports += (ports.empty() ? "" : ",") + p.label + "=" + std::to_string(p.host_port) + "->" +
+             std::to_string(p.container_port);
+  return ports;
+}
+
+actor_status actor_status_of(const state& s) {
+  const auto& life = s.life;
+  auto st = s.seen.status("task", s.task_id(), to_string(life.state));
+  if (life.wait == lc::waiting::daemon)
+    st.state += " (waiting for the daemon)";
+  auto& d = st.details;
+  d["phase"] = lc::to_string(life.at);
+  d["container_name"] = s.inst->container_name;
+  d["container_id"] = life.container_id;
+  d["image"] = s.inst->image;
+  d["image_id"] = life.image_id;
+  d["lease"] = life.lease ? "held" : "none";
+  if (life.held_exit)
+    d["exit_held"] = "exit code " + std::to_string(life.held_exit->exit_code) +
+                     ", waiting for a late oom event";
+  d["restarts"] = std::to_string(life.restarts);
+  if (life.intent != lc::create_intent::none)
+    d["intent"] = "create " + s.inst->container_name;
+  d["ports"] = ports_text(*s.inst);
+  std::string hist;
+  for (const auto& h : s.history)
+    hist += (hist.empty() ? "" : " ") + std::string(to_string(h.state));
+  d["history"] = hist;
+  if (s.logs) {
+    d["logs_state"] = s.logs->phase_name();
+    s.logs->describe(d, "logs_");
+  }
+  return st;
+}
+
+// A user's signal to the running container; the answer comes as sigreply.
+caf::result<unit> signal_task(self_ptr self, const std::string& sig) {
   auto& s = self->state;
-  ++s.messages;
-  s.last_message = what;
-  s.last_at_ms = now_ms();
-}
-
-bool current(self_ptr self, std::uint64_t epoch) {
-  return epoch == self->state.epoch && !is_terminal(self->state.current);
-}
-
-log_target log_target_of(const task_instance& inst, const std::string& container_id) {
-  log_target t;
-  t.task_id = task_id_of(inst);
-  t.task_name = inst.task->name;
-  t.container_id = container_id;
-  t.tty = inst.task->config.tty;
-  t.logs_dir = inst.shared_dir() + "/logs";
-  t.logs = inst.task->logs;
-  return t;
-}
-
-void on_running(self_ptr self) {
-  auto& s = self->state;
-  set_state(self, task_state::running, s.container_id.substr(0, 12));
-  s.oom_told = false;
-  if (s.svc().stats) {
-    self->send(s.svc().stats, watch_atom::value, s.task_id(), s.container_id);
-    s.stats_watched = true;
-  }
-  if (s.svc().logs && !s.logs && collects_logs(*s.inst->task)) {
-    s.logs = std::make_unique<log_follower>(caf::actor_cast<caf::weak_actor_ptr>(self), s.svc().logs,
-                                            log_target_of(*s.inst, s.container_id),
-                                            [self] { on_logs_finished(self); });
-    s.logs->start();
-  }
-  if (s.stop_requested)
-    begin_stop(self);
-}
-
-void watch_events(self_ptr self) {
-  auto& s = self->state;
-  if (s.svc().events && !s.events_watched) {
-    self->send(s.svc().events, watch_atom::value, s.container_id,
-               caf::actor_cast<caf::actor>(self));
-    s.events_watched = true;
-  }
-}
-
-void on_created(self_ptr self, create_answer& answer) {
-  auto& s = self->state;
-  s.container_id = answer.id;
-  s.create_pending = false; // confirmed: the container exists under this id
-  for (auto& w : answer.warnings)
-    warn(self, "daemon: " + w);
-  watch_events(self);
-  if (s.stop_requested) {
-    cleanup(self, after_remove::clean, "stopped before its container started");
-    return;
-  }
-  start(self);
-}
-
-// A 409 on create: the name is taken. Decide from the holder's labels.
-void on_name_holder(self_ptr self, const container_info& info) {
-  auto& s = self->state;
-  if (!is_our_container(*s.inst, info)) {
-    fail(self, "create " + s.inst->container_name + ": the name is taken by container " +
-                 info.id.substr(0, 12) + ", which stevedore did not create for this task; "
-                 "it is left untouched");
-    return;
-  }
-  if (info.running && !s.stop_requested) {
-    s.container_id = info.id;
-    s.create_pending = false;
-    warn(self, "adopted running container " + info.id.substr(0, 12) + " (" +
-                 s.inst->container_name + ") left by an earlier run of this task");
-    watch_events(self);
-    on_running(self);
-    inspect(self); // it may have died before the watch began
-    return;
-  }
-  if (s.conflict_attempts >= s.settings().max_conflict_retries) {
-    fail(self, "create " + s.inst->container_name + ": name still taken after removing " +
-                 std::to_string(s.conflict_attempts) + " dead containers of this task");
-    return;
-  }
-  ++s.conflict_attempts;
-  warn(self, "removing dead container " + info.id.substr(0, 12) + " of an earlier run (" +
-               info.status + ") to reuse the name " + s.inst->container_name);
-  s.svc().docker->container_remove(info.id, true, true, reply<cleared_atom, unit>(self));
-}
-
-void on_inspect(self_ptr self, const container_info& info) {
-  auto& s = self->state;
-  s.parked = false;
-  if (info.running || info.restarting) {
-    if (s.current == task_state::stopping && !s.kill_delivered) {
-      // The daemon was away during the stop: signal again, escalating as before.
-      if (s.sigkill_sent) {
-        kill(self, "SIGKILL");
-      } else {
-        kill(self, stop_signal_of(s));
-        if (!s.kill_armed) {
-          s.kill_armed = true;
-          arm(self, killtimer_atom::value, std::chrono::milliseconds(s.inst->task->kill_timeout_ms));
-        }
-      }
-    }
-    return;
-  }
-  if (s.exit_held)
-    return; // already waiting for a late oom event
-  // The kernel's OOM kill is a SIGKILL (137) whose oom event dockerd may
-  // send after the die event and set OOMKilled after the inspect: a SIGKILL
-  // the task did not send waits a moment for that event.
-  if (info.exit_code == 137 && !info.oom_killed && !s.oom_told && !s.stop_requested &&
-      s.settings().oom_grace.count() > 0) {
-    s.exit_held = std::make_unique<container_info>(info);
-    arm(self, oomwait_atom::value, s.settings().oom_grace);
-    return;
-  }
-  on_exit(self, info);
-}
-
-void on_removed(self_ptr self) {
-  auto& s = self->state;
-  if (s.then == after_remove::restart) {
-    s.container_id.clear();
-    arm(self, restart_atom::value, std::chrono::milliseconds(s.restart_delay_ms));
-    return;
-  }
-  s.container_id.clear();
-  finish(self, s.then == after_remove::fail ? task_state::failed : task_state::cleaned,
-         s.final_reason);
+  if (s.life.container_id.empty() || s.life.state != task_state::running)
+    return to_caf(make_error(errc::conflict, "signal " + sig + " to task " + s.task_id(),
+                             std::string("the task is ") + to_string(s.life.state) +
+                               ", not running"));
+  auto id = s.next_signal++;
+  s.signal_replies.emplace_back(id, self->make_response_promise());
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  s.svc().docker->container_kill(s.life.container_id, sig, [me, id](result<unit> r) {
+    if (r)
+      caf::anon_send(me, sigreply_atom::value, id, unit{});
+    else
+      caf::anon_send(me, sigreply_atom::value, id, std::move(r).error());
+  });
+  return caf::delegated<unit>();
 }
 
 // The reply promise of signal `id`, taken out of the waiting ones.
@@ -310,96 +203,138 @@ std::optional<caf::response_promise> take_signal_reply(state& s, std::uint64_t i
   return rp;
 }
 
-// An Engine API call without a value answered (sigreply: `epoch` is the
-// signal's id).
-void on_answer(self_ptr self, caf::atom_value call, std::uint64_t epoch) {
+void on_progress(self_ptr self, const pull_progress& p) {
   auto& s = self->state;
-  if (call == sigreply_atom::value) {
-    note(self, "signalled");
-    if (auto rp = take_signal_reply(s, epoch))
-      rp->deliver(unit{});
+  if (s.life.state != task_state::pulling)
     return;
+  if (!s.pulling)
+    s.pulling = std::make_unique<pull_state>();
+  auto& pull = *s.pulling;
+  if (!p.id.empty() && (p.total > 0 || p.current > 0))
+    pull.layers[p.id] = {p.current, p.total};
+  bool layer_end = p.status == "Pull complete" || p.status == "Already exists";
+  if (layer_end)
+    ++pull.layers_done;
+  auto now = now_ms();
+  if (!layer_end && now - pull.last_progress_ms < s.settings().progress_every.count())
+    return; // a pull of large layers sends hundreds of these a second
+  pull.last_progress_ms = now;
+  task_event ev;
+  ev.kind = "progress";
+  for (auto& [id, cur_tot] : pull.layers) {
+    ev.bytes_current += cur_tot.first;
+    ev.bytes_total += cur_tot.second;
   }
-  if (call == cleared_atom::value) {
-    note(self, "cleared");
-    if (current(self, epoch))
-      create(self);
-  } else if (call == started_atom::value) {
-    note(self, "started");
-    if (current(self, epoch))
-      on_running(self);
-  } else if (call == killed_atom::value) {
-    note(self, "killed");
-    if (current(self, epoch))
-      s.kill_delivered = true; // death comes from the event stream
-  } else if (call == removed_atom::value) {
-    note(self, "removed");
-    if (current(self, epoch))
-      on_removed(self);
-  } else {
-    spdlog::debug("task {}: unexpected answer '{}'", s.task_id(), caf::to_string(call));
-  }
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%s: %s%s%s, %.1f/%.1f MB", s.inst->image.c_str(),
+                p.status.c_str(), p.id.empty() ? "" : " ", p.id.c_str(),
+                double(ev.bytes_current) / 1e6, double(ev.bytes_total) / 1e6);
+  ev.message = buf;
+  emit(self, std::move(ev));
 }
 
-// An Engine API call failed (sigreply: `epoch` is the signal's id).
-void on_failed(self_ptr self, caf::atom_value call, std::uint64_t epoch, const error_info& e) {
-  auto& s = self->state;
-  if (call == sigreply_atom::value) {
-    note(self, "signal_failed");
-    if (auto rp = take_signal_reply(s, epoch))
-      rp->deliver(to_caf(e));
-    return;
-  }
-  const char* what = call == created_atom::value    ? "create_failed"
-                     : call == conflict_atom::value  ? "name_holder_failed"
-                     : call == cleared_atom::value   ? "clear_failed"
-                     : call == started_atom::value   ? "start_failed"
-                     : call == inspected_atom::value ? "inspect_failed"
-                     : call == killed_atom::value    ? "kill_failed"
-                     : call == removed_atom::value   ? "remove_failed"
-                                                     : nullptr;
-  if (!what) {
-    spdlog::debug("task {}: unexpected failure '{}': {}", s.task_id(), caf::to_string(call),
-                  to_string(e));
-    return;
-  }
-  note(self, what);
-  if (!current(self, epoch))
-    return;
-  if (call == created_atom::value && e.kind == errc::conflict) {
-    // The name is taken: by a dead container of ours, or by somebody else's.
-    s.svc().docker->container_inspect(s.inst->container_name,
-                                      reply<conflict_atom, container_info>(self));
-  } else if ((call == conflict_atom::value || call == cleared_atom::value) &&
-             e.kind == errc::not_found) {
-    create(self); // gone meanwhile: the name is free
-  } else if (call == inspected_atom::value && e.kind == errc::not_found) {
-    // Removed behind our back: nothing is left to stop or remove.
-    s.last_exit().error = "container removed outside stevedore";
-    s.container_id.clear();
-    fail(self, "container " + s.inst->container_name + " was removed outside stevedore");
-  } else if (call == killed_atom::value &&
-             (e.kind == errc::conflict || e.kind == errc::not_found)) {
-    inspect(self); // 409 "is not running" / 404: it is already dead; inspect tells how
-  } else if (call == removed_atom::value && e.kind == errc::not_found) {
-    on_removed(self);
-  } else {
-    step_error(self, e);
-  }
+lc::event_data holder_event(const state& s, std::uint32_t epoch, const container_info& info) {
+  return lc::ev::name_holder{epoch, info.id, is_our_container(*s.inst, info), info.running,
+                             info.status};
+}
+
+lc::event_data inspected_event(std::uint32_t epoch, const container_info& info) {
+  return lc::ev::inspected{epoch, info.running || info.restarting, info.exit_code,
+                           info.oom_killed, info.error};
+}
+
+// The shared event stream's news of the container, as a lifecycle event.
+void on_container_event(self_ptr self, const engine_event& ev) {
+  if (ev.action == "oom")
+    handle(self, lc::ev::oom{ev.id});
+  else if (ev.action == "die" || ev.action == "destroy")
+    handle(self, lc::ev::died{ev.id});
+}
+
+// The task's messages: answers of the Engine API and the services, timers,
+// the daemon's health and the event stream, each one event of its life.
+auto lifecycle_handlers(self_ptr self) {
+  return std::make_tuple(
+    [self](answer_atom, std::uint8_t call, std::uint32_t epoch, unit) {
+      self->state.seen.note("answer");
+      handle(self, lc::ev::answered{static_cast<lc::call>(call), epoch});
+    },
+    [self](answer_atom, std::uint8_t call, std::uint32_t epoch, error_info& e) {
+      self->state.seen.note("failure");
+      handle(self, lc::ev::failed{static_cast<lc::call>(call), epoch, std::move(e)});
+    },
+    [self](created_atom, std::uint32_t epoch, create_answer& a) {
+      self->state.seen.note("created");
+      handle(self, lc::ev::created{epoch, std::move(a.id), std::move(a.warnings)});
+    },
+    [self](holder_atom, std::uint32_t epoch, const container_info& info) {
+      self->state.seen.note("name_holder");
+      handle(self, holder_event(self->state, epoch, info));
+    },
+    [self](inspected_atom, std::uint32_t epoch, const container_info& info) {
+      self->state.seen.note("inspected");
+      handle(self, inspected_event(epoch, info));
+    },
+    [self](timer_atom, std::uint8_t which, std::uint32_t token) {
+      self->state.seen.note("timer");
+      if (which < lc::timer_count)
+        handle(self, lc::ev::timer_fired{static_cast<lc::timer>(which), token});
+    },
+    [self](health_atom, const fingerprint& fp) {
+      self->state.seen.note("health");
+      handle(self, lc::ev::daemon_health{fp.health == daemon_health::healthy});
+    },
+    [self](cevent_atom, const engine_event& ev) {
+      self->state.seen.note("container_event");
+      on_container_event(self, ev);
+    },
+    [self](recheck_atom, const std::string& id) {
+      self->state.seen.note("recheck");
+      handle(self, lc::ev::recheck{id});
+    });
+}
+
+// What people and other actors ask of the task.
+auto request_handlers(self_ptr self) {
+  return std::make_tuple(
+    [self](caf::get_atom) {
+      self->state.seen.note("get");
+      return status_of(self->state);
+    },
+    [self](status_atom) {
+      self->state.seen.note("status");
+      return actor_status_of(self->state);
+    },
+    [self](stop_atom) {
+      self->state.seen.note("stop");
+      handle(self, lc::ev::stop{});
+      return unit{};
+    },
+    [self](signal_atom, const std::string& sig) -> caf::result<unit> {
+      self->state.seen.note("signal");
+      return signal_task(self, sig);
+    },
+    [self](sigreply_atom, std::uint64_t id, unit) {
+      self->state.seen.note("signalled");
+      if (auto rp = take_signal_reply(self->state, id))
+        rp->deliver(unit{});
+    },
+    [self](sigreply_atom, std::uint64_t id, const error_info& e) {
+      self->state.seen.note("signal_failed");
+      if (auto rp = take_signal_reply(self->state, id))
+        rp->deliver(to_caf(e));
+    },
+    [self](caf::subscribe_atom, caf::actor& sub) {
+      self->state.seen.note("subscribe");
+      self->state.subscribers.push_back(std::move(sub));
+    },
+    [self](progress_atom, const std::string&, const pull_progress& p) {
+      self->state.seen.note("progress");
+      on_progress(self, p);
+    });
 }
 
 } // namespace
-
-// Ends the wait for a late oom event (it came, the grace passed, or a stop
-// was asked): the held exit goes on.
-void release_held_exit(self_ptr self) {
-  auto& s = self->state;
-  if (!s.exit_held)
-    return;
-  auto info = std::move(*s.exit_held);
-  s.exit_held.reset();
-  on_exit(self, info);
-}
 
 caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> inst,
                          std::shared_ptr<const task_setup> setup, caf::actor subscriber) {
@@ -409,206 +344,13 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
   if (subscriber)
     s.subscribers.push_back(std::move(subscriber));
   s.history.reserve(5); // pending to running in one allocation
-  set_state(self, task_state::pending);
-  prepare(self);
-  // The log follower's callbacks and timers arrive here as messages: its
-  // handlers are listed after the task's own, in one behavior.
+  handle(self, lc::ev::begin{});
+  // One behavior: the lifecycle's handlers, the requests, and the log
+  // follower's (its callbacks and timers arrive here as messages).
   return std::apply(
-    [self](auto&&... follower) -> caf::behavior {
-      return {
-        // -- answers of the Engine API --
-        [self](created_atom, std::uint64_t epoch, create_answer& a) {
-          note(self, "created");
-          if (current(self, epoch))
-            on_created(self, a);
-        },
-        [self](conflict_atom, std::uint64_t epoch, container_info& info) {
-          note(self, "name_holder");
-          if (current(self, epoch))
-            on_name_holder(self, info);
-        },
-        [self](inspected_atom, std::uint64_t epoch, container_info& info) {
-          note(self, "inspected");
-          auto st = self->state.current;
-          if (current(self, epoch) && (st == task_state::running || st == task_state::stopping))
-            on_inspect(self, info);
-        },
-        // The answers without a value, and every failed one: one handler per
-        // shape, the call named by the atom (fewer handlers, a smaller behavior
-        // in each of thousands of task actors).
-        [self](caf::atom_value call, std::uint64_t epoch, unit) { on_answer(self, call, epoch); },
-        [self](caf::atom_value call, std::uint64_t epoch, error_info& e) {
-          on_failed(self, call, epoch, e);
-        },
-        // -- timers --
-        [self](timer_atom, caf::atom_value kind, std::uint64_t epoch) {
-          note(self, "timer");
-          auto& s = self->state;
-          if (!current(self, epoch))
-            return;
-          if (kind == killtimer_atom::value) {
-            if (s.current == task_state::stopping && s.kill_armed) {
-              s.kill_armed = false;
-              s.sigkill_sent = true;
-              s.kill_delivered = false;
-              warn(self, "still running " + format_duration_ms(s.inst->task->kill_timeout_ms) +
-                           " after " + stop_signal_of(s) + ": sending SIGKILL");
-              kill(self, "SIGKILL");
-            }
-          } else if (kind == logdrain_atom::value) {
-            if (s.draining_logs) {
-              warn(self, "log collection did not finish within " +
-                           format_duration_ms(s.settings().log_drain.count()) + "; stopping it");
-              s.logs.reset(); // what it holds still goes to the log files
-              s.draining_logs = false;
-              continue_cleanup(self);
-            }
-          } else if (kind == restart_atom::value) {
-            if ((s.current == task_state::exited || s.current == task_state::starting) &&
-                s.then == after_remove::restart) {
-              ++s.restarts;
-              s.then = after_remove::clean;
-              s.sigkill_sent = false;
-              s.conflict_attempts = 0;
-              create(self);
-            }
-          } else if (kind == oomwait_atom::value) {
-            release_held_exit(self);
-          } else if (kind == retry_atom::value || (kind == parked_atom::value && s.parked)) {
-            resume(self);
-          }
-        },
-        // -- the daemon and the event stream --
-        [self](health_atom, const fingerprint& fp) {
-          note(self, "health");
-          if (fp.health == daemon_health::healthy && self->state.parked)
-            resume(self);
-        },
-        [self](cevent_atom, const engine_event& ev) {
-          note(self, "container_event");
-          auto& s = self->state;
-          if (ev.id != s.container_id)
-            return;
-          if (ev.action == "oom" && !s.oom_told) {
-            s.oom_told = true;
-            warn(self, "the kernel killed a process of the container: out of memory");
-            release_held_exit(self);
-          }
-          if ((ev.action == "die" || ev.action == "destroy") &&
-              (s.current == task_state::running || s.current == task_state::stopping))
-            inspect(self);
-        },
-        [self](recheck_atom, const std::string& id) {
-          note(self, "recheck");
-          auto& s = self->state;
-          if (id == s.container_id &&
-              (s.current == task_state::running || s.current == task_state::stopping))
-            inspect(self);
-        },
-        // -- requests --
-        [self](caf::get_atom) {
-          note(self, "get");
-          return status_of(self->state);
-        },
-        [self](status_atom) {
-          note(self, "status");
-          auto& s = self->state;
-          actor_status st;
-          st.kind = "task";
-          st.name = s.task_id();
-          st.state = to_string(s.current);
-          if (s.parked)
-            st.state += " (waiting for the daemon)";
-          st.messages = s.messages;
-          st.last_message = s.last_message;
-          st.last_at_ms = s.last_at_ms;
-          st.details["container_name"] = s.inst->container_name;
-          st.details["container_id"] = s.container_id;
-          st.details["image"] = s.inst->image;
-          st.details["image_id"] = s.image_id;
-          st.details["lease"] = s.has_lease ? "held" : "none";
-          if (s.exit_held)
-            st.details["exit_held"] = "exit code " + std::to_string(s.exit_held->exit_code) +
-                                      ", waiting for a late oom event";
-          st.details["restarts"] = std::to_string(s.restarts);
-          if (s.create_pending)
-            st.details["intent"] = "create " + s.inst->container_name;
-          std::string ports;
-          for (const auto& p : s.inst->ports)
-            ports += (ports.empty() ? "" : ",") + p.label + "=" + std::to_string(p.host_port) +
-                     "->" + std::to_string(p.container_port);
-          st.details["ports"] = ports;
-          std::string hist;
-          for (const auto& h : s.history)
-            hist += (hist.empty() ? "" : " ") + std::string(to_string(h.state));
-          st.details["history"] = hist;
-          if (s.logs) {
-            st.details["logs_state"] = s.logs->phase_name();
-            s.logs->describe(st.details, "logs_");
-          }
-          return st;
-        },
-        [self](stop_atom) {
-          note(self, "stop");
-          begin_stop(self);
-          return unit{};
-        },
-        [self](signal_atom, const std::string& sig) -> caf::result<unit> {
-          note(self, "signal");
-          auto& s = self->state;
-          if (s.container_id.empty() || s.current != task_state::running)
-            return to_caf(make_error(errc::conflict, "signal " + sig + " to task " + s.task_id(),
-                                     std::string("the task is ") + to_string(s.current) +
-                                       ", not running"));
-          auto id = s.next_signal++;
-          s.signal_replies.emplace_back(id, self->make_response_promise());
-          caf::actor me = caf::actor_cast<caf::actor>(self);
-          s.svc().docker->container_kill(s.container_id, sig, [me, id](result<unit> r) {
-            if (r)
-              caf::anon_send(me, sigreply_atom::value, id, unit{});
-            else
-              caf::anon_send(me, sigreply_atom::value, id, std::move(r).error());
-          });
-          return caf::delegated<unit>();
-        },
-        [self](caf::subscribe_atom, caf::actor& sub) {
-          note(self, "subscribe");
-          self->state.subscribers.push_back(std::move(sub));
-        },
-        [self](progress_atom, const std::string&, const pull_progress& p) {
-          note(self, "progress");
-          auto& s = self->state;
-          if (s.current != task_state::pulling)
-            return;
-          if (!s.pulling)
-            s.pulling = std::make_unique<pull_state>();
-          auto& pull = *s.pulling;
-          if (!p.id.empty() && (p.total > 0 || p.current > 0))
-            pull.layers[p.id] = {p.current, p.total};
-          bool layer_end = p.status == "Pull complete" || p.status == "Already exists";
-          if (layer_end)
-            ++pull.layers_done;
-          auto now = now_ms();
-          if (!layer_end && now - pull.last_progress_ms < s.settings().progress_every.count())
-            return; // a pull of large layers sends hundreds of these a second
-          pull.last_progress_ms = now;
-          task_event ev;
-          ev.kind = "progress";
-          for (auto& [id, cur_tot] : pull.layers) {
-            ev.bytes_current += cur_tot.first;
-            ev.bytes_total += cur_tot.second;
-          }
-          char buf[160];
-          std::snprintf(buf, sizeof buf, "%s: %s%s%s, %.1f/%.1f MB", s.inst->image.c_str(),
-                        p.status.c_str(), p.id.empty() ? "" : " ", p.id.c_str(),
-                        double(ev.bytes_current) / 1e6, double(ev.bytes_total) / 1e6);
-          ev.message = buf;
-          emit(self, std::move(ev));
-        },
-        std::move(follower)...,
-      };
-    },
-    log_follower::handler_list([self] { return self->state.logs.get(); }));
+    [](auto&&... handlers) -> caf::behavior { return {std::move(handlers)...}; },
+    std::tuple_cat(lifecycle_handlers(self), request_handlers(self),
+                   log_follower::handler_list([self] { return self->state.logs.get(); })));
 }
 
 } // namespace task_detail
