@@ -1,6 +1,7 @@
 // Decoding of the daemon-level and image answers: /version, /info,
 // /networks/{name}, /images/{name}/json, /images/json.
 #include <algorithm>
+#include <cstdio>
 
 #include "docker/decode_support.hpp"
 
@@ -53,7 +54,42 @@ result<engine_info> info(std::string_view body, std::string_view what) {
   });
 }
 
+namespace {
+
+// The first host address of an IPv4 subnet ("172.17.0.0/16" -> "172.17.0.1"),
+// empty for anything else.
+std::string first_host(const std::string& subnet) {
+  unsigned a, b, c, d, bits;
+  char tail;
+  if (std::sscanf(subnet.c_str(), "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &bits, &tail) != 5 ||
+      a > 255 || b > 255 || c > 255 || d > 255 || bits > 30)
+    return {};
+  std::uint32_t ip = (a << 24) | (b << 16) | (c << 8) | d;
+  std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t(0) << (32 - bits);
+  ip = (ip & mask) + 1;
+  return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 255) + "." +
+         std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
+}
+
+// The inspect as the daemon wrote it.
+result<network_info> parse_network(std::string_view body, std::string_view what);
+
+} // namespace
+
 result<network_info> network(std::string_view body, std::string_view what) {
+  auto r = parse_network(body, what);
+  // dockerd leaves Gateway out of the default bridge's IPAM config when
+  // docker0 already had its address as the daemon started (seen with 20.10
+  // on a fresh data root); its IPAM then gave the bridge the subnet's first
+  // host address, which is what the gateway is.
+  if (r && r.value().gateway.empty())
+    r.value().gateway = first_host(r.value().subnet);
+  return r;
+}
+
+namespace {
+
+result<network_info> parse_network(std::string_view body, std::string_view what) {
   return parse<network_info>(body, what, [](od::value root, network_info& v, trail& tr) {
     return each_field(root, tr, [&](std::string_view k, od::value x) -> error_code {
       if (k == "Name") return read(x, v.name);
@@ -79,6 +115,8 @@ result<network_info> network(std::string_view body, std::string_view what) {
     });
   });
 }
+
+} // namespace
 
 namespace {
 

@@ -74,6 +74,18 @@ TEST(Decode, BridgeNetwork) {
   EXPECT_EQ(n.id.size(), 64u);
 }
 
+// dockerd 20.10 leaves Gateway out when docker0 had its address before the
+// daemon started; the bridge then has the subnet's first host address.
+TEST(Decode, BridgeNetworkWithoutGatewayGetsTheSubnetsFirstHost) {
+  std::string body = R"({"Name":"bridge","Id":"x","Driver":"bridge","IPAM":{"Driver":"default",)"
+                     R"("Options":null,"Config":[{"Subnet":"10.200.16.0/20"}]}})";
+  auto n = ok(decode::network(body, "network inspect bridge"));
+  EXPECT_EQ(n.gateway, "10.200.16.1");
+  body = R"({"Name":"bridge","IPAM":{"Config":[{"Subnet":"fd00::/64"}]}})";
+  EXPECT_EQ(ok(decode::network(body, "network inspect bridge")).gateway, "")
+    << "no guess for what is not IPv4";
+}
+
 TEST(Decode, ImageWithEveryConfigField) {
   auto i = ok(decode::image(data("image_inspect_full.json"), "image inspect"));
   EXPECT_EQ(i.id, "sha256:5aced2a92e9049e65ae6e7cfd974a3e60e0570432c5c0c6c6d7dac4c4e4f2aea");
