@@ -92,6 +92,16 @@ using lf_checked_atom = caf::atom_constant<caf::atom("lfchecked")>;
 using lf_written_atom = caf::atom_constant<caf::atom("lfwritten")>;
 using lf_timer_atom = caf::atom_constant<caf::atom("lftimer")>;
 
+// The messages above as a typed interface, which an owner that is a typed
+// actor extends its own with (the task actor).
+using log_follower_messages = caf::typed_actor<
+  caf::reacts_to<lf_output_atom, std::uint64_t, std::uint64_t, std::uint8_t, std::string>,
+  caf::reacts_to<lf_end_atom, std::uint64_t, std::uint64_t, error_info>,
+  caf::reacts_to<lf_checked_atom, std::uint64_t, std::uint64_t, bool, bool, error_info>,
+  caf::reacts_to<lf_written_atom, std::uint64_t, std::uint8_t, std::int64_t, std::int64_t,
+                 error_info>,
+  caf::reacts_to<lf_timer_atom, std::uint64_t, std::uint64_t, caf::atom_value>>;
+
 class log_follower {
 public:
   using finished_fn = std::function<void()>;

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/send.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "actors/atoms.hpp"
@@ -63,5 +65,13 @@ using stats_poller_actor = caf::typed_actor<
   caf::reacts_to<caf::subscribe_atom, std::string /*task_id*/, caf::actor /*reader*/>,
   caf::reacts_to<caf::unsubscribe_atom, std::string /*task_id*/, caf::actor /*reader*/>,
   caf::replies_to<status_atom>::with<actor_status>>;
+
+// A message from a typed actor to a dynamically typed one (a subscriber, the
+// container event stream), with the sender set: a typed actor's send()
+// takes typed receivers only, and anon_send() would hide who sent it.
+template <class Self, class... Ts>
+void tell(Self* self, const caf::actor& to, Ts&&... xs) {
+  caf::send_as(caf::actor_cast<caf::actor>(self), to, std::forward<Ts>(xs)...);
+}
 
 } // namespace stevedore

@@ -28,7 +28,7 @@ struct async_call {
   virtual ~async_call() = default;
   // Sends the request; `answered` runs on the answer, and returns false when
   // the call was already given up (abandon): then the callback does not run.
-  virtual void issue(caf::event_based_actor* self, const caf::actor& sup,
+  virtual void issue(caf::event_based_actor* self, const supervisor_actor& sup,
                      std::function<bool()> answered) = 0;
   // No answer in time, or the supervisor is gone before an answer came.
   virtual void abandon(const error_info& why) = 0;
@@ -52,7 +52,7 @@ public:
   typed_call(reply<T> done, Ts... xs)
     : done_(std::make_shared<reply<T>>(std::move(done))), args_(std::move(xs)...) {}
 
-  void issue(caf::event_based_actor* self, const caf::actor& sup,
+  void issue(caf::event_based_actor* self, const supervisor_actor& sup,
              std::function<bool()> answered) override {
     auto settled = std::make_shared<std::function<bool()>>(std::move(answered));
     std::apply(
@@ -113,7 +113,7 @@ void arm_sweep(caf::stateful_actor<caller_state>* self) {
   self->delayed_send(self, std::max(left, decltype(left)::zero()), sweep_atom::value);
 }
 
-caf::behavior caller(caf::stateful_actor<caller_state>* self, caf::actor sup,
+caf::behavior caller(caf::stateful_actor<caller_state>* self, supervisor_actor sup,
                      std::chrono::milliseconds timeout) {
   return {
     [self, sup, timeout](const async_call_ptr& call) {
@@ -175,7 +175,7 @@ struct supervisor::impl {
   std::shared_ptr<docker::client> docker; // outlives the system: shut down first
   std::unique_ptr<system_config> cfg;     // outlives the system
   std::unique_ptr<caf::actor_system> sys;
-  caf::actor sup;
+  supervisor_actor sup;
   caf::actor caller;                      // issues the asynchronous calls
   std::mutex mutex;                       // guards down and listeners
   bool down = false;
@@ -521,7 +521,7 @@ caf::actor_system& supervisor::system() {
   return *impl_->sys;
 }
 
-caf::actor supervisor::handle() const {
+supervisor_actor supervisor::handle() const {
   return impl_->sup;
 }
 

@@ -150,7 +150,7 @@ public:
   // CAF themselves (the supervisor's protocol is in actors/supervisor.hpp).
   std::shared_ptr<docker::client> docker() const;
   caf::actor_system& system();
-  caf::actor handle() const;
+  supervisor_actor handle() const;
 
 private:
   struct impl;

@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/activity.hpp"
 #include "actors/clock.hpp"
 #include "actors/errors.hpp"
 #include "actors/fingerprinter.hpp"
@@ -28,11 +29,9 @@ namespace stevedore {
 
 namespace {
 
-using first_fp_atom = caf::atom_constant<caf::atom("firstfp")>;
-
 // One task of the registry.
 struct task_entry {
-  caf::actor actor;      // null once the task actor ended
+  task_actor actor;      // null once the task actor ended
   std::shared_ptr<const task_instance> inst; // what it runs (ports, folders), shared with its actor
   // While the actor lives it holds the status (history included): here only
   // the state and the last exit are kept current from its events, for the
@@ -87,28 +86,23 @@ struct supervisor_state {
   // The live task actors, shared with the functor that ends them when the
   // supervisor ends (one attachable instead of one link per task, whose
   // removal CAF does by a linear scan).
-  std::shared_ptr<std::map<caf::actor_addr, caf::actor>> live =
-    std::make_shared<std::map<caf::actor_addr, caf::actor>>();
+  std::shared_ptr<std::map<caf::actor_addr, task_actor>> live =
+    std::make_shared<std::map<caf::actor_addr, task_actor>>();
   std::vector<caf::actor> subscribers;
   fingerprint fp;                              // the daemon as last heard
   bool have_fp = false;                        // a poll has been made (or no fingerprinter)
   std::vector<waiting_start> waiting;
   bool shutting_down = false;
-  std::vector<caf::response_promise> shutdown_replies;
+  std::vector<caf::typed_response_promise<unit>> shutdown_replies;
   std::int64_t started = 0;
   std::int64_t refused = 0;
-  std::int64_t messages = 0;
-  std::string last_message;
-  std::int64_t last_at_ms = 0;
+  activity seen;                               // inspection
 };
 
-using self_ptr = caf::stateful_actor<supervisor_state>*;
+using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
 void note(self_ptr self, const char* what) {
-  auto& s = self->state;
-  ++s.messages;
-  s.last_message = what;
-  s.last_at_ms = now_ms();
+  self->state.seen.note(what);
 }
 
 caf::error refuse(const std::string& id, errc kind, std::string why) {
@@ -285,11 +279,10 @@ void answer_start(self_ptr self, waiting_start& w) {
     w.reply.deliver(std::move(*r));
 }
 
-// Starts now, or after the first fingerprint.
-caf::response_promise start_or_wait(self_ptr self, std::vector<task_instance> instances, bool single) {
+// Starts now, or after the first fingerprint; answered through the promise.
+void start_or_wait(self_ptr self, std::vector<task_instance> instances, bool single) {
   auto& s = self->state;
   waiting_start w{self->make_response_promise(), std::move(instances), single};
-  auto rp = w.reply;
   if (s.have_fp) {
     answer_start(self, w);
   } else {
@@ -297,7 +290,6 @@ caf::response_promise start_or_wait(self_ptr self, std::vector<task_instance> in
       self->delayed_send(self, s.cfg.first_fingerprint_wait, first_fp_atom::value);
     s.waiting.push_back(std::move(w));
   }
-  return rp;
 }
 
 // A job: the client rules, the plan (ports not taken by running tasks), and
@@ -328,7 +320,7 @@ caf::expected<std::vector<task_instance>> plan(self_ptr self, const job_spec& jo
 
 void fan_out(self_ptr self, const caf::message& msg) {
   for (auto& sub : self->state.subscribers)
-    self->send(sub, msg);
+    tell(self, sub, msg);
 }
 
 void maybe_finish_shutdown(self_ptr self) {
@@ -426,7 +418,7 @@ void on_health(self_ptr self, const fingerprint& fp) {
 }
 
 // Every task's current status: live ones asked, ended ones from the registry.
-void gather(self_ptr self, caf::response_promise rp) {
+void gather(self_ptr self, caf::typed_response_promise<std::vector<task_status>> rp) {
   auto& s = self->state;
   auto acc = std::make_shared<std::vector<task_status>>();
   auto left = std::make_shared<std::size_t>(0);
@@ -461,13 +453,8 @@ void gather(self_ptr self, caf::response_promise rp) {
 
 actor_status own_status(self_ptr self) {
   auto& s = self->state;
-  actor_status st;
-  st.kind = "supervisor";
-  st.name = "supervisor";
-  st.state = s.shutting_down ? "shutting_down" : to_string(s.fp.health);
-  st.messages = s.messages;
-  st.last_message = s.last_message;
-  st.last_at_ms = s.last_at_ms;
+  auto st = s.seen.status("supervisor", "supervisor",
+                          s.shutting_down ? "shutting_down" : to_string(s.fp.health));
   std::size_t live = 0;
   for (const auto& [id, e] : s.tasks)
     live += e.actor ? 1 : 0;
@@ -479,7 +466,158 @@ actor_status own_status(self_ptr self) {
   return st;
 }
 
-caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
+// -- requests ------------------------------------------------------------------
+
+caf::result<unit> stop_task(self_ptr self, const std::string& id) {
+  auto i = self->state.tasks.find(id);
+  if (i == self->state.tasks.end())
+    return unknown(id);
+  if (i->second.actor)
+    caf::anon_send(i->second.actor, stop_atom::value);
+  return unit{};
+}
+
+caf::result<unit> signal_task(self_ptr self, const std::string& id, const std::string& sig) {
+  auto i = self->state.tasks.find(id);
+  if (i == self->state.tasks.end())
+    return unknown(id);
+  if (!i->second.actor)
+    return to_caf(make_error(errc::conflict, "signal " + sig + " to task " + id,
+                             "the task has ended"));
+  return self->delegate(i->second.actor, signal_atom::value, sig);
+}
+
+caf::result<task_status> task_status_of(self_ptr self, const std::string& id) {
+  auto i = self->state.tasks.find(id);
+  if (i == self->state.tasks.end())
+    return unknown(id);
+  if (!i->second.actor)
+    return i->second.last ? *i->second.last : registry_status(id, i->second);
+  auto rp = self->make_response_promise<task_status>();
+  auto fallback = registry_status(id, i->second);
+  self->request(i->second.actor, caf::infinite, caf::get_atom::value)
+    .then([rp](task_status& st) mutable { rp.deliver(std::move(st)); },
+          [rp, fallback](caf::error&) mutable { rp.deliver(fallback); });
+  return rp;
+}
+
+caf::result<unit> forget_task(self_ptr self, const std::string& id) {
+  auto& tasks = self->state.tasks;
+  auto i = tasks.find(id);
+  if (i == tasks.end())
+    return unknown(id);
+  if (i->second.actor)
+    return to_caf(make_error(errc::conflict, "forget task " + id,
+                             "it is still running; stop it first"));
+  tasks.erase(i);
+  return unit{};
+}
+
+caf::result<task_instance> instance_of(self_ptr self, const std::string& id) {
+  auto i = self->state.tasks.find(id);
+  if (i == self->state.tasks.end())
+    return unknown(id);
+  // As planned: the body it keeps packed is given as text.
+  task_instance inst = *i->second.inst;
+  if (!inst.create_body_packed.empty()) {
+    auto body = create_body_of(inst);
+    if (!body.ok())
+      return to_caf(body.error());
+    inst.create_body_text = std::move(body).value();
+    inst.create_body_packed.clear();
+  }
+  return inst;
+}
+
+caf::result<task_stats> stats_of(self_ptr self, const std::string& id) {
+  auto& s = self->state;
+  if (s.tasks.count(id) == 0)
+    return unknown(id);
+  if (!s.svc.stats)
+    return to_caf(make_error(errc::unavailable, "stats of task " + id,
+                             "this supervisor has no stats poller"));
+  self->delegate(s.svc.stats, stats_atom::value, id);
+  return caf::delegated<task_stats>();
+}
+
+// Every actor's status: its own, the services' (but the task-folder
+// worker's, which answers none) and every live task's.
+caf::result<std::vector<actor_status>> all_statuses(self_ptr self) {
+  auto& s = self->state;
+  auto rp = self->make_response_promise<std::vector<actor_status>>();
+  auto acc = std::make_shared<std::vector<actor_status>>();
+  acc->push_back(own_status(self));
+  std::vector<caf::actor> all;
+  for (auto& a : service_actors(s.svc))
+    if (a != s.svc.task_dirs)
+      all.push_back(std::move(a));
+  for (const auto& [id, e] : s.tasks)
+    if (e.actor)
+      all.push_back(caf::actor_cast<caf::actor>(e.actor));
+  if (all.empty())
+    rp.deliver(std::move(*acc));
+  auto left = std::make_shared<std::size_t>(all.size());
+  for (auto& a : all)
+    self->request(a, caf::infinite, status_atom::value)
+      .then(
+        [acc, left, rp](actor_status& st) mutable {
+          acc->push_back(std::move(st));
+          if (--*left == 0)
+            rp.deliver(std::move(*acc));
+        },
+        [acc, left, rp](caf::error&) mutable {
+          if (--*left == 0)
+            rp.deliver(std::move(*acc));
+        });
+  return rp;
+}
+
+caf::result<unit> begin_shutdown(self_ptr self) {
+  auto& s = self->state;
+  s.shutting_down = true;
+  auto rp = self->make_response_promise<unit>();
+  s.shutdown_replies.push_back(rp);
+  for (auto& w : s.waiting)
+    w.reply.deliver(refuse("(waiting)", errc::unavailable, "the supervisor is shutting down"));
+  s.waiting.clear();
+  for (auto& [id, e] : s.tasks)
+    if (e.actor)
+      caf::anon_send(e.actor, stop_atom::value);
+  maybe_finish_shutdown(self);
+  return rp;
+}
+
+void on_task_done(self_ptr self, const task_status& st) {
+  auto i = self->state.tasks.find(st.task_id);
+  if (i != self->state.tasks.end()) {
+    i->second.state = st.state;
+    i->second.last = std::make_unique<task_status>(st);
+    // An ended task is kept for status and its logs' location; its create
+    // body is not needed any more (the env went at launch).
+    auto kept = std::make_shared<task_instance>(*i->second.inst);
+    kept->create_body_text.clear();
+    kept->create_body_packed.clear();
+    i->second.inst = std::move(kept);
+    note_ended(self, i->first, i->second);
+  }
+  fan_out(self, caf::make_message(done_atom::value, st));
+}
+
+void on_first_fingerprint_wait(self_ptr self) {
+  auto& s = self->state;
+  if (s.have_fp)
+    return;
+  // No poll finished in time: decide on what is known (undetected).
+  s.have_fp = true;
+  auto waiting = std::move(s.waiting);
+  s.waiting.clear();
+  for (auto& w : waiting)
+    answer_start(self, w);
+}
+
+// -- the behavior -----------------------------------------------------------------
+
+void init(self_ptr self, supervisor_config cfg) {
   self->state.cfg = std::move(cfg);
   spawn_services(self);
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -501,95 +639,73 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
     if (em.reason != caf::exit_reason::normal)
       self->quit(em.reason);
   });
-  return {
-    // Non-const: CAF hands over the message's own copy when nobody else
-    // holds it, and the instances move on into the task actors.
-    [self](start_atom, task_instance& inst) {
+}
+
+// Starts. Non-const: CAF hands over the message's own copy when nobody else
+// holds it, and the instances move on into the task actors.
+auto start_handlers(self_ptr self) {
+  return std::make_tuple(
+    [self](start_atom, task_instance& inst) -> caf::result<std::string> {
       note(self, "start");
       std::vector<task_instance> one;
       one.push_back(std::move(inst));
-      return start_or_wait(self, std::move(one), true);
+      start_or_wait(self, std::move(one), true);
+      return caf::delegated<std::string>();
     },
-    [self](start_atom, std::vector<task_instance>& instances) {
+    [self](start_atom, std::vector<task_instance>& instances)
+      -> caf::result<std::vector<std::string>> {
       note(self, "start");
-      return start_or_wait(self, std::move(instances), false);
+      start_or_wait(self, std::move(instances), false);
+      return caf::delegated<std::vector<std::string>>();
     },
-    [self](start_atom, const job_spec& job) -> caf::result<caf::message> {
+    [self](start_atom, const job_spec& job) -> caf::result<std::vector<std::string>> {
       note(self, "start_job");
       auto instances = plan(self, job);
       if (!instances)
         return instances.error();
       start_or_wait(self, std::move(*instances), false);
-      return caf::delegated<caf::message>();
-    },
-    [self](stop_atom, const std::string& id) -> caf::result<unit> {
+      return caf::delegated<std::vector<std::string>>();
+    });
+}
+
+// Requests about one task, or all of them.
+auto task_handlers(self_ptr self) {
+  return std::make_tuple(
+    [self](stop_atom, const std::string& id) {
       note(self, "stop");
-      auto i = self->state.tasks.find(id);
-      if (i == self->state.tasks.end())
-        return unknown(id);
-      if (i->second.actor)
-        caf::anon_send(i->second.actor, stop_atom::value);
-      return unit{};
+      return stop_task(self, id);
     },
-    [self](signal_atom, const std::string& id, const std::string& sig) -> caf::result<unit> {
+    [self](signal_atom, const std::string& id, const std::string& sig) {
       note(self, "signal");
-      auto i = self->state.tasks.find(id);
-      if (i == self->state.tasks.end())
-        return unknown(id);
-      if (!i->second.actor)
-        return to_caf(make_error(errc::conflict, "signal " + sig + " to task " + id,
-                                 "the task has ended"));
-      self->delegate(i->second.actor, signal_atom::value, sig);
-      return caf::delegated<unit>();
+      return signal_task(self, id, sig);
     },
-    [self](caf::get_atom, const std::string& id) -> caf::result<task_status> {
+    [self](caf::get_atom, const std::string& id) {
       note(self, "get");
-      auto i = self->state.tasks.find(id);
-      if (i == self->state.tasks.end())
-        return unknown(id);
-      if (!i->second.actor)
-        return i->second.last ? *i->second.last : registry_status(id, i->second);
-      auto rp = self->make_response_promise<task_status>();
-      auto fallback = registry_status(id, i->second);
-      self->request(i->second.actor, caf::infinite, caf::get_atom::value)
-        .then([rp](task_status& st) mutable { rp.deliver(std::move(st)); },
-              [rp, fallback](caf::error&) mutable { rp.deliver(fallback); });
-      return rp;
+      return task_status_of(self, id);
     },
-    [self](caf::delete_atom, const std::string& id) -> caf::result<unit> {
+    [self](caf::delete_atom, const std::string& id) {
       note(self, "forget");
-      auto& tasks = self->state.tasks;
-      auto i = tasks.find(id);
-      if (i == tasks.end())
-        return unknown(id);
-      if (i->second.actor)
-        return to_caf(make_error(errc::conflict, "forget task " + id,
-                                 "it is still running; stop it first"));
-      tasks.erase(i);
-      return unit{};
+      return forget_task(self, id);
     },
-    [self](instance_atom, const std::string& id) -> caf::result<task_instance> {
+    [self](instance_atom, const std::string& id) {
       note(self, "instance");
-      auto i = self->state.tasks.find(id);
-      if (i == self->state.tasks.end())
-        return unknown(id);
-      // As planned: the body it keeps packed is given as text.
-      task_instance inst = *i->second.inst;
-      if (!inst.create_body_packed.empty()) {
-        auto body = create_body_of(inst);
-        if (!body.ok())
-          return to_caf(body.error());
-        inst.create_body_text = std::move(body).value();
-        inst.create_body_packed.clear();
-      }
-      return inst;
+      return instance_of(self, id);
     },
-    [self](list_atom) {
+    [self](list_atom) -> caf::result<std::vector<task_status>> {
       note(self, "list");
-      auto rp = self->make_response_promise();
+      auto rp = self->make_response_promise<std::vector<task_status>>();
       gather(self, rp);
       return rp;
     },
+    [self](stats_atom, const std::string& id) {
+      note(self, "stats");
+      return stats_of(self, id);
+    });
+}
+
+// Subscriptions, the node, the images, inspection and the end.
+auto node_handlers(self_ptr self) {
+  return std::make_tuple(
     [self](caf::subscribe_atom, caf::actor& sub) {
       note(self, "subscribe");
       self->monitor(sub);
@@ -599,25 +715,6 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       note(self, "unsubscribe");
       auto& subs = self->state.subscribers;
       subs.erase(std::remove(subs.begin(), subs.end(), sub), subs.end());
-    },
-    [self](attrs_atom) {
-      note(self, "attrs");
-      return self->state.fp;
-    },
-    [self](images_atom) {
-      note(self, "images");
-      return self->delegate(self->state.svc.images, images_atom::value);
-    },
-    [self](stats_atom, const std::string& id) -> caf::result<task_stats> {
-      note(self, "stats");
-      auto& s = self->state;
-      if (s.tasks.count(id) == 0)
-        return unknown(id);
-      if (!s.svc.stats)
-        return to_caf(make_error(errc::unavailable, "stats of task " + id,
-                                 "this supervisor has no stats poller"));
-      self->delegate(s.svc.stats, stats_atom::value, id);
-      return caf::delegated<task_stats>();
     },
     [self](caf::subscribe_atom, stats_atom, const std::string& id, const caf::actor& reader) {
       note(self, "stats subscribe");
@@ -629,80 +726,38 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
       if (self->state.svc.stats)
         self->send(self->state.svc.stats, caf::unsubscribe_atom::value, id, reader);
     },
+    [self](attrs_atom) {
+      note(self, "attrs");
+      return self->state.fp;
+    },
+    [self](images_atom) {
+      note(self, "images");
+      return self->delegate(self->state.svc.images, images_atom::value);
+    },
     [self](status_atom) {
       note(self, "status");
       return own_status(self);
     },
     [self](status_atom, list_atom) {
       note(self, "status_all");
-      auto& s = self->state;
-      auto rp = self->make_response_promise<std::vector<actor_status>>();
-      auto acc = std::make_shared<std::vector<actor_status>>();
-      acc->push_back(own_status(self));
-      // The services, but the task-folder worker, which answers no status.
-      std::vector<caf::actor> all;
-      for (auto& a : service_actors(s.svc))
-        if (a != s.svc.task_dirs)
-          all.push_back(std::move(a));
-      for (const auto& [id, e] : s.tasks)
-        if (e.actor)
-          all.push_back(e.actor);
-      auto left = std::make_shared<std::size_t>(0);
-      for (auto& a : all)
-        if (a)
-          ++*left;
-      for (auto& a : all) {
-        if (!a)
-          continue;
-        self->request(a, caf::infinite, status_atom::value)
-          .then(
-            [acc, left, rp](actor_status& st) mutable {
-              acc->push_back(std::move(st));
-              if (--*left == 0)
-                rp.deliver(std::move(*acc));
-            },
-            [acc, left, rp](caf::error&) mutable {
-              if (--*left == 0)
-                rp.deliver(std::move(*acc));
-            });
-      }
-      return rp;
+      return all_statuses(self);
     },
     [self](shutdown_atom) {
       note(self, "shutdown");
-      auto& s = self->state;
-      s.shutting_down = true;
-      auto rp = self->make_response_promise();
-      s.shutdown_replies.push_back(rp);
-      for (auto& w : s.waiting)
-        w.reply.deliver(refuse("(waiting)", errc::unavailable, "the supervisor is shutting down"));
-      s.waiting.clear();
-      for (auto& [id, e] : s.tasks)
-        if (e.actor)
-          caf::anon_send(e.actor, stop_atom::value);
-      maybe_finish_shutdown(self);
-      return rp;
-    },
-    // -- from the task actors and the fingerprinter --
+      return begin_shutdown(self);
+    });
+}
+
+// From the task actors, the fingerprinter and its own timer.
+auto internal_handlers(self_ptr self) {
+  return std::make_tuple(
     [self](event_atom, const task_event& ev) {
       note(self, "task_event");
       on_task_event(self, ev);
     },
     [self](done_atom, const task_status& st) {
       note(self, "task_done");
-      auto i = self->state.tasks.find(st.task_id);
-      if (i != self->state.tasks.end()) {
-        i->second.state = st.state;
-        i->second.last = std::make_unique<task_status>(st);
-        // An ended task is kept for status and its logs' location; its
-        // create body is not needed any more (the env went at launch).
-        auto kept = std::make_shared<task_instance>(*i->second.inst);
-        kept->create_body_text.clear();
-        kept->create_body_packed.clear();
-        i->second.inst = std::move(kept);
-        note_ended(self, i->first, i->second);
-      }
-      fan_out(self, caf::make_message(done_atom::value, st));
+      on_task_done(self, st);
     },
     [self](health_atom, const fingerprint& fp) {
       note(self, "health");
@@ -710,19 +765,17 @@ caf::behavior supervisor(self_ptr self, supervisor_config cfg) {
     },
     [self](first_fp_atom) {
       note(self, "first_fingerprint_wait");
-      auto& s = self->state;
-      if (s.have_fp)
-        return;
-      // No poll finished in time: decide on what is known (undetected).
-      s.have_fp = true;
-      auto waiting = std::move(s.waiting);
-      s.waiting.clear();
-      for (auto& w : waiting)
-        answer_start(self, w);
-    },
-  };
+      on_first_fingerprint_wait(self);
+    });
 }
 
+supervisor_actor::behavior_type supervisor_behavior(self_ptr self, supervisor_config cfg) {
+  init(self, std::move(cfg));
+  return std::apply(
+    [](auto&&... handlers) -> supervisor_actor::behavior_type { return {std::move(handlers)...}; },
+    std::tuple_cat(start_handlers(self), task_handlers(self), node_handlers(self),
+                   internal_handlers(self)));
+}
 } // namespace
 
 std::vector<task_instance> with_job_constraints(const job_spec& job,
@@ -745,8 +798,8 @@ std::vector<task_instance> with_job_constraints(const job_spec& job,
   return instances;
 }
 
-caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg) {
-  return sys.spawn(supervisor, std::move(cfg));
+supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg) {
+  return sys.spawn(supervisor_behavior, std::move(cfg));
 }
 
 } // namespace stevedore

@@ -11,28 +11,8 @@
 // with its kill signal and timeout, waits until each has ended, then ends
 // the services and the supervisor.
 //
-// Protocol (dynamically typed; `caf::actor`). Errors are to_caf(error_info).
-//   (start_atom, task_instance) -> std::string                   the task id
-//   (start_atom, std::vector<task_instance>) -> std::vector<std::string>
-//                                               all checked before any starts
-//   (start_atom, job_spec) -> std::vector<std::string>           checked, planned, started
-//   (stop_atom, std::string id) -> unit
-//   (signal_atom, std::string id, std::string signal) -> unit
-//   (caf::get_atom, std::string id) -> task_status              not_found for an unknown id
-//   (instance_atom, std::string id) -> task_instance
-//   (caf::delete_atom, std::string id) -> unit  forget an ended task (conflict while it runs)
-//   (list_atom) -> std::vector<task_status>
-//   (caf::subscribe_atom, caf::actor s)      s receives (event_atom, task_event) of every
-//                                            task and (done_atom, task_status) as each ends
-//   (caf::unsubscribe_atom, caf::actor s)
-//   (attrs_atom) -> fingerprint   (images_atom) -> std::vector<image_record>
-//   (stats_atom, std::string id) -> task_stats    sampled now unless fresh; read tasks are
-//                                            sampled each stevedore.stats.interval for a while
-//   (caf::subscribe_atom, stats_atom, std::string id, caf::actor r)   r receives
-//                                            (stats_atom, task_stats) each interval until
-//   (caf::unsubscribe_atom, stats_atom, std::string id, caf::actor r) or its death
-//   (status_atom) -> actor_status            (status_atom, list_atom) -> std::vector<actor_status>
-//   (shutdown_atom) -> unit                  answered once every task has ended
+// Protocol: the typed interface `supervisor_actor` below. Errors are
+// to_caf(error_info).
 #pragma once
 
 #include <chrono>
@@ -43,6 +23,8 @@
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "actors/container_events.hpp"
 #include "actors/protocol.hpp"
@@ -55,6 +37,49 @@
 namespace stevedore {
 
 using instance_atom = caf::atom_constant<caf::atom("instance")>;
+// A start waited for the first fingerprint long enough (the supervisor's own).
+using first_fp_atom = caf::atom_constant<caf::atom("firstfp")>;
+
+// The supervisor.
+//   start: one instance (its id), several (all checked before any starts),
+//     or a job (checked, planned, started).
+//   stop, signal: a task by id.  get: its status (not_found for an unknown id).
+//   instance: its plan as sent.  delete: forget an ended task (conflict while it runs).
+//   list: every task's status.
+//   subscribe: s receives (event_atom, task_event) of every task and
+//     (done_atom, task_status) as each ends; unsubscribe.
+//   attrs: the fingerprint.  images: every image with its holders.
+//   stats: a task's figures, sampled now unless fresh; read tasks are sampled
+//     each stevedore.stats.interval for a while.
+//   subscribe stats: r receives (stats_atom, task_stats) each interval until
+//     unsubscribe or its death.
+//   status: its own actor status; (status, list): every actor's.
+//   shutdown: answered once every task has ended.
+//   event, done: from its task actors.  health: from the fingerprinter.
+using supervisor_actor = caf::typed_actor<
+  caf::replies_to<start_atom, task_instance>::with<std::string>,
+  caf::replies_to<start_atom, std::vector<task_instance>>::with<std::vector<std::string>>,
+  caf::replies_to<start_atom, job_spec>::with<std::vector<std::string>>,
+  caf::replies_to<stop_atom, std::string>::with<unit>,
+  caf::replies_to<signal_atom, std::string, std::string>::with<unit>,
+  caf::replies_to<caf::get_atom, std::string>::with<task_status>,
+  caf::replies_to<caf::delete_atom, std::string>::with<unit>,
+  caf::replies_to<instance_atom, std::string>::with<task_instance>,
+  caf::replies_to<list_atom>::with<std::vector<task_status>>,
+  caf::reacts_to<caf::subscribe_atom, caf::actor>,
+  caf::reacts_to<caf::unsubscribe_atom, caf::actor>,
+  caf::replies_to<attrs_atom>::with<fingerprint>,
+  caf::replies_to<images_atom>::with<std::vector<image_record>>,
+  caf::replies_to<stats_atom, std::string>::with<task_stats>,
+  caf::reacts_to<caf::subscribe_atom, stats_atom, std::string, caf::actor>,
+  caf::reacts_to<caf::unsubscribe_atom, stats_atom, std::string, caf::actor>,
+  caf::replies_to<status_atom>::with<actor_status>,
+  caf::replies_to<status_atom, list_atom>::with<std::vector<actor_status>>,
+  caf::replies_to<shutdown_atom>::with<unit>,
+  caf::reacts_to<event_atom, task_event>,
+  caf::reacts_to<done_atom, task_status>,
+  caf::reacts_to<health_atom, fingerprint>,
+  caf::reacts_to<first_fp_atom>>;
 
 struct supervisor_config {
   client_config client;                       // docker.* options and node facts
@@ -77,7 +102,7 @@ struct supervisor_config {
   std::size_t max_ended_tasks = 1000;
 };
 
-caf::actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg);
+supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg);
 
 // A job's planned instances with the job's and their group's constraints
 // carried into each task (ahead of the task's own), so that they are checked

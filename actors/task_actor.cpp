@@ -109,7 +109,7 @@ void emit(self_ptr self, task_event ev) {
   if (ev.at_ms == 0)
     ev.at_ms = now_ms();
   for (auto& sub : s.subscribers)
-    self->send(sub, event_atom::value, ev);
+    tell(self, sub, event_atom::value, ev);
 }
 
 task_status status_of(const state& s) {
@@ -336,7 +336,7 @@ auto request_handlers(self_ptr self) {
 
 } // namespace
 
-caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> inst,
+task_actor::behavior_type task_behavior(self_ptr self, std::shared_ptr<const task_instance> inst,
                          std::shared_ptr<const task_setup> setup, caf::actor subscriber) {
   auto& s = self->state;
   s.inst = std::move(inst);
@@ -348,26 +348,26 @@ caf::behavior task_actor(self_ptr self, std::shared_ptr<const task_instance> ins
   // One behavior: the lifecycle's handlers, the requests, and the log
   // follower's (its callbacks and timers arrive here as messages).
   return std::apply(
-    [](auto&&... handlers) -> caf::behavior { return {std::move(handlers)...}; },
+    [](auto&&... handlers) -> task_actor::behavior_type { return {std::move(handlers)...}; },
     std::tuple_cat(lifecycle_handlers(self), request_handlers(self),
                    log_follower::handler_list([self] { return self->state.logs.get(); })));
 }
 
 } // namespace task_detail
 
-caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
+task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
                       std::shared_ptr<const task_setup> setup, caf::actor subscriber) {
-  return sys.spawn(task_detail::task_actor, std::move(inst), std::move(setup), std::move(subscriber));
+  return sys.spawn(task_detail::task_behavior, std::move(inst), std::move(setup), std::move(subscriber));
 }
 
-caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
+task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
                       task_services services, task_settings settings, caf::actor subscriber) {
   return spawn_task(sys, std::move(inst),
                     std::make_shared<const task_setup>(task_setup{std::move(services), settings}),
                     std::move(subscriber));
 }
 
-caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
+task_actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
                       task_settings settings, caf::actor subscriber) {
   return spawn_task(sys, std::make_shared<const task_instance>(std::move(inst)),
                     std::move(services), settings, std::move(subscriber));

@@ -15,17 +15,8 @@
 // its state ("parked") and re-checks when the daemon is healthy again (the
 // supervisor forwards the fingerprinter's health) or after a fallback period.
 //
-// Protocol (dynamically typed; `caf::actor`):
-//   (caf::get_atom) -> task_status
-//   (status_atom) -> actor_status
-//   (stop_atom) -> unit                       kill signal, SIGKILL after kill_timeout
-//   (signal_atom, std::string signal) -> unit a signal to the running container
-//   (caf::subscribe_atom, caf::actor s)       s receives (event_atom, task_event) for
-//                                             every transition and event, then
-//                                             (done_atom, task_status) once terminal
-//   (health_atom, fingerprint)                the daemon's health (from the supervisor)
-//   (cevent_atom, engine_event), (recheck_atom, id)   from container_events
-// The actor quits after it reached cleaned or failed and told its subscribers.
+// Protocol: the typed interface `task_actor` below. The actor quits after it
+// reached cleaned or failed and told its subscribers.
 #pragma once
 
 #include <chrono>
@@ -37,7 +28,11 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
+#include "actors/container_events.hpp"
+#include "actors/log_follower.hpp"
 #include "actors/protocol.hpp"
 #include "docker/client.hpp"
 #include "messages/engine.hpp"
@@ -50,6 +45,48 @@ namespace stevedore {
 //   (prepare_atom, shared_ptr<const task_instance>) -> std::vector<std::string> (artifacts fetched)
 // The plan is shared, not copied: the worker only reads it.
 using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
+
+// Answers of the task's own Engine API calls, sent by the client's I/O
+// thread (task_commands.cpp):
+//   (answer_atom, call, epoch, unit | error_info)   a call without a value
+//   (created_atom, epoch, create_answer)
+//   (holder_atom, epoch, container_info)           the inspect of the name
+//   (inspected_atom, epoch, container_info)        the inspect of the container
+//   (sigreply_atom, signal id, unit | error_info)  a user's signal
+// `call` is a lifecycle::call, `epoch` the lifecycle's (policy/lifecycle.hpp).
+using answer_atom = caf::atom_constant<caf::atom("answer")>;
+using created_atom = caf::atom_constant<caf::atom("created")>;
+using holder_atom = caf::atom_constant<caf::atom("holder")>;
+using inspected_atom = caf::atom_constant<caf::atom("inspected")>;
+using sigreply_atom = caf::atom_constant<caf::atom("sigreply")>;
+
+// A task actor.
+//   get: the task's whole status.  status: its actor status (inspection).
+//   stop: kill signal, SIGKILL after kill_timeout, then cleanup.
+//   signal: a signal to the running container (conflict unless running).
+//   subscribe: s receives (event_atom, task_event) for every transition and
+//     event, then (done_atom, task_status) once terminal.
+//   health: the daemon's health (from the supervisor).
+//   cevent, recheck: from container_events.  progress: the image manager's.
+//   The rest are its own calls' answers and timers, and its log follower's.
+using task_actor = caf::typed_actor<
+  caf::replies_to<caf::get_atom>::with<task_status>,
+  caf::replies_to<status_atom>::with<actor_status>,
+  caf::replies_to<stop_atom>::with<unit>,
+  caf::replies_to<signal_atom, std::string>::with<unit>,
+  caf::reacts_to<caf::subscribe_atom, caf::actor>,
+  caf::reacts_to<health_atom, fingerprint>,
+  caf::reacts_to<cevent_atom, engine_event>,
+  caf::reacts_to<recheck_atom, std::string>,
+  caf::reacts_to<progress_atom, std::string, pull_progress>,
+  caf::reacts_to<answer_atom, std::uint8_t, std::uint32_t, unit>,
+  caf::reacts_to<answer_atom, std::uint8_t, std::uint32_t, error_info>,
+  caf::reacts_to<created_atom, std::uint32_t, create_answer>,
+  caf::reacts_to<holder_atom, std::uint32_t, container_info>,
+  caf::reacts_to<inspected_atom, std::uint32_t, container_info>,
+  caf::reacts_to<timer_atom, std::uint8_t, std::uint32_t>,
+  caf::reacts_to<sigreply_atom, std::uint64_t, unit>,
+  caf::reacts_to<sigreply_atom, std::uint64_t, error_info>>::extend_with<log_follower_messages>;
 
 // Timings and switches of a task actor; every delay is a setting so tests
 // run them in milliseconds.
@@ -115,9 +152,9 @@ result<std::string> create_body_of(const task_instance& inst);
 // `subscriber` (if valid) from its first event on. The plan is shared, not
 // copied (the supervisor keeps the same one); its create_body_text is what
 // the daemon gets.
-caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
+task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
                       task_services services, task_settings settings, caf::actor subscriber);
-caf::actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
+task_actor spawn_task(caf::actor_system& sys, task_instance inst, task_services services,
                       task_settings settings, caf::actor subscriber);
 
 // The services and settings, one object for all the tasks of a supervisor
@@ -126,7 +163,7 @@ struct task_setup {
   task_services svc;
   task_settings settings;
 };
-caf::actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
+task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
                       std::shared_ptr<const task_setup> setup, caf::actor subscriber);
 
 } // namespace stevedore

@@ -25,19 +25,6 @@
 
 namespace stevedore::task_detail {
 
-// Answers of Engine API calls, sent by the client's I/O thread to the actor:
-//   (answer_atom, call, epoch, unit | error_info)   a call without a value
-//   (created_atom, epoch, create_answer)
-//   (holder_atom, epoch, container_info)           the inspect of the name
-//   (inspected_atom, epoch, container_info)        the inspect of the container
-//   (sigreply_atom, signal id, unit | error_info)  a user's signal
-// Timers: (timer_atom, timer, token).
-using answer_atom = caf::atom_constant<caf::atom("answer")>;
-using created_atom = caf::atom_constant<caf::atom("created")>;
-using holder_atom = caf::atom_constant<caf::atom("holder")>;
-using inspected_atom = caf::atom_constant<caf::atom("inspected")>;
-using sigreply_atom = caf::atom_constant<caf::atom("sigreply")>;
-
 // Progress of the pull the task waits for.
 struct pull_state {
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> layers; // id -> (current, total)
@@ -75,7 +62,7 @@ struct state {
   activity seen; // inspection
 };
 
-using self_ptr = caf::stateful_actor<state>*;
+using self_ptr = task_actor::stateful_pointer<state>;
 
 // The task's fixed rules for the step function, from its plan and settings.
 lifecycle::rules rules_of(const state& s);

@@ -125,7 +125,7 @@ void unwatch(self_ptr self, const cmd::unwatch& c) {
   if (c.stats && s.svc().stats)
     self->send(s.svc().stats, unwatch_atom::value, s.task_id());
   if (c.events && s.svc().events)
-    self->send(s.svc().events, unwatch_atom::value, c.id);
+    tell(self, s.svc().events, unwatch_atom::value, c.id);
 }
 
 // A timer of this task: through the supervisor's timer_service when there is
@@ -177,7 +177,7 @@ void finish(self_ptr self) {
   s.signal_replies.clear();
   auto status = status_of(s);
   for (auto& sub : s.subscribers)
-    self->send(sub, done_atom::value, status);
+    tell(self, sub, done_atom::value, status);
   self->quit();
 }
 
@@ -210,7 +210,7 @@ struct executor {
   }
   void operator()(const cmd::watch& c) const {
     if (s.svc().events)
-      self->send(s.svc().events, watch_atom::value, c.id, caf::actor_cast<caf::actor>(self));
+      tell(self, s.svc().events, watch_atom::value, c.id, caf::actor_cast<caf::actor>(self));
   }
   void operator()(const cmd::sample& c) const {
     if (s.svc().stats)

@@ -232,12 +232,13 @@ public:
     return svc;
   }
 
-  caf::actor start(task_instance inst, probe& p) {
+  task_actor start(task_instance inst, probe& p) {
     return keep(spawn_task(sys_, std::move(inst), services(), settings, p.handle()));
   }
 
-  caf::actor keep(caf::actor a) {
-    spawned_.push_back(a);
+  template <class Handle>
+  Handle keep(Handle a) {
+    spawned_.push_back(caf::actor_cast<caf::actor>(a));
     return a;
   }
 
@@ -257,7 +258,7 @@ public:
     return created->id;
   }
 
-  task_status status(caf::actor task) {
+  task_status status(const task_actor& task) {
     task_status out;
     caf::scoped_actor self{sys_};
     self->request(task, 5s, caf::get_atom::value)

@@ -28,7 +28,7 @@ protected:
     std::filesystem::remove_all(dir_);
   }
 
-  caf::actor make_supervisor(bool dirs_and_logs = false, std::size_t max_ended = 1000) {
+  supervisor_actor make_supervisor(bool dirs_and_logs = false, std::size_t max_ended = 1000) {
     supervisor_config c;
     c.max_ended_tasks = max_ended;
     c.docker = docker_;
@@ -56,7 +56,7 @@ protected:
   caf::scoped_actor self_;
   std::shared_ptr<fake_engine> docker_;
   std::string dir_;
-  caf::actor sup_;
+  supervisor_actor sup_;
 };
 
 TEST_F(SupervisorTest, AnUnknownTaskIdIsNotFound) {

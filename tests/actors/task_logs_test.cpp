@@ -42,7 +42,7 @@ protected:
     fs::remove_all(dir_);
   }
 
-  caf::actor start(probe& p) {
+  task_actor start(probe& p) {
     auto inst = make_instance("web");
     inst.alloc_dir = dir_.string();
     auto svc = h_.services();
@@ -51,7 +51,7 @@ protected:
   }
 
   // The task actor's status details (state as "state").
-  std::map<std::string, std::string> details(caf::actor task) {
+  std::map<std::string, std::string> details(const task_actor& task) {
     std::map<std::string, std::string> d;
     (*asker_)->request(task, 2s, status_atom::value)
       .receive([&](const actor_status& st) { d = st.details; d["state"] = st.state; },
@@ -60,7 +60,7 @@ protected:
   }
 
   // Waits (bounded, by status requests) until details()[key] == value.
-  bool wait_detail(caf::actor task, const std::string& key, const std::string& value) {
+  bool wait_detail(const task_actor& task, const std::string& key, const std::string& value) {
     auto until = std::chrono::steady_clock::now() + 3s;
     while (std::chrono::steady_clock::now() < until) {
       if (details(task)[key] == value)

@@ -235,7 +235,7 @@ public:
     with(done, [&](stevedore::supervisor& sup) {
       auto docker = sup.docker();
       auto* sys = &sup.system();
-      auto owner = sup.handle();
+      auto owner = caf::actor_cast<caf::actor>(sup.handle());
       sup.status(id, [docker, sys, owner, id, timeout, cmd = std::move(cmd), done = std::move(done)](
                        result<task_status> st) mutable {
         if (!st)
