@@ -419,6 +419,25 @@ void supervisor::signal(std::string task_id, std::string sig, reply<unit> done) 
   impl_->ask_async<unit>(std::move(done), signal_atom::value, std::move(task_id), std::move(sig));
 }
 
+void supervisor::exec(std::string task_id, std::vector<std::string> cmd,
+                      std::chrono::milliseconds timeout, reply<exec_output> done) {
+  auto& d = *impl_;
+  if (d.is_down())
+    return done(ended());
+  // Not through the caller: its calls share one timeout, and an exec has
+  // its own (the task actor answers at its deadline). The request's own
+  // timeout is a backstop a little later.
+  auto cb = std::make_shared<reply<exec_output>>(std::move(done));
+  d.sys->spawn([sup = d.sup, task_id = std::move(task_id), cmd = std::move(cmd), timeout,
+                cb](caf::event_based_actor* self) mutable {
+    auto backstop = timeout + std::chrono::seconds(30);
+    self->request(sup, backstop, exec_atom::value, std::move(task_id), std::move(cmd),
+                  static_cast<std::int64_t>(timeout.count()))
+      .then([self, cb](exec_output& out) { (*cb)(std::move(out)); self->quit(); },
+            [self, cb](caf::error& e) { (*cb)(from_caf(e, "exec")); self->quit(); });
+  });
+}
+
 void supervisor::status(std::string task_id, reply<task_status> done) {
   impl_->ask_async<task_status>(std::move(done), caf::get_atom::value, std::move(task_id));
 }

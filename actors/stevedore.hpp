@@ -125,6 +125,11 @@ public:
   void start_job(job_spec job, reply<std::vector<std::string>> done);
   void stop(std::string task_id, reply<unit> done);
   void signal(std::string task_id, std::string signal, reply<unit> done);
+  // Runs cmd in the task's running container: its output (at most 1 MiB of
+  // both streams) and exit code, or a timeout error once `timeout` has
+  // passed (the command goes on: the Engine API cannot stop an exec).
+  void exec(std::string task_id, std::vector<std::string> cmd, std::chrono::milliseconds timeout,
+            reply<exec_output> done);
   void status(std::string task_id, reply<task_status> done);
   void list(reply<std::vector<task_status>> done);
   void instance(std::string task_id, reply<task_instance> done);
@@ -145,8 +150,7 @@ public:
   // cleaned up, ends the actors and the Engine API client. Idempotent.
   result<unit> shutdown(std::chrono::milliseconds timeout = std::chrono::minutes(2));
 
-  // The Engine API client (for calls stevedore does not wrap, such as exec
-  // into a task's container) and the actor system, for embedders that speak
+  // The Engine API client (for calls stevedore does not wrap) and the actor system, for embedders that speak
   // CAF themselves (the supervisor's protocol is in actors/supervisor.hpp).
   std::shared_ptr<docker::client> docker() const;
   caf::actor_system& system();

@@ -487,6 +487,16 @@ caf::result<unit> signal_task(self_ptr self, const std::string& id, const std::s
   return self->delegate(i->second.actor, signal_atom::value, sig);
 }
 
+caf::result<exec_output> exec_in_task(self_ptr self, const std::string& id,
+                                      std::vector<std::string>& cmd, std::int64_t timeout_ms) {
+  auto i = self->state.tasks.find(id);
+  if (i == self->state.tasks.end())
+    return unknown(id);
+  if (!i->second.actor)
+    return to_caf(make_error(errc::conflict, "exec in task " + id, "the task has ended"));
+  return self->delegate(i->second.actor, exec_atom::value, std::move(cmd), timeout_ms);
+}
+
 caf::result<task_status> task_status_of(self_ptr self, const std::string& id) {
   auto i = self->state.tasks.find(id);
   if (i == self->state.tasks.end())
@@ -678,6 +688,11 @@ auto task_handlers(self_ptr self) {
     [self](signal_atom, const std::string& id, const std::string& sig) {
       note(self, "signal");
       return signal_task(self, id, sig);
+    },
+    [self](exec_atom, const std::string& id, std::vector<std::string>& cmd,
+           std::int64_t timeout_ms) {
+      note(self, "exec");
+      return exec_in_task(self, id, cmd, timeout_ms);
     },
     [self](caf::get_atom, const std::string& id) {
       note(self, "get");

@@ -334,6 +334,35 @@ auto request_handlers(self_ptr self) {
     });
 }
 
+// Exec runs: the request, and its calls' answers and deadline (task_exec.cpp).
+auto exec_handlers(self_ptr self) {
+  return std::make_tuple(
+    [self](exec_atom, std::vector<std::string>& cmd, std::int64_t timeout_ms) {
+      self->state.seen.note("exec");
+      return start_exec(self, std::move(cmd), timeout_ms);
+    },
+    [self](exec_atom, std::uint64_t seq, std::string& exec_id) {
+      self->state.seen.note("exec_created");
+      on_exec_created(self, seq, std::move(exec_id));
+    },
+    [self](exec_atom, std::uint64_t seq, unit) {
+      self->state.seen.note("exec_output_end");
+      on_exec_output_end(self, seq);
+    },
+    [self](exec_atom, std::uint64_t seq, const exec_info& info) {
+      self->state.seen.note("exec_inspected");
+      on_exec_inspected(self, seq, info);
+    },
+    [self](exec_atom, std::uint64_t seq, const std::string& step, const error_info& e) {
+      self->state.seen.note("exec_failed");
+      on_exec_failed(self, seq, step, e);
+    },
+    [self](exec_atom, std::uint64_t seq) {
+      self->state.seen.note("exec_deadline");
+      on_exec_deadline(self, seq);
+    });
+}
+
 } // namespace
 
 task_actor::behavior_type task_behavior(self_ptr self, std::shared_ptr<const task_instance> inst,
@@ -349,7 +378,7 @@ task_actor::behavior_type task_behavior(self_ptr self, std::shared_ptr<const tas
   // follower's (its callbacks and timers arrive here as messages).
   return std::apply(
     [](auto&&... handlers) -> task_actor::behavior_type { return {std::move(handlers)...}; },
-    std::tuple_cat(lifecycle_handlers(self), request_handlers(self),
+    std::tuple_cat(lifecycle_handlers(self), request_handlers(self), exec_handlers(self),
                    log_follower::handler_list([self] { return self->state.logs.get(); })));
 }
 

@@ -68,6 +68,9 @@ using sigreply_atom = caf::atom_constant<caf::atom("sigreply")>;
 //     event, then (done_atom, task_status) once terminal.
 //   health: the daemon's health (from the supervisor).
 //   cevent, recheck: from container_events.  progress: the image manager's.
+//   exec: runs cmd in the running container, answered with its output and
+//     exit code, or a timeout error after timeout_ms (the command goes on);
+//     the other exec messages are its calls' answers and its deadline.
 //   The rest are its own calls' answers and timers, and its log follower's.
 using task_actor = caf::typed_actor<
   caf::replies_to<caf::get_atom>::with<task_status>,
@@ -79,6 +82,12 @@ using task_actor = caf::typed_actor<
   caf::reacts_to<cevent_atom, engine_event>,
   caf::reacts_to<recheck_atom, std::string>,
   caf::reacts_to<progress_atom, std::string, pull_progress>,
+  caf::replies_to<exec_atom, std::vector<std::string>, std::int64_t>::with<exec_output>,
+  caf::reacts_to<exec_atom, std::uint64_t, std::string>,
+  caf::reacts_to<exec_atom, std::uint64_t, unit>,
+  caf::reacts_to<exec_atom, std::uint64_t, exec_info>,
+  caf::reacts_to<exec_atom, std::uint64_t, std::string, error_info>,
+  caf::reacts_to<exec_atom, std::uint64_t>,
   caf::reacts_to<answer_atom, std::uint8_t, std::uint32_t, unit>,
   caf::reacts_to<answer_atom, std::uint8_t, std::uint32_t, error_info>,
   caf::reacts_to<created_atom, std::uint32_t, create_answer>,

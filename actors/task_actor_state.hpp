@@ -19,6 +19,7 @@
 #include "actors/activity.hpp"
 #include "actors/clock.hpp"
 #include "actors/log_follower.hpp"
+#include "actors/task_exec.hpp"
 #include "actors/task_actor.hpp"
 #include "messages/node.hpp"
 #include "policy/lifecycle.hpp"
@@ -58,6 +59,7 @@ struct state {
   std::vector<std::pair<std::uint64_t, caf::response_promise>> signal_replies; // by signal id
   std::uint64_t next_signal = 0;
   std::unique_ptr<pull_state> pulling; // while an image is pulled for the task
+  std::unique_ptr<exec_table> execs;   // open exec runs (task_exec.cpp)
 
   activity seen; // inspection
 };
@@ -73,6 +75,18 @@ void handle(self_ptr self, lifecycle::event_data what);
 
 // Carries out one command (task_commands.cpp).
 void execute(self_ptr self, const lifecycle::command& c);
+
+// Exec runs (task_exec.cpp): a request, the answers of its calls, its
+// deadline, and the end of every open run when the task ends.
+caf::result<exec_output> start_exec(self_ptr self, std::vector<std::string> cmd,
+                                    std::int64_t timeout_ms);
+void on_exec_created(self_ptr self, std::uint64_t seq, std::string exec_id);
+void on_exec_output_end(self_ptr self, std::uint64_t seq);
+void on_exec_inspected(self_ptr self, std::uint64_t seq, const exec_info& info);
+void on_exec_failed(self_ptr self, std::uint64_t seq, const std::string& step,
+                    const error_info& e);
+void on_exec_deadline(self_ptr self, std::uint64_t seq);
+void end_execs(self_ptr self);
 
 // Reporting
 void emit(self_ptr self, task_event ev);

@@ -175,6 +175,7 @@ void finish(self_ptr self) {
   for (auto& [id, rp] : s.signal_replies)
     rp.deliver(to_caf(make_error(errc::conflict, "signal task " + s.task_id(), "the task ended")));
   s.signal_replies.clear();
+  end_execs(self);
   auto status = status_of(s);
   for (auto& sub : s.subscribers)
     tell(self, sub, done_atom::value, status);

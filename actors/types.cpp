@@ -31,6 +31,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<state_change>("stevedore::state_change");
   cfg.add_message_type<task_event>("stevedore::task_event");
   cfg.add_message_type<task_status>("stevedore::task_status");
+  cfg.add_message_type<exec_output>("stevedore::exec_output");
   cfg.add_message_type<std::vector<task_status>>("std::vector<stevedore::task_status>");
   cfg.add_message_type<engine_version>("stevedore::engine_version");
   cfg.add_message_type<engine_info>("stevedore::engine_info");

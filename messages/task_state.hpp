@@ -89,6 +89,20 @@ struct task_status {
   std::int64_t restarts = 0;
 };
 
+// What a command run with exec in a task's container printed, and how it ended.
+struct exec_output {
+  std::int64_t exit_code = -1;
+  std::string stdout_text;
+  std::string stderr_text;
+  bool truncated = false;   // output went past the cap (1 MiB, both streams) and was cut
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, exec_output& x) {
+  return f(caf::meta::type_name("stevedore::exec_output"), x.exit_code, x.stdout_text,
+           x.stderr_text, x.truncated);
+}
+
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, exit_result& x) {
   return f(caf::meta::type_name("stevedore::exit_result"), x.exit_code, x.signal,

@@ -456,5 +456,64 @@ TEST(TaskActor, StopBeforeTheContainerExistsEndsClean) {
   EXPECT_EQ(h.images_m->acquires("a1b2c3/web"), 1);
 }
 
+// An exec through the task actor: (output, exit code) or an error.
+result<exec_output> exec_in(actor_harness& h, const task_actor& task, std::vector<std::string> cmd,
+                            std::int64_t timeout_ms = 5000) {
+  caf::scoped_actor self{h.sys()};
+  std::optional<result<exec_output>> out;
+  self->request(task, 5s, exec_atom::value, std::move(cmd), timeout_ms)
+    .receive([&](exec_output& o) { out.emplace(std::move(o)); },
+             [&](caf::error& e) { out.emplace(from_caf(e)); });
+  return std::move(*out);
+}
+
+TEST(TaskActor, ExecRunsInTheRunningContainerAndTellsTheExitCode) {
+  actor_harness h;
+  fake_engine::exec_script script;
+  script.output = {{docker::output_stream::stdout_stream, "uid=0(root)\n"},
+                   {docker::output_stream::stderr_stream, "warn\n"}};
+  script.exit_code = 3;
+  h.docker->script_exec("id", script);
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  auto r = exec_in(h, task, {"id", "-u"});
+  ASSERT_TRUE(r) << to_string(r.error());
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_EQ(r->stdout_text, "uid=0(root)\n");
+  EXPECT_EQ(r->stderr_text, "warn\n");
+  EXPECT_FALSE(r->truncated);
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+}
+
+TEST(TaskActor, ExecIsRefusedUnlessTheTaskRuns) {
+  actor_harness h;
+  h.docker->script_container("ok-a1b2c3", exits_after(10ms, 0));
+  probe p(h.sys());
+  auto task = h.start(make_instance("ok"), p);
+  caf::anon_send(task, stop_atom::value);
+  auto r = exec_in(h, task, {"true"});
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().kind == errc::conflict || r.error().kind == errc::unavailable)
+    << to_string(r.error());
+  ASSERT_TRUE(p.until_done());
+}
+
+TEST(TaskActor, AnExecWhoseContainerWentAwayIsAConflictNamingTheStep) {
+  actor_harness h;
+  probe p(h.sys());
+  auto task = h.start(make_instance("web"), p);
+  ASSERT_TRUE(p.until_state(ts::running));
+  h.docker->fail_next("exec_create", 1, errc::not_found, "no such container");
+  auto r = exec_in(h, task, {"true"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, errc::conflict);
+  EXPECT_EQ(r.error().what, "exec in task a1b2c3/web");
+  EXPECT_EQ(r.error().message.rfind("create: ", 0), 0u) << r.error().message;
+  caf::anon_send(task, stop_atom::value);
+  ASSERT_TRUE(p.until_done());
+}
+
 } // namespace
 } // namespace stevedore::testing

@@ -25,13 +25,8 @@ namespace stevedore::agent {
 template <class T>
 using reply = std::function<void(result<T>)>;
 
-// What a command run with exec printed, and how it ended.
-struct exec_output {
-  std::int64_t exit_code = -1;
-  std::string stdout_text;
-  std::string stderr_text;
-  bool truncated = false;   // output went past the backend's cap and was cut
-};
+// What a command run with exec printed, and how it ended (messages/task_state.hpp).
+using stevedore::exec_output;
 
 // Where a task's collected logs are: files `<dir>/<task_name>.<stream>.<N>`,
 // the highest N the newest (Nomad's rotation).

@@ -1,7 +1,6 @@
 // The agent's backend over the embedding API (actors/stevedore.hpp): every
-// call is one asynchronous supervisor call, exec goes straight to the Engine
-// API through the supervisor's (metered) client, and event subscriptions are
-// the embedding API's. The backend may outlive the supervisor (an HTTP
+// call is one asynchronous supervisor call (exec too: the task actor runs
+// it), and event subscriptions are the embedding API's. The backend may outlive the supervisor (an HTTP
 // callback can still hold it): once the service is shut down every call
 // answers unavailable without touching the supervisor.
 #include "tools/agent/supervisor_backend.hpp"
@@ -32,15 +31,6 @@ namespace stevedore::agent {
 
 namespace {
 
-// The most output an exec answer carries (both streams together); the rest
-// is read and dropped so the command still runs to its end and its exit code
-// is known.
-constexpr std::size_t exec_output_cap = 1u << 20;
-
-// Exec inspections right after the output ended may still see the command
-// running (dockerd records the exit a moment after closing the stream).
-constexpr int exec_inspect_tries = 50;
-
 // The longest start_supervisor waits for the daemon's first poll.
 constexpr std::chrono::seconds first_fingerprint_wait{15};
 
@@ -56,157 +46,6 @@ struct shared_state {
   std::mutex subs_mu;
   std::map<std::uint64_t, subscription> subs;
   std::uint64_t next_sub = 0;
-};
-
-using expire_atom = caf::atom_constant<caf::atom("expire")>;
-
-// Calls `on_expire` once `after` has passed, unless told (ok_atom) first;
-// ends either way, and with `owner` (the supervisor: a shutdown does not
-// wait out the timer).
-caf::actor spawn_deadline(caf::actor_system& sys, const caf::actor& owner,
-                          std::chrono::milliseconds after, std::function<void()> on_expire) {
-  return sys.spawn([owner, after, on_expire = std::move(on_expire)](caf::event_based_actor* self) -> caf::behavior {
-    self->link_to(owner);
-    self->delayed_send(self, after, expire_atom::value);
-    return {
-      [self, on_expire](expire_atom) {
-        on_expire();
-        self->quit();
-      },
-      [self](caf::ok_atom) { self->quit(); },
-    };
-  });
-}
-
-// One exec: create, attached start (output capped), inspect for the exit
-// code; answered exactly once, with a timeout error if the command has not
-// ended within its time (the command goes on: the Engine API cannot stop an
-// exec, only what it runs can be killed).
-class exec_run : public std::enable_shared_from_this<exec_run> {
-public:
-  exec_run(std::shared_ptr<docker::client> d, std::string task_id, reply<exec_output> done)
-    : docker_(std::move(d)), task_id_(std::move(task_id)), done_(std::move(done)) {}
-
-  void start(caf::actor_system& sys, const caf::actor& owner, const std::string& container_id,
-             std::vector<std::string> cmd, std::chrono::milliseconds timeout) {
-    std::weak_ptr<exec_run> weak = shared_from_this();
-    auto deadline = spawn_deadline(sys, owner, timeout, [weak, timeout] {
-      if (auto self = weak.lock())
-        self->expire(timeout);
-    });
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      deadline_ = deadline;
-    }
-    docker::exec_request req;
-    req.cmd = std::move(cmd);
-    docker_->exec_create(container_id, std::move(req), [self = shared_from_this()](result<std::string> id) {
-      if (!id)
-        return self->fail(id.error(), "create");
-      self->on_created(std::move(*id));
-    });
-  }
-
-private:
-  void on_created(std::string exec_id) {
-    exec_id_ = std::move(exec_id);
-    auto self = shared_from_this();
-    auto stream = docker_->exec_start(
-      exec_id_, false,
-      [self](docker::output_stream s, std::string_view bytes) {
-        self->take(s, bytes);
-        return true;
-      },
-      [self](result<unit> end) {
-        if (!end)
-          return self->fail(end.error(), "start");
-        self->inspect(exec_inspect_tries);
-      });
-    std::unique_lock<std::mutex> lock(mu_);
-    if (answered_) {
-      lock.unlock();
-      stream.cancel(); // expired before the stream began
-      return;
-    }
-    stream_ = std::move(stream);
-  }
-
-  // Runs on the client's I/O thread, one piece at a time.
-  void take(docker::output_stream s, std::string_view bytes) {
-    const std::size_t room = exec_output_cap - std::min(exec_output_cap, kept_);
-    if (bytes.size() > room) {
-      out_.truncated = true;
-      bytes = bytes.substr(0, room);
-    }
-    kept_ += bytes.size();
-    (s == docker::output_stream::stderr_stream ? out_.stderr_text : out_.stdout_text).append(bytes);
-  }
-
-  void inspect(int tries_left) {
-    docker_->exec_inspect(exec_id_, [self = shared_from_this(), tries_left](result<exec_info> info) {
-      if (!info)
-        return self->fail(info.error(), "inspect");
-      if (info->running && tries_left > 1)
-        return self->inspect(tries_left - 1);
-      if (info->running)
-        return self->fail(make_error(errc::timeout, "", "its output ended but it still runs"), "inspect");
-      self->out_.exit_code = info->exit_code;
-      self->answer(std::move(self->out_));
-    });
-  }
-
-  void fail(const error_info& e, const char* step) {
-    error_info out = e;
-    out.what = "exec in task " + task_id_;
-    out.message = std::string(step) + ": " + (e.what.empty() ? e.message : e.what + ": " + e.message);
-    // The task was running a moment ago: its container went away since.
-    if (out.kind == errc::not_found)
-      out.kind = errc::conflict;
-    answer(std::move(out));
-  }
-
-  // From the deadline actor's thread.
-  void expire(std::chrono::milliseconds timeout) {
-    docker::call_handle stream;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (answered_)
-        return;
-      answered_ = true;
-      stream = std::move(stream_);
-      deadline_ = nullptr;
-    }
-    stream.cancel();
-    done_(make_error(errc::timeout, "exec in task " + task_id_,
-                     "still running after " + format_duration_ms(timeout.count()) +
-                       " (the request's timeout); the command goes on in the container"));
-  }
-
-  void answer(result<exec_output> r) {
-    caf::actor deadline;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (answered_)
-        return;
-      answered_ = true;
-      deadline = std::move(deadline_);
-      stream_ = {};
-    }
-    if (deadline)
-      caf::anon_send(deadline, caf::ok_atom::value);
-    done_(std::move(r));
-  }
-
-  std::shared_ptr<docker::client> docker_;
-  std::string task_id_;
-  reply<exec_output> done_;
-  std::string exec_id_;
-  exec_output out_;
-  std::size_t kept_ = 0; // output bytes kept so far
-  std::mutex mu_;        // guards what the deadline's thread also touches:
-  bool answered_ = false;
-  docker::call_handle stream_;
-  caf::actor deadline_;
 };
 
 class supervisor_api final : public backend {
@@ -233,20 +72,7 @@ public:
   void exec_task(std::string id, std::vector<std::string> cmd, std::chrono::milliseconds timeout,
                  reply<exec_output> done) override {
     with(done, [&](stevedore::supervisor& sup) {
-      auto docker = sup.docker();
-      auto* sys = &sup.system();
-      auto owner = caf::actor_cast<caf::actor>(sup.handle());
-      sup.status(id, [docker, sys, owner, id, timeout, cmd = std::move(cmd), done = std::move(done)](
-                       result<task_status> st) mutable {
-        if (!st)
-          return done(std::move(st).error());
-        if (st->state != task_state::running || st->container_id.empty())
-          return done(make_error(errc::conflict, "exec in task " + id,
-                                 std::string("the task is ") + to_string(st->state) +
-                                   ", not running"));
-        auto run = std::make_shared<exec_run>(docker, id, std::move(done));
-        run->start(*sys, owner, st->container_id, std::move(cmd), timeout);
-      });
+      sup.exec(std::move(id), std::move(cmd), timeout, std::move(done));
     });
   }
   void task_logs(std::string id, reply<log_files> done) override {
