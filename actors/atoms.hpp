@@ -19,19 +19,15 @@ using unwatch_atom = caf::atom_constant<caf::atom("unwatch")>;
 using acquire_atom = caf::atom_constant<caf::atom("acquire")>;
 using release_atom = caf::atom_constant<caf::atom("release")>;
 using progress_atom = caf::atom_constant<caf::atom("progress")>;
-using remove_atom = caf::atom_constant<caf::atom("remove")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 using attrs_atom = caf::atom_constant<caf::atom("attrs")>;
 using poll_atom = caf::atom_constant<caf::atom("poll")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using died_atom = caf::atom_constant<caf::atom("died")>;
-using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using exec_atom = caf::atom_constant<caf::atom("exec")>;
-using logs_atom = caf::atom_constant<caf::atom("logs")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using images_atom = caf::atom_constant<caf::atom("images")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
-using inspect_atom = caf::atom_constant<caf::atom("inspect")>;
 
 } // namespace stevedore

@@ -1,3 +1,4 @@
+#include "actors/activity.hpp"
 #include "actors/container_events.hpp"
 
 #include <chrono>
@@ -45,9 +46,7 @@ struct container_events_state {
   int failures = 0;                           // drops since the last event: the backoff step
   std::int64_t events = 0;                    // events delivered to a watcher
   std::int64_t reconnects = 0;
-  std::int64_t messages = 0;
-  std::string last_message;
-  std::int64_t last_at_ms = 0;
+  activity seen;                     // inspection (activity.hpp)
   std::string last_error;
 
   ~container_events_state() {
@@ -57,13 +56,6 @@ struct container_events_state {
 };
 
 using self_ptr = caf::stateful_actor<container_events_state>*;
-
-void note(self_ptr self, const char* what) {
-  auto& s = self->state;
-  ++s.messages;
-  s.last_message = what;
-  s.last_at_ms = now_ms();
-}
 
 void open_stream(self_ptr self) {
   auto& s = self->state;
@@ -159,7 +151,7 @@ caf::behavior container_events(self_ptr self, std::shared_ptr<docker::client> do
   });
   return {
     [self](watch_atom, std::string& id, caf::actor& watcher) {
-      note(self, "watch");
+      self->state.seen.note("watch");
       auto& s = self->state;
       if (!watcher)
         return;
@@ -177,7 +169,7 @@ caf::behavior container_events(self_ptr self, std::shared_ptr<docker::client> do
       mine->second = w;
     },
     [self](unwatch_atom, const std::string& id) {
-      note(self, "unwatch");
+      self->state.seen.note("unwatch");
       auto& s = self->state;
       if (auto i = s.watchers.find(id); i != s.watchers.end()) {
         if (auto mine = s.watching.find(i->second.id()); mine != s.watching.end())
@@ -186,17 +178,17 @@ caf::behavior container_events(self_ptr self, std::shared_ptr<docker::client> do
       }
     },
     [self](cevent_atom, std::uint64_t gen, engine_event& ev) {
-      note(self, "event");
+      self->state.seen.note("event");
       if (gen == self->state.generation)
         on_event(self, ev);
     },
     [self](cend_atom, std::uint64_t gen, const error_info& err) {
-      note(self, "stream_end");
+      self->state.seen.note("stream_end");
       if (gen == self->state.generation)
         on_end(self, err);
     },
     [self](reconnect_atom, std::uint64_t gen) {
-      note(self, "reconnect");
+      self->state.seen.note("reconnect");
       auto& s = self->state;
       if (gen != s.generation || s.stream.valid())
         return;
@@ -211,9 +203,9 @@ caf::behavior container_events(self_ptr self, std::shared_ptr<docker::client> do
       st.kind = "container_events";
       st.name = "events";
       st.state = s.stream.valid() ? "streaming" : "reconnecting";
-      st.messages = s.messages;
-      st.last_message = s.last_message;
-      st.last_at_ms = s.last_at_ms;
+      st.messages = s.seen.messages;
+      st.last_message = s.seen.last;
+      st.last_at_ms = s.seen.last_at_ms;
       st.details["watched"] = std::to_string(s.watchers.size());
       st.details["events"] = std::to_string(s.events);
       st.details["reconnects"] = std::to_string(s.reconnects);

@@ -2,6 +2,7 @@
 // network asked together, the fingerprint computed when all three are
 // back), the next one `period` after it ended. A forced poll while one runs
 // is folded into it.
+#include "actors/activity.hpp"
 #include "actors/fingerprinter.hpp"
 
 #include <algorithm>
@@ -52,18 +53,10 @@ struct fingerprinter_state {
   std::uint64_t next_round = 1;
   std::uint64_t tick_gen = 0;          // the one armed tick that counts
   // inspection
-  std::int64_t messages = 0;
-  std::string last_message;
-  std::int64_t last_at_ms = 0;
+  activity seen;                     // inspection (activity.hpp)
 };
 
 using self_ptr = impl_actor::stateful_pointer<fingerprinter_state>;
-
-void seen(self_ptr self, const char* what) {
-  ++self->state.messages;
-  self->state.last_message = what;
-  self->state.last_at_ms = now_ms();
-}
 
 void start_poll(self_ptr self) {
   auto& s = self->state;
@@ -168,17 +161,17 @@ impl_actor::behavior_type fingerprinter(self_ptr self, std::shared_ptr<docker::c
   self->state.cfg = cfg;
   self->state.current.reason = "not polled yet";
   self->set_down_handler([self](caf::down_msg& dm) {
-    seen(self, "down");
+    self->state.seen.note("down");
     drop_watcher(self, dm.source);
   });
   start_poll(self);
   return {
     [self](attrs_atom) {
-      seen(self, "attrs");
+      self->state.seen.note("attrs");
       return self->state.current;
     },
     [self](watch_atom, caf::actor& who) {
-      seen(self, "watch");
+      self->state.seen.note("watch");
       if (!who)
         return;
       drop_watcher(self, who.address());
@@ -187,21 +180,21 @@ impl_actor::behavior_type fingerprinter(self_ptr self, std::shared_ptr<docker::c
       caf::anon_send(who, health_atom::value, self->state.current);
     },
     [self](unwatch_atom, caf::actor& who) {
-      seen(self, "unwatch");
+      self->state.seen.note("unwatch");
       if (who) {
         self->demonitor(who);
         drop_watcher(self, who.address());
       }
     },
     [self](poll_atom) {
-      seen(self, "poll");
+      self->state.seen.note("poll");
       start_poll(self);
     },
     [self](status_atom) {
-      seen(self, "status");
+      self->state.seen.note("status");
       auto& s = self->state;
-      actor_status st{"fingerprinter", "docker", to_string(s.current.health), s.messages, s.last_message,
-                      s.last_at_ms, {}};
+      actor_status st{"fingerprinter", "docker", to_string(s.current.health), s.seen.messages, s.seen.last,
+                      s.seen.last_at_ms, {}};
       st.details = {{"polls", std::to_string(s.current.polls)},
                     {"watchers", std::to_string(s.watchers.size())},
                     {"polling", s.round ? "true" : "false"},
@@ -210,19 +203,19 @@ impl_actor::behavior_type fingerprinter(self_ptr self, std::shared_ptr<docker::c
       return st;
     },
     [self](fp_ver_atom, std::uint64_t id, error_info& e, engine_version& v) {
-      seen(self, "version");
+      self->state.seen.note("version");
       answer(self, id, e, std::move(v), &poll_round::version, true);
     },
     [self](fp_info_atom, std::uint64_t id, error_info& e, engine_info& i) {
-      seen(self, "info");
+      self->state.seen.note("info");
       answer(self, id, e, std::move(i), &poll_round::info, true);
     },
     [self](fp_net_atom, std::uint64_t id, error_info& e, network_info& n) {
-      seen(self, "network");
+      self->state.seen.note("network");
       answer(self, id, e, std::move(n), &poll_round::network, false);
     },
     [self](fp_tick_atom, std::uint64_t gen) {
-      seen(self, "tick");
+      self->state.seen.note("tick");
       if (gen == self->state.tick_gen)
         start_poll(self);
     },

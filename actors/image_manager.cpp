@@ -9,6 +9,7 @@
 //
 // and of one image: present (holders) --last release--> cleanup scheduled
 // --delay--> removing --> gone;  a new lease while scheduled: present again.
+#include "actors/activity.hpp"
 #include "actors/image_manager.hpp"
 
 #include <algorithm>
@@ -107,9 +108,7 @@ struct image_manager_state {
   std::unordered_multimap<caf::actor_id, lease_ref> leases_of;
   std::uint64_t next_job = 1;
   // inspection
-  std::int64_t messages = 0;
-  std::string last_message;
-  std::int64_t last_at_ms = 0;
+  activity seen;                     // inspection (activity.hpp)
   std::int64_t pulls = 0;
   std::int64_t loads = 0;
   std::int64_t failures = 0;
@@ -117,13 +116,6 @@ struct image_manager_state {
 };
 
 using self_ptr = impl_actor::stateful_pointer<image_manager_state>;
-
-void seen(self_ptr self, const char* what) {
-  auto& s = self->state;
-  ++s.messages;
-  s.last_message = what;
-  s.last_at_ms = now_ms();
-}
 
 // Durability seam (DESIGN.md): every call that changes the daemon's images
 // passes here first. A durable store records the intent before the call and
@@ -556,8 +548,8 @@ std::vector<image_record> records(self_ptr self) {
 
 actor_status status_of(self_ptr self) {
   auto& s = self->state;
-  actor_status st{"image_manager", "images", s.jobs.empty() ? "idle" : "pulling", s.messages, s.last_message,
-                  s.last_at_ms, {}};
+  actor_status st{"image_manager", "images", s.jobs.empty() ? "idle" : "pulling", s.seen.messages, s.seen.last,
+                  s.seen.last_at_ms, {}};
   std::size_t leases = 0, scheduled = 0;
   for (const auto& [id, img] : s.images) {
     leases += img.holders.size();
@@ -584,36 +576,36 @@ impl_actor::behavior_type image_manager(self_ptr self, std::shared_ptr<docker::c
     cfg.run_helper = runner_helper(std::make_shared<docker::credential_helper_runner>());
   self->state.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& dm) {
-    seen(self, "down");
+    self->state.seen.note("down");
     on_down(self, dm);
   });
   return {
     [self](acquire_atom, image_request& req) {
-      seen(self, "acquire");
+      self->state.seen.note("acquire");
       return on_acquire(self, req);
     },
     [self](release_atom, const std::string& holder, const std::string& image_id) {
-      seen(self, "release");
+      self->state.seen.note("release");
       release_lease(self, holder, image_id);
     },
     [self](images_atom) {
-      seen(self, "images");
+      self->state.seen.note("images");
       return records(self);
     },
     [self](status_atom) {
-      seen(self, "status");
+      self->state.seen.note("status");
       return status_of(self);
     },
     [self](insp_atom, std::uint64_t id, error_info& e, image_info& info) {
-      seen(self, "inspected");
+      self->state.seen.note("inspected");
       on_inspected(self, id, e, info);
     },
     [self](auth_atom, std::uint64_t id, error_info& e, std::string& auth, std::string& origin) {
-      seen(self, "auth");
+      self->state.seen.note("auth");
       on_auth(self, id, e, auth, origin);
     },
     [self](prog_atom, std::uint64_t id, pull_progress& p) {
-      seen(self, "progress");
+      self->state.seen.note("progress");
       auto* j = job_by_id(self, id);
       if (!j || j->phase != "pulling")
         return;
@@ -623,23 +615,23 @@ impl_actor::behavior_type image_manager(self_ptr self, std::shared_ptr<docker::c
           caf::anon_send(caf::actor_cast<caf::actor>(w.who), progress_atom::value, j->request.reference, p);
     },
     [self](pulled_atom, std::uint64_t id, error_info& e, pull_summary& sum) {
-      seen(self, "pulled");
+      self->state.seen.note("pulled");
       on_pulled(self, id, e, sum);
     },
     [self](loaded_atom, std::uint64_t id, error_info& e, std::vector<std::string>& refs) {
-      seen(self, "loaded");
+      self->state.seen.note("loaded");
       on_loaded(self, id, e, refs);
     },
     [self](removed_atom, const std::string& image_id, error_info& e, bool forced) {
-      seen(self, "removed");
+      self->state.seen.note("removed");
       on_removed(self, image_id, e, forced);
     },
     [self](clean_atom, const std::string& image_id, std::uint64_t gen) {
-      seen(self, "cleanup");
+      self->state.seen.note("cleanup");
       on_clean(self, image_id, gen);
     },
     [self](deadline_atom, std::uint64_t id) {
-      seen(self, "deadline");
+      self->state.seen.note("deadline");
       on_deadline(self, id);
     },
   };

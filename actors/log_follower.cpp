@@ -138,9 +138,7 @@ void log_follower::start() {
 }
 
 void log_follower::note(const char* what) {
-  ++messages_;
-  last_message_ = what;
-  last_at_ms_ = now_ms();
+  seen_.note(what);
 }
 
 const char* log_follower::phase_name() const noexcept {
@@ -398,9 +396,9 @@ actor_status log_follower::status() const {
   st.kind = "log_collector";
   st.name = std::string(task_id());
   st.state = phase_name();
-  st.messages = messages_;
-  st.last_message = last_message_;
-  st.last_at_ms = last_at_ms_;
+  st.messages = seen_.messages;
+  st.last_message = seen_.last;
+  st.last_at_ms = seen_.last_at_ms;
   describe(st.details, {});
   return st;
 }

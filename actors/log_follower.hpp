@@ -33,6 +33,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/activity.hpp"
 #include "actors/log_stamps.hpp"
 #include "docker/client.hpp"
 #include "messages/error.hpp"
@@ -242,9 +243,7 @@ private:
   std::int64_t calls_ = 0;
   std::int64_t resumes_ = 0;
   std::string last_error_;
-  std::int64_t messages_ = 0;
-  const char* last_message_ = "";
-  std::int64_t last_at_ms_ = 0;
+  activity seen_; // inspection
 };
 
 template <class Get>

@@ -1,3 +1,4 @@
+#include "actors/activity.hpp"
 #include "actors/stats_poller.hpp"
 
 #include <algorithm>
@@ -86,19 +87,10 @@ struct stats_poller_state {
   std::int64_t reads = 0;
   std::int64_t reads_waited = 0;             // reads answered after a sample on demand
   std::size_t peak_in_flight = 0;
-  std::int64_t messages = 0;
-  std::string last_message;
-  std::int64_t last_at_ms = 0;
+  activity seen;                     // inspection (activity.hpp)
 };
 
 using self_ptr = poller_impl::stateful_pointer<stats_poller_state>;
-
-void note(self_ptr self, const char* what) {
-  auto& s = self->state;
-  ++s.messages;
-  s.last_message = what;
-  s.last_at_ms = now_ms();
-}
 
 readings& readings_of(known_task& t) {
   if (!t.r)
@@ -302,7 +294,7 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
   if (s.opts.keep_rounds < 1)
     s.opts.keep_rounds = 1;
   self->set_down_handler([self](caf::down_msg& dm) {
-    note(self, "down");
+    self->state.seen.note("down");
     auto& s = self->state;
     auto it = s.reading.find(dm.source);
     if (it == s.reading.end())
@@ -314,7 +306,7 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
   });
   return {
     [self](watch_atom, const std::string& task, const std::string& container) {
-      note(self, "watch");
+      self->state.seen.note("watch");
       auto& s = self->state;
       auto& t = s.tasks[task];
       if (t.container_id != container) {
@@ -337,7 +329,7 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
         start_ticking(self);
     },
     [self](unwatch_atom, const std::string& task) {
-      note(self, "unwatch");
+      self->state.seen.note("unwatch");
       auto& s = self->state;
       auto it = s.tasks.find(task);
       if (it == s.tasks.end())
@@ -355,11 +347,11 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
       maybe_forget(s, it);
     },
     [self](stats_atom, const std::string& task) -> caf::result<task_stats> {
-      note(self, "stats");
+      self->state.seen.note("stats");
       return read(self, task);
     },
     [self](caf::subscribe_atom, const std::string& task, const caf::actor& reader) {
-      note(self, "subscribe");
+      self->state.seen.note("subscribe");
       auto& s = self->state;
       if (!reader)
         return;
@@ -376,7 +368,7 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
       start_ticking(self);
     },
     [self](caf::unsubscribe_atom, const std::string& task, const caf::actor& reader) {
-      note(self, "unsubscribe");
+      self->state.seen.note("unsubscribe");
       auto& s = self->state;
       if (!reader)
         return;
@@ -391,15 +383,15 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
       drop_reader(self, task, reader.address());
     },
     [self](status_atom) {
-      note(self, "status");
+      self->state.seen.note("status");
       auto& s = self->state;
       actor_status st;
       st.kind = "stats_poller";
       st.name = "stats";
       st.state = s.ticking ? "polling" : "idle";
-      st.messages = s.messages;
-      st.last_message = s.last_message;
-      st.last_at_ms = s.last_at_ms;
+      st.messages = s.seen.messages;
+      st.last_message = s.seen.last;
+      st.last_at_ms = s.seen.last_at_ms;
       std::size_t watched = 0;
       for (const auto& [id, t] : s.tasks)
         watched += !t.container_id.empty();
@@ -419,13 +411,13 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
       return st;
     },
     [self](step_atom, std::uint64_t gen, std::uint64_t index) {
-      note(self, "step");
+      self->state.seen.note("step");
       if (gen == self->state.timer_gen && self->state.ticking)
         step(self, index);
     },
     [self](sample_atom, const std::string& task, const std::string& container,
            const stats_sample& sample) {
-      note(self, "sample");
+      self->state.seen.note("sample");
       auto& s = self->state;
       if (auto* t = answered(self, task, container)) {
         auto& r = readings_of(*t);
@@ -444,7 +436,7 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
     },
     [self](failed_atom, const std::string& task, const std::string& container,
            const error_info& e) {
-      note(self, "failed");
+      self->state.seen.note("failed");
       auto& s = self->state;
       ++s.failures;
       if (auto* t = answered(self, task, container)) {
@@ -456,7 +448,7 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
       launch(self);
     },
     [self](waited_atom, const std::string& task, std::uint64_t read_id) {
-      note(self, "read wait");
+      self->state.seen.note("read wait");
       auto& s = self->state;
       auto it = s.tasks.find(task);
       if (it == s.tasks.end() || !it->second.r)

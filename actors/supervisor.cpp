@@ -101,10 +101,6 @@ struct supervisor_state {
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
-void note(self_ptr self, const char* what) {
-  self->state.seen.note(what);
-}
-
 caf::error refuse(const std::string& id, errc kind, std::string why) {
   return to_caf(make_error(kind, "start task " + id, std::move(why)));
 }
@@ -656,7 +652,7 @@ void init(self_ptr self, supervisor_config cfg) {
 auto start_handlers(self_ptr self) {
   return std::make_tuple(
     [self](start_atom, task_instance& inst) -> caf::result<std::string> {
-      note(self, "start");
+      self->state.seen.note("start");
       std::vector<task_instance> one;
       one.push_back(std::move(inst));
       start_or_wait(self, std::move(one), true);
@@ -664,12 +660,12 @@ auto start_handlers(self_ptr self) {
     },
     [self](start_atom, std::vector<task_instance>& instances)
       -> caf::result<std::vector<std::string>> {
-      note(self, "start");
+      self->state.seen.note("start");
       start_or_wait(self, std::move(instances), false);
       return caf::delegated<std::vector<std::string>>();
     },
     [self](start_atom, const job_spec& job) -> caf::result<std::vector<std::string>> {
-      note(self, "start_job");
+      self->state.seen.note("start_job");
       auto instances = plan(self, job);
       if (!instances)
         return instances.error();
@@ -682,38 +678,38 @@ auto start_handlers(self_ptr self) {
 auto task_handlers(self_ptr self) {
   return std::make_tuple(
     [self](stop_atom, const std::string& id) {
-      note(self, "stop");
+      self->state.seen.note("stop");
       return stop_task(self, id);
     },
     [self](signal_atom, const std::string& id, const std::string& sig) {
-      note(self, "signal");
+      self->state.seen.note("signal");
       return signal_task(self, id, sig);
     },
     [self](exec_atom, const std::string& id, std::vector<std::string>& cmd,
            std::int64_t timeout_ms) {
-      note(self, "exec");
+      self->state.seen.note("exec");
       return exec_in_task(self, id, cmd, timeout_ms);
     },
     [self](caf::get_atom, const std::string& id) {
-      note(self, "get");
+      self->state.seen.note("get");
       return task_status_of(self, id);
     },
     [self](caf::delete_atom, const std::string& id) {
-      note(self, "forget");
+      self->state.seen.note("forget");
       return forget_task(self, id);
     },
     [self](instance_atom, const std::string& id) {
-      note(self, "instance");
+      self->state.seen.note("instance");
       return instance_of(self, id);
     },
     [self](list_atom) -> caf::result<std::vector<task_status>> {
-      note(self, "list");
+      self->state.seen.note("list");
       auto rp = self->make_response_promise<std::vector<task_status>>();
       gather(self, rp);
       return rp;
     },
     [self](stats_atom, const std::string& id) {
-      note(self, "stats");
+      self->state.seen.note("stats");
       return stats_of(self, id);
     });
 }
@@ -722,43 +718,43 @@ auto task_handlers(self_ptr self) {
 auto node_handlers(self_ptr self) {
   return std::make_tuple(
     [self](caf::subscribe_atom, caf::actor& sub) {
-      note(self, "subscribe");
+      self->state.seen.note("subscribe");
       self->monitor(sub);
       self->state.subscribers.push_back(std::move(sub));
     },
     [self](caf::unsubscribe_atom, const caf::actor& sub) {
-      note(self, "unsubscribe");
+      self->state.seen.note("unsubscribe");
       auto& subs = self->state.subscribers;
       subs.erase(std::remove(subs.begin(), subs.end(), sub), subs.end());
     },
     [self](caf::subscribe_atom, stats_atom, const std::string& id, const caf::actor& reader) {
-      note(self, "stats subscribe");
+      self->state.seen.note("stats subscribe");
       if (self->state.svc.stats)
         self->send(self->state.svc.stats, caf::subscribe_atom::value, id, reader);
     },
     [self](caf::unsubscribe_atom, stats_atom, const std::string& id, const caf::actor& reader) {
-      note(self, "stats unsubscribe");
+      self->state.seen.note("stats unsubscribe");
       if (self->state.svc.stats)
         self->send(self->state.svc.stats, caf::unsubscribe_atom::value, id, reader);
     },
     [self](attrs_atom) {
-      note(self, "attrs");
+      self->state.seen.note("attrs");
       return self->state.fp;
     },
     [self](images_atom) {
-      note(self, "images");
+      self->state.seen.note("images");
       return self->delegate(self->state.svc.images, images_atom::value);
     },
     [self](status_atom) {
-      note(self, "status");
+      self->state.seen.note("status");
       return own_status(self);
     },
     [self](status_atom, list_atom) {
-      note(self, "status_all");
+      self->state.seen.note("status_all");
       return all_statuses(self);
     },
     [self](shutdown_atom) {
-      note(self, "shutdown");
+      self->state.seen.note("shutdown");
       return begin_shutdown(self);
     });
 }
@@ -767,19 +763,19 @@ auto node_handlers(self_ptr self) {
 auto internal_handlers(self_ptr self) {
   return std::make_tuple(
     [self](event_atom, const task_event& ev) {
-      note(self, "task_event");
+      self->state.seen.note("task_event");
       on_task_event(self, ev);
     },
     [self](done_atom, const task_status& st) {
-      note(self, "task_done");
+      self->state.seen.note("task_done");
       on_task_done(self, st);
     },
     [self](health_atom, const fingerprint& fp) {
-      note(self, "health");
+      self->state.seen.note("health");
       on_health(self, fp);
     },
     [self](first_fp_atom) {
-      note(self, "first_fingerprint_wait");
+      self->state.seen.note("first_fingerprint_wait");
       on_first_fingerprint_wait(self);
     });
 }

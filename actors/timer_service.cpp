@@ -1,3 +1,4 @@
+#include "actors/activity.hpp"
 #include "actors/timer_service.hpp"
 
 #include <cstdint>
@@ -31,19 +32,10 @@ struct timer_service_state {
   std::int64_t set = 0;
   std::int64_t fired = 0;
   std::int64_t dropped = 0; // the receiver had ended
-  std::int64_t messages = 0;
-  std::string last_message;
-  std::int64_t last_at_ms = 0;
+  activity seen;                     // inspection (activity.hpp)
 };
 
 using self_ptr = caf::stateful_actor<timer_service_state>*;
-
-void note(self_ptr self, const char* what) {
-  auto& s = self->state;
-  ++s.messages;
-  s.last_message = what;
-  s.last_at_ms = now_ms();
-}
 
 // Due timers fire together at most this often: each firing is a wakeup of
 // CAF's clock thread, and thousands of timers a second each due at its own
@@ -67,7 +59,7 @@ void arm(self_ptr self) {
 caf::behavior timer_service(self_ptr self) {
   return {
     [self](tset_atom, std::int64_t deadline_ns, const caf::actor_addr& to, caf::message& msg) {
-      note(self, "set");
+      self->state.seen.note("set");
       auto& s = self->state;
       ++s.set;
       s.timers.emplace(steady::time_point(std::chrono::nanoseconds(deadline_ns)),
@@ -75,7 +67,7 @@ caf::behavior timer_service(self_ptr self) {
       arm(self);
     },
     [self](tfire_atom, std::uint64_t gen) {
-      note(self, "fire");
+      self->state.seen.note("fire");
       auto& s = self->state;
       if (gen != s.armed_gen)
         return; // an earlier deadline took its place
@@ -100,9 +92,9 @@ caf::behavior timer_service(self_ptr self) {
       st.kind = "timer_service";
       st.name = "timers";
       st.state = s.timers.empty() ? "idle" : "waiting";
-      st.messages = s.messages;
-      st.last_message = s.last_message;
-      st.last_at_ms = s.last_at_ms;
+      st.messages = s.seen.messages;
+      st.last_message = s.seen.last;
+      st.last_at_ms = s.seen.last_at_ms;
       st.details["pending"] = std::to_string(s.timers.size());
       st.details["set"] = std::to_string(s.set);
       st.details["fired"] = std::to_string(s.fired);
