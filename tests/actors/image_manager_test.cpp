@@ -405,54 +405,8 @@ TEST_F(ImageManagerTest, ARefusedPullWithoutCredentialsSaysSo) {
 
 // -- leases and cleanup ---------------------------------------------------------------------
 
-TEST_F(ImageManagerTest, LastReleaseRemovesTheImageAfterTheDelay) {
-  auto id = fake_->add_image("busybox:1");
-  fake_->add_image("busybox:other-tag", [&] { image_info i; i.id = id; return i; }());
-  start();
-  caf::scoped_actor self(*sys_);
-  auto a = acquire(self, request("a", "busybox:1"));
-  auto b = acquire(self, request("b", "busybox:1"));
-  ASSERT_TRUE(a.lease && b.lease);
-  caf::anon_send(mgr_, release_atom::value, std::string("a"), id);
-  std::this_thread::sleep_for(120ms);  // more than the delay: b still holds it
-  EXPECT_TRUE(fake_->has_image(id));
-  caf::anon_send(mgr_, release_atom::value, std::string("b"), id);
-  auto recs = images(self);
-  ASSERT_EQ(recs.size(), 1u);
-  EXPECT_GT(recs[0].cleanup_at_ms, 0);
-  EXPECT_TRUE(eventually([&] { return !fake_->has_image(id); }));
-  EXPECT_FALSE(fake_->has_image("busybox:other-tag"));  // by id: every tag
-  EXPECT_TRUE(eventually([&] { return images(self).empty(); }));
-}
-
-TEST_F(ImageManagerTest, NewLeaseWithinTheDelayCancelsRemoval) {
-  icfg_.cleanup_delay = 150ms;
-  auto id = fake_->add_image("busybox:1");
-  start();
-  caf::scoped_actor self(*sys_);
-  ASSERT_TRUE(acquire(self, request("a", "busybox:1")).lease);
-  caf::anon_send(mgr_, release_atom::value, std::string("a"), id);
-  std::this_thread::sleep_for(30ms);
-  ASSERT_TRUE(acquire(self, request("b", "busybox:1")).lease);
-  std::this_thread::sleep_for(300ms);
-  EXPECT_TRUE(fake_->has_image(id));
-  EXPECT_EQ(fake_->calls("image_remove"), 0);
-  auto recs = images(self);
-  ASSERT_EQ(recs.size(), 1u);
-  EXPECT_EQ(recs[0].cleanup_at_ms, 0);
-}
-
-TEST_F(ImageManagerTest, CleanupDisabledNeverRemoves) {
-  icfg_.cleanup_image = false;
-  auto id = fake_->add_image("busybox:1");
-  start();
-  caf::scoped_actor self(*sys_);
-  ASSERT_TRUE(acquire(self, request("a", "busybox:1")).lease);
-  caf::anon_send(mgr_, release_atom::value, std::string("a"), id);
-  std::this_thread::sleep_for(200ms);
-  EXPECT_TRUE(fake_->has_image(id));
-  EXPECT_EQ(fake_->calls("image_remove"), 0);
-}
+// The delayed cleanup's order (release, re-acquire, removal) is tested on
+// the deterministic scheduler: image_cleanup_test.cpp.
 
 TEST_F(ImageManagerTest, ImageInUseEndsRemovalQuietly) {
   auto id = fake_->add_image("busybox:1");
