@@ -59,6 +59,7 @@ void decide_image(task_instance& inst, const path_resolver& resolve, const std::
     return;
   }
   inst.image = canonical_string(*ref);
+  inst.parsed_image = *ref;
   if (!c.load.empty()) {
     inst.pull = pull_policy::load_from_tar;
     // Go's filepath.Join semantics: a leading '/' does not escape local/.
