@@ -51,7 +51,7 @@ struct intake_result {
   // The problems of the step that found them (no later step ran), in the
   // order that step found them; empty when every step up to `last` passed.
   std::vector<error_info> problems;
-  std::vector<std::string> warnings;    // of every step that ran, in step order, no duplicates
+  std::vector<std::string> warnings;    // of every step that ran, in step order
   intake_step step = intake_step::read; // the last step that ran (where `problems` come from)
   bool ok() const noexcept { return problems.empty(); }
 };
