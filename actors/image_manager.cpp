@@ -16,6 +16,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "actors/errors.hpp"
 #include "docker/credential_helper.hpp"
 #include "docker/registry_auth.hpp"
+#include "policy/image_ref.hpp"
 
 namespace stevedore {
 
@@ -124,16 +126,21 @@ void record_intent(self_ptr, const char* action, const std::string& object) {
   spdlog::debug("image manager: {} {}", action, object);
 }
 
-// "repo:tag" / "repo@sha256:..." / "repo" -> (repo, tag or digest).
-std::pair<std::string, std::string> split_reference(const std::string& ref) {
-  auto at = ref.find('@');
-  if (at != std::string::npos)
-    return {ref.substr(0, at), ref.substr(at + 1)};
-  auto slash = ref.rfind('/');
-  auto colon = ref.rfind(':');
-  if (colon != std::string::npos && (slash == std::string::npos || colon > slash))
-    return {ref.substr(0, colon), ref.substr(colon + 1)};
-  return {ref, "latest"};
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// What a pull asks the daemon for: (fromImage, tag or digest). fromImage is
+// the request's reference without its ":tag" / "@digest", so that the pulled
+// image is found again by that reference, the key of every lease.
+std::pair<std::string, std::string> pull_names(const image_request& req) {
+  const auto& ref = req.parsed;
+  std::string_view name = policy::strip_image_scheme(req.reference);
+  if (!ref.digest.empty() && ends_with(name, "@" + ref.digest))
+    name.remove_suffix(ref.digest.size() + 1);
+  if (!ref.tag.empty() && ends_with(name, ":" + ref.tag))
+    name.remove_suffix(ref.tag.size() + 1);
+  return {std::string(name), ref.digest.empty() ? ref.tag : ref.digest};
 }
 
 job* job_by_id(self_ptr self, std::uint64_t id) {
@@ -277,7 +284,7 @@ void start_load(self_ptr self, job& j) {
 void resolve_auth(self_ptr self, job& j) {
   j.phase = "auth";
   auto& cfg = self->state.cfg;
-  auth_chain_input in{j.request.reference, j.request.has_auth, j.request.auth, cfg.auth_config,
+  auth_chain_input in{j.request.parsed, j.request.has_auth, j.request.auth, cfg.auth_config,
                       cfg.auth_helper};
   if (in.has_auth || (in.config_file.empty() && in.helper.empty())) {
     auto r = resolve_registry_auth(in, cfg.run_helper);  // no file, no helper: pure
@@ -300,7 +307,7 @@ void start_pull(self_ptr self, job& j, std::string registry_auth, const std::str
   j.phase = "pulling";
   j.credentials = !registry_auth.empty();
   ++self->state.pulls;
-  auto [repo, tag] = split_reference(j.request.reference);
+  auto [repo, tag] = pull_names(j.request);
   docker::pull_request req{repo, tag, std::move(registry_auth), self->state.cfg.pull_activity_timeout};
   spdlog::info("image manager: pulling {} (credentials: {})", j.request.reference, origin);
   record_intent(self, "pull", j.request.reference);
@@ -355,7 +362,7 @@ error_info pull_error(const job& j, const error_info& cause, const std::string& 
   else if (cause.kind == errc::unauthorized && j.anonymous_retry)
     why = "registry refused the anonymous pull (auth_soft_fail) it fell back to: " + cause.message;
   else if (cause.kind == errc::unauthorized)
-    why = "registry refused an anonymous pull (no credentials for " + docker::registry_host_of(j.request.reference) +
+    why = "registry refused an anonymous pull (no credentials for " + docker::registry_key(j.request.parsed) +
           "): " + cause.message;
   return make_error(cause.kind, std::move(what), std::move(why), cause.status);
 }
@@ -377,6 +384,17 @@ caf::typed_response_promise<image_lease> on_acquire(self_ptr self, image_request
   if (it != s.jobs.end()) {
     it->second.waiters.push_back(waiter{req.holder, who, promise});
     return promise;
+  }
+  // Parsed by the planner; a request without it (written by hand) is parsed
+  // here, once: everything after reads the struct.
+  if (req.parsed.empty()) {
+    auto parsed = policy::parse_image_ref(req.reference);
+    if (!parsed) {
+      auto what = (req.pull == pull_policy::load_from_tar ? "load " : "pull ") + req.reference;
+      promise.deliver(to_caf(make_error(errc::invalid_input, what, parsed.error().message)));
+      return promise;
+    }
+    req.parsed = std::move(*parsed);
   }
   job j;
   j.id = s.next_job++;

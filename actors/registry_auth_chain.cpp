@@ -21,7 +21,7 @@ credential_helper_fn runner_helper(std::shared_ptr<docker::credential_helper_run
 }
 
 result<auth_outcome> resolve_registry_auth(const auth_chain_input& in, const credential_helper_fn& run_helper) {
-  auto registry = docker::registry_host_of(in.reference);
+  auto registry = docker::registry_key(in.image);
   auto from_helper = [&](const std::string& helper, std::string origin) -> result<std::optional<auth_outcome>> {
     auto c = run_helper(helper, registry);
     if (!c)

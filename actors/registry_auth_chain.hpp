@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "messages/image_ref.hpp"
 #include "messages/registry_auth.hpp"
 #include "messages/result.hpp"
 #include "messages/task_spec.hpp"
@@ -40,7 +41,7 @@ struct auth_outcome {
 };
 
 struct auth_chain_input {
-  std::string reference;     // the image being pulled
+  image_ref image;           // the image being pulled, parsed
   bool has_auth = false;     // the task has an `auth` block
   auth_config task_auth;
   std::string config_file;   // docker.auth.config path, may be empty

@@ -16,7 +16,7 @@
 #include "actors/errors.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/types.hpp"
-#include "policy/rules.hpp"
+#include "policy/intake.hpp"
 
 namespace stevedore {
 namespace {
@@ -304,14 +304,19 @@ result<std::vector<std::string>> supervisor::start_job_file(const std::string& p
     return make_error(errc::invalid_input, "job file " + path, "cannot be read");
   std::stringstream text;
   text << in.rdbuf();
-  auto job = policy::read_job(text.str(), path);
+  // Read here, where the file's problems can be listed one per line; the
+  // supervisor's intake checks and plans it.
+  policy::intake_options options;
+  options.file_name = path;
+  options.last = policy::intake_step::read;
+  auto job = policy::intake(text.str(), options);
   if (!job.ok()) {
     std::string all;
     for (const auto& p : job.problems)
       all += (all.empty() ? "" : "\n") + to_string(p);
     return make_error(errc::invalid_input, "job file " + path, all);
   }
-  return start_job(job.value);
+  return start_job(job.job);
 }
 
 result<std::vector<std::string>> supervisor::start_task(const task_spec& task,

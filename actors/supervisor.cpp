@@ -22,6 +22,7 @@
 #include "actors/task_dir.hpp"
 #include "actors/timer_service.hpp"
 #include "policy/constraints.hpp"
+#include "policy/intake.hpp"
 #include "policy/plan.hpp"
 #include "policy/rules.hpp"
 
@@ -292,23 +293,15 @@ void start_or_wait(self_ptr self, std::vector<task_instance> instances, bool sin
 // job and group constraints carried into each instance.
 caf::expected<std::vector<task_instance>> plan(self_ptr self, const job_spec& job) {
   auto& s = self->state;
-  auto problems = policy::check_job(job, s.cfg.client);
-  policy::plan_options opts;
+  policy::intake_options opts;
+  opts.client = s.cfg.client;
   for (const auto& [id, e] : s.tasks)
     if (e.actor)
       for (const auto& p : e.inst->ports)
-        opts.taken_ports.insert(p.host_port);
-  policy::plan_result planned;
-  if (problems.empty()) {
-    planned = policy::plan_job(job, s.cfg.client, opts);
-    problems = planned.problems;
-  }
-  if (!problems.empty()) {
-    std::string all;
-    for (const auto& p : problems)
-      all += (all.empty() ? "" : "; ") + to_string(p);
-    return to_caf(make_error(problems.front().kind, "start job " + job.name, all));
-  }
+        opts.plan.taken_ports.insert(p.host_port);
+  auto planned = policy::intake(job, opts);
+  if (!planned.ok())
+    return to_caf(policy::refusal(job, planned.problems));
   return with_job_constraints(job, std::move(planned.instances));
 }
 

@@ -28,7 +28,7 @@ struct auth_source {
 inline constexpr std::size_t docker_config_max_bytes = 1u << 20;
 
 // Reads the file at `path` and answers for `registry` (a key as
-// registry_host_of gives it). In order:
+// registry_key gives it). In order:
 //   1. auths: the entry whose key is `registry`, else the first whose
 //      registry_hostname matches (keys with or without scheme, "/v1/" path);
 //      its base64 `auth` ("user:pass"), else its username/password, and its

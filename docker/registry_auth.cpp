@@ -129,16 +129,10 @@ std::string encode_registry_auth(const registry_credentials& creds) {
 
 std::string encode_anonymous_auth() { return base64url_encode("{}"); }
 
-std::string registry_host_of(std::string_view image_reference) {
-  auto slash = image_reference.find('/');
-  if (slash == std::string_view::npos)
+std::string registry_key(const image_ref& image) {
+  if (image.registry.empty() || image.registry == docker_hub_registry)
     return std::string(docker_hub_key);
-  std::string_view first = image_reference.substr(0, slash);
-  bool is_host = first.find_first_of(".:") != std::string_view::npos || first == "localhost" ||
-                 lower(first) != first;
-  if (!is_host || first == "docker.io" || first == "index.docker.io")
-    return std::string(docker_hub_key);
-  return std::string(first);
+  return image.registry;
 }
 
 std::string registry_hostname(std::string_view key_or_address) {

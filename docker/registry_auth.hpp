@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "messages/image_ref.hpp"
 #include "messages/registry_auth.hpp"
 
 namespace stevedore::docker {
@@ -25,13 +26,11 @@ std::string encode_registry_auth(const registry_credentials& creds);
 // base64url of "{}": what a pull without credentials sends.
 std::string encode_anonymous_auth();
 
-// The registry an image reference is pulled from, keyed as Docker keys it:
-// "busybox", "library/busybox:1", "docker.io/x/y", "index.docker.io/x" give
-// docker_hub_key; "127.0.0.1:5000/app:1" gives "127.0.0.1:5000";
-// "localhost/app", "registry.example.com/team/app@sha256:..." give their host.
-// The first path component is a host when it has a '.' or ':', is
-// "localhost", or has upper-case letters (Docker's rule).
-std::string registry_host_of(std::string_view image_reference);
+// The registry an image is pulled from, keyed as Docker keys it: Docker
+// Hub's images (registry "docker.io") give docker_hub_key, others their
+// registry as written: "127.0.0.1:5000", "localhost", "quay.io". The
+// reference was parsed once, by the planner (policy::parse_image_ref).
+std::string registry_key(const image_ref& image);
 
 // The host of a config-file key or server address, the way the Docker CLI
 // compares them: scheme (http://, https://) and any path ("/v1/") dropped,

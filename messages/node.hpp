@@ -11,6 +11,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "messages/engine.hpp"
+#include "messages/image_ref.hpp"
 #include "messages/task_instance.hpp"
 #include "messages/task_spec.hpp"
 
@@ -49,7 +50,10 @@ struct fingerprint {
 // A task's request for its image (image manager: acquire).
 struct image_request {
   std::string holder;          // the task id holding the lease
-  std::string reference;       // normalised reference ("127.0.0.1:5000/app:1", "x@sha256:...")
+  std::string reference;       // normalised reference ("127.0.0.1:5000/app:1", "x@sha256:..."): the lease's key
+  // `reference` parsed (task_instance::parsed_image); when empty, the image
+  // manager parses `reference` itself, once, when the request arrives.
+  image_ref parsed;
   pull_policy pull = pull_policy::pull_if_missing;
   std::string archive;         // tar path for load_from_tar
   bool has_auth = false;       // the task's own `auth` block
@@ -114,7 +118,7 @@ typename Inspector::result_type inspect(Inspector& f, fingerprint& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, image_request& x) {
-  return f(caf::meta::type_name("stevedore::image_request"), x.holder, x.reference, x.pull,
+  return f(caf::meta::type_name("stevedore::image_request"), x.holder, x.reference, x.parsed, x.pull,
            x.archive, x.has_auth, x.auth, x.auth_soft_fail, x.pull_timeout_ms);
 }
 template <class Inspector>

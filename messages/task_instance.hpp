@@ -13,6 +13,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "messages/cow.hpp"
+#include "messages/image_ref.hpp"
 #include "messages/json.hpp"
 #include "messages/task_spec.hpp"
 
@@ -63,6 +64,7 @@ struct task_instance {
   cow<task_spec> task;
   std::string container_name;  // "{task}-{alloc_id}"
   std::string image;           // normalised reference ("docker.io/library/redis:3.2")
+  image_ref parsed_image;      // `image`, parsed once by the planner (for the image manager)
   pull_policy pull = pull_policy::pull_if_missing; // how the image is obtained
   std::string image_archive;   // host path of the tar for load_from_tar, else empty
   std::vector<task_port> ports; // every port of the task, in the order declared
@@ -109,7 +111,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_instance& x) {
   return f(caf::meta::type_name("stevedore::task_instance"), x.alloc_id, x.alloc_index,
            x.alloc_name, x.job_name, x.group_name, x.task, x.container_name, x.image,
-           x.pull, x.image_archive, x.ports, x.alloc_dir, x.env, x.labels,
+           x.parsed_image, x.pull, x.image_archive, x.ports, x.alloc_dir, x.env, x.labels,
            x.create_body_text, x.create_body_packed);
 }
 

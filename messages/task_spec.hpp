@@ -193,6 +193,10 @@ struct job_spec {
   string_map meta;
   std::vector<constraint_spec> constraints;
   std::vector<group_spec> groups;
+  // Passed the client rules of the job intake's check step (policy/intake.hpp),
+  // so that a later intake (the supervisor's) does not run them again; its
+  // plan step still judges every value as it will reach the daemon.
+  bool checked = false;
 };
 
 // ---- CAF inspection (0.17 form) --------------------------------------------
@@ -280,7 +284,7 @@ typename Inspector::result_type inspect(Inspector& f, group_spec& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {
   return f(caf::meta::type_name("stevedore::job_spec"), x.name, x.type, x.region,
-           x.datacenters, x.priority, x.meta, x.constraints, x.groups);
+           x.datacenters, x.priority, x.meta, x.constraints, x.groups, x.checked);
 }
 
 } // namespace stevedore

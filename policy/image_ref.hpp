@@ -22,18 +22,15 @@
 #include <string>
 #include <string_view>
 
+#include "messages/image_ref.hpp"
 #include "messages/result.hpp"
 
 namespace stevedore::policy {
 
-inline constexpr std::string_view docker_hub_registry = "docker.io";
-
-struct image_ref {
-  std::string registry;   // "docker.io", "127.0.0.1:5000", "quay.io"
-  std::string repository; // path inside the registry: "library/redis", "app/web"
-  std::string tag;        // as written; "latest" when neither tag nor digest was given
-  std::string digest;     // "sha256:<64 hex>" or empty
-};
+// The struct lives in messages/ (it travels to the image manager and the
+// registry-auth lookup); its parser and normalisation live here.
+using stevedore::docker_hub_registry;
+using stevedore::image_ref;
 
 // Parses TEXT (after stripping "https://"). Errors have the form
 //   "TEXT" is not a valid image reference: <why>

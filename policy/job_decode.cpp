@@ -610,19 +610,27 @@ void add_syntax_error(decode_context& ctx, error_info e) {
 
 } // namespace
 
+namespace {
+
+// The JSON forms: HCL's shape ({"job": {"web": {...}}}) or Nomad's API form.
+job_spec decode_json_job(decode_context& ctx, const node& tree) {
+  bool hcl_shape = false;
+  for (const auto& [key, value] : tree.fields)
+    hcl_shape = hcl_shape || key == "job";
+  return hcl_shape ? decode_job_hcl(ctx, tree) : decode_job_api(ctx, tree);
+}
+
+} // namespace
+
 decoded<job_spec> read_job(std::string_view text, std::string_view file_name) {
   decode_context ctx{std::string(file_name)};
   decoded<job_spec> out;
   if (first_significant(text) == '{') {
     auto tree = parse_json(text, file_name);
-    if (!tree) {
+    if (!tree)
       add_syntax_error(ctx, tree.error());
-    } else {
-      bool hcl_shape = false;
-      for (const auto& [key, value] : tree->fields)
-        hcl_shape = hcl_shape || key == "job";
-      out.value = hcl_shape ? decode_job_hcl(ctx, *tree) : decode_job_api(ctx, *tree);
-    }
+    else
+      out.value = decode_json_job(ctx, *tree);
   } else {
     auto tree = parse_hcl(text, file_name);
     if (!tree)
@@ -630,6 +638,15 @@ decoded<job_spec> read_job(std::string_view text, std::string_view file_name) {
     else
       out.value = decode_job_hcl(ctx, *tree);
   }
+  out.problems = ctx.take_problems();
+  out.warnings = ctx.take_warnings();
+  return out;
+}
+
+decoded<job_spec> read_job(const node& tree, std::string_view file_name) {
+  decode_context ctx{std::string(file_name)};
+  decoded<job_spec> out;
+  out.value = decode_json_job(ctx, tree);
   out.problems = ctx.take_problems();
   out.warnings = ctx.take_warnings();
   return out;

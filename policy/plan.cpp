@@ -59,6 +59,7 @@ void decide_image(task_instance& inst, const path_resolver& resolve, const std::
     return;
   }
   inst.image = canonical_string(*ref);
+  inst.parsed_image = *ref;
   if (!c.load.empty()) {
     inst.pull = pull_policy::load_from_tar;
     // Go's filepath.Join semantics: a leading '/' does not escape local/.
@@ -237,9 +238,13 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
 namespace stevedore::policy {
 
 json plan_json(const plan_result& plan) {
+  return plan_json(plan.instances, plan.create_bodies);
+}
+
+json plan_json(const std::vector<task_instance>& instances, const std::vector<json>& create_bodies) {
   json list = json::array();
-  for (std::size_t i = 0; i < plan.instances.size(); ++i) {
-    const auto& inst = plan.instances[i];
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    const auto& inst = instances[i];
     json j = json::object();
     j.set("alloc_id", inst.alloc_id);
     j.set("alloc_name", inst.alloc_name);
@@ -264,8 +269,8 @@ json plan_json(const plan_result& plan) {
     j.set("ports", std::move(ports));
     j.set("alloc_dir", inst.alloc_dir);
     j.set("task_dir", inst.task_dir());
-    if (i < plan.create_bodies.size())
-      j.set("create_body", plan.create_bodies[i]);
+    if (i < create_bodies.size())
+      j.set("create_body", create_bodies[i]);
     else
       j.set("create_body", inst.create_body_text);
     list.push(std::move(j));

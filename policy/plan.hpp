@@ -85,5 +85,6 @@ namespace stevedore::policy {
 // create body is the tree when the plan kept it (keep_create_body), else
 // its text.
 json plan_json(const plan_result& plan);
+json plan_json(const std::vector<task_instance>& instances, const std::vector<json>& create_bodies);
 
 } // namespace stevedore::policy

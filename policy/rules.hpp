@@ -13,6 +13,7 @@
 #include "messages/client_config.hpp"
 #include "messages/error.hpp"
 #include "messages/task_spec.hpp"
+#include "policy/ast.hpp"
 
 namespace stevedore::policy {
 
@@ -32,6 +33,10 @@ struct decoded {
 // A job file in HCL or in Nomad's JSON job form ({"Job": {...}}), told apart
 // by its first non-blank character.
 decoded<job_spec> read_job(std::string_view text, std::string_view file_name);
+
+// A job parsed already into a JSON tree (parse_json): HCL's shape
+// ({"job": {...}}) or Nomad's JSON job form.
+decoded<job_spec> read_job(const node& tree, std::string_view file_name);
 
 // A client settings file: `client { options { "docker.*" = ... } }` (HCL or
 // JSON), with every docker.* option of the specification and its default.

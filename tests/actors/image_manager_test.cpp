@@ -219,8 +219,40 @@ TEST_F(ImageManagerTest, AlwaysPullPullsEvenWhenPresent) {
   EXPECT_EQ(fake_->pull_requests()[0].tag, "1");
 }
 
+// The planner's request carries the reference parsed: the pull asks for
+// the name and tag the struct gives, and the lease keeps the reference.
+TEST_F(ImageManagerTest, APlannedRequestPullsByItsParsedReference) {
+  const std::string canonical = "docker.io/library/busybox:1.36";
+  fake_->add_registry_image(canonical);
+  start();
+  caf::scoped_actor self(*sys_);
+  auto req = request("t", canonical, pull_policy::always_pull);
+  req.parsed = image_ref{"docker.io", "library/busybox", "1.36", ""};
+  auto r = acquire(self, req);
+  ASSERT_TRUE(r.lease) << to_string(r.error);
+  EXPECT_EQ(r.lease->reference, canonical);
+  ASSERT_EQ(fake_->pull_requests().size(), 1u);
+  EXPECT_EQ(fake_->pull_requests()[0].image, "docker.io/library/busybox");
+  EXPECT_EQ(fake_->pull_requests()[0].tag, "1.36");
+}
+
+// A request written without the struct is parsed once on arrival; a text
+// that is no image reference never reaches the daemon.
+TEST_F(ImageManagerTest, AnInvalidReferenceIsRefusedBeforeAnyDaemonCall) {
+  start();
+  caf::scoped_actor self(*sys_);
+  auto r = acquire(self, request("t", "127.0.0.1:5000/Team/App:1"));
+  ASSERT_FALSE(r.lease);
+  EXPECT_EQ(r.error.kind, errc::invalid_input);
+  auto line = to_string(r.error);
+  EXPECT_EQ(line.rfind("pull 127.0.0.1:5000/Team/App:1: ", 0), 0u) << line;
+  EXPECT_NE(line.find("must be lowercase"), std::string::npos) << line;
+  EXPECT_EQ(fake_->calls("image_inspect"), 0);
+  EXPECT_EQ(fake_->calls("image_pull"), 0);
+}
+
 TEST_F(ImageManagerTest, DigestIsPulledOnceByDigest) {
-  const std::string ref = "127.0.0.1:5000/team/app@sha256:0123456789abcdef";
+  const std::string ref = "127.0.0.1:5000/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
   fake_->add_registry_image(ref);
   start();
   caf::scoped_actor self(*sys_);
@@ -230,7 +262,7 @@ TEST_F(ImageManagerTest, DigestIsPulledOnceByDigest) {
   EXPECT_TRUE(a.lease->pulled);
   EXPECT_FALSE(b.lease->pulled);
   ASSERT_EQ(fake_->pull_requests().size(), 1u);
-  EXPECT_EQ(fake_->pull_requests()[0].tag, "sha256:0123456789abcdef");
+  EXPECT_EQ(fake_->pull_requests()[0].tag, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 }
 
 TEST_F(ImageManagerTest, LoadFromTarLoadsThenInspects) {

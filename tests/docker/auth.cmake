@@ -6,11 +6,11 @@ stevedore_test(docker_auth_test
     ${CMAKE_CURRENT_LIST_DIR}/registry_auth_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/docker_config_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/credential_helper_test.cpp
-  LIBS stevedore_docker Threads::Threads
+  LIBS stevedore_docker stevedore_policy Threads::Threads
   LABELS docker)
 
 stevedore_test(registry_auth_integration_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/registry_auth_integration_test.cpp
   INTEGRATION
-  LIBS stevedore_docker stevedore_testenv
+  LIBS stevedore_docker stevedore_policy stevedore_testenv
   LABELS docker)

@@ -10,10 +10,17 @@
 
 #include "docker/registry_auth.hpp"
 #include "docker/transport.hpp"
+#include "policy/image_ref.hpp"
 #include "tests/support/integration_test.hpp"
 
 namespace stevedore::docker {
 namespace {
+
+image_ref parsed(const std::string& text) {
+  auto ref = policy::parse_image_ref(text);
+  EXPECT_TRUE(ref) << text;
+  return ref ? *ref : image_ref{};
+}
 
 class RegistryAuthIntegration : public testenv::integration_test {
 protected:
@@ -50,7 +57,7 @@ protected:
     registry_credentials c;
     c.username = env_.registry_user;
     c.password = password;
-    c.server_address = registry_host_of(env_.registry_image);
+    c.server_address = registry_key(parsed(env_.registry_image));
     return c;
   }
 
@@ -70,7 +77,7 @@ protected:
 };
 
 TEST_F(RegistryAuthIntegration, RegistryKeyOfTheImageIsTheEnvironmentsRegistry) {
-  EXPECT_EQ(registry_host_of(env_.registry_image), env_.registry);
+  EXPECT_EQ(registry_key(parsed(env_.registry_image)), env_.registry);
 }
 
 TEST_F(RegistryAuthIntegration, RightPasswordPulls) {

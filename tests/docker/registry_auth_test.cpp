@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "docker/registry_auth.hpp"
+#include "policy/image_ref.hpp"
 
 namespace stevedore::docker {
 namespace {
@@ -109,6 +110,20 @@ TEST(RegistryAuthHeader, AnonymousIsAnEmptyObject) {
   EXPECT_EQ(header_json(encode_anonymous_auth()), "{}");
 }
 
+// The reference is parsed once (policy::parse_image_ref, by the planner);
+// the key comes from the parsed struct.
+std::string key_of(std::string_view text) {
+  auto ref = policy::parse_image_ref(text);
+  EXPECT_TRUE(ref) << text;
+  return ref ? registry_key(*ref) : std::string("(not parsed)");
+}
+
+TEST(RegistryHost, KeyOfAParsedReference) {
+  EXPECT_EQ(registry_key(image_ref{"docker.io", "library/busybox", "1", ""}), docker_hub_key);
+  EXPECT_EQ(registry_key(image_ref{"127.0.0.1:5000", "app", "1", ""}), "127.0.0.1:5000");
+  EXPECT_EQ(registry_key(image_ref{}), docker_hub_key) << "nothing parsed: Docker Hub, as Docker defaults";
+}
+
 TEST(RegistryHost, AsDockerKeysIt) {
   const std::pair<const char*, const char*> cases[] = {
     {"busybox", "https://index.docker.io/v1/"},
@@ -118,16 +133,16 @@ TEST(RegistryHost, AsDockerKeysIt) {
     {"docker.io/library/busybox", "https://index.docker.io/v1/"},
     {"index.docker.io/x/y:1", "https://index.docker.io/v1/"},
     {"127.0.0.1:5000/app:1", "127.0.0.1:5000"},
-    {"127.0.0.1:5000/team/app@sha256:0123", "127.0.0.1:5000"},
+    {"127.0.0.1:5000/team/app@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "127.0.0.1:5000"},
     {"localhost/app", "localhost"},
     {"localhost:5000/app", "localhost:5000"},
     {"registry.example.com/team/app", "registry.example.com"},
     {"quay.io/coreos/etcd", "quay.io"},
     {"Upper/app", "Upper"},
-    {"busybox@sha256:0123", "https://index.docker.io/v1/"},
+    {"busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "https://index.docker.io/v1/"},
   };
   for (const auto& [ref, want] : cases)
-    EXPECT_EQ(registry_host_of(ref), want) << ref;
+    EXPECT_EQ(key_of(ref), want) << ref;
 }
 
 TEST(RegistryHost, HostnamesCompareAsTheCliDoes) {

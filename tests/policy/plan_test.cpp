@@ -240,4 +240,19 @@ TEST(plan, env_reaches_the_create_body_sorted) {
     EXPECT_LT(env->items()[i - 1].as_string(), env->items()[i].as_string());
 }
 
+// The image is parsed once, here: the instance carries the struct on to the
+// image manager and the registry-auth lookup.
+TEST(plan, the_instance_carries_its_image_parsed) {
+  docker_config cfg;
+  cfg.image = "https://127.0.0.1:5000/team/app:1";
+  auto plan = plan_job(test::one_task_job(cfg), test::test_client(), test::fixed_plan());
+  ASSERT_TRUE(plan.ok()) << to_string(plan.problems.front());
+  const auto& inst = plan.instances.at(0);
+  EXPECT_EQ(inst.image, "127.0.0.1:5000/team/app:1");
+  EXPECT_EQ(inst.parsed_image.registry, "127.0.0.1:5000");
+  EXPECT_EQ(inst.parsed_image.repository, "team/app");
+  EXPECT_EQ(inst.parsed_image.tag, "1");
+  EXPECT_EQ(inst.parsed_image.digest, "");
+}
+
 } // namespace

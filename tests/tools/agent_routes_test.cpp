@@ -233,6 +233,40 @@ TEST_F(routes, single_task_problems_name_the_field) {
   EXPECT_EQ(error_of(*r).rfind("body: not valid JSON", 0), 0u) << r->body;
 }
 
+// The API checks the job against the client settings and marks it, so that
+// the supervisor plans it without checking it again.
+TEST_F(routes, jobs_reach_the_backend_checked) {
+  auto r = post("/v1/jobs", good_hcl);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  r = post("/v1/tasks", R"({"Name": "one", "Driver": "docker", "Config": {"image": "busybox:1"}})");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  ASSERT_EQ(backend_->jobs().size(), 2u);
+  EXPECT_TRUE(backend_->jobs()[0].checked);
+  EXPECT_TRUE(backend_->jobs()[1].checked);
+}
+
+// The task's body is parsed once: problems point into it, not into a job
+// text built around it.
+TEST_F(routes, single_task_problems_point_into_the_body) {
+  auto r = post("/v1/tasks", R"({"Name": "one", "Driver": "docker", "Config": {"image": ["x"]}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(error_of(*r).find("config.image: body:1:57: "), std::string::npos) << r->body;
+
+  r = post("/v1/tasks", "[1]");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(error_of(*r), "body: expected a JSON object, got array") << r->body;
+
+  r = post("/v1/tasks", R"({"Name": 7})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(error_of(*r), "Name: expected a string, got number") << r->body;
+  EXPECT_TRUE(backend_->jobs().empty());
+}
+
 TEST_F(routes, stop_is_accepted) {
   backend_->add_task(running_task("a1/t"));
   auto r = post("/v1/tasks/a1/t/stop", "");

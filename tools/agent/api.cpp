@@ -4,7 +4,6 @@
 #include <map>
 #include <optional>
 
-#include "policy/rules.hpp"
 #include "tools/agent/encode.hpp"
 #include "tools/agent/request_json.hpp"
 
@@ -280,49 +279,51 @@ void api::handle(http_request req, std::shared_ptr<responder> res) {
   a.error(404, errc::not_found, "no such route: " + req.path);
 }
 
+// Read and checked here, so that every problem is listed with the status
+// it deserves; the supervisor plans the job without checking it again
+// (job_spec::checked).
+policy::intake_options api::job_intake() const {
+  policy::intake_options o;
+  o.file_name = "body";
+  o.client = opts_.client;
+  o.last = policy::intake_step::check;
+  return o;
+}
+
 void api::post_job(http_request& req, std::shared_ptr<responder> res) {
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
     return answer(metrics_, res).error(400, errc::invalid_input,
                                        "body: empty; expected a job in HCL or Nomad's JSON form");
-  submit(std::move(req.body), std::move(res));
+  submit(policy::intake(req.body, job_intake()), std::move(res));
 }
 
 void api::post_task(http_request& req, std::shared_ptr<responder> res) {
   answer a(metrics_, res);
-  auto name = read_task_name(req.body);
-  if (!name)
-    return a.error(name.error());
-  std::string job = *name;
+  auto task = read_task_body(req.body);
+  if (!task)
+    return a.error(task.error());
+  std::string job = task->name;
   if (const std::string* j = req.param("job")) {
     if (j->empty())
       return a.error(400, errc::invalid_input, "job: empty; expected the job's name");
     job = *j;
   }
   // The task alone becomes a job of one group of one: the same decoding,
-  // checks and planning as a job file, with the same field paths.
-  std::string text = "{\"Job\":{\"ID\":";
-  json_escape(text, job);
-  text += ",\"TaskGroups\":[{\"Name\":";
-  json_escape(text, *name);
-  text += ",\"Tasks\":[";
-  text += req.body;
-  text += "]}]}}";
-  submit(std::move(text), std::move(res));
+  // checks and planning as a job file, with the same field paths, on the
+  // tree parsed once.
+  auto tree = policy::job_of_task(std::move(task->tree), job, task->name);
+  submit(policy::intake(tree, job_intake()), std::move(res));
 }
 
-void api::submit(std::string text, std::shared_ptr<responder> res) {
+void api::submit(policy::intake_result checked, std::shared_ptr<responder> res) {
   answer a(metrics_, res);
-  auto job = policy::read_job(text, "body");
-  if (!job.ok())
-    return a.problems(job.problems);
-  auto problems = policy::check_job(job.value, opts_.client);
-  if (!problems.empty())
-    return a.problems(problems);
+  if (!checked.ok())
+    return a.problems(checked.problems);
   // A sick daemon refuses new work up front rather than half-starting a job.
   // Before the first poll nothing is known yet: the supervisor holds the
   // start until the first fingerprint (or its wait ends) and decides then.
-  backend_->node([a, b = backend_, spec = std::move(job.value),
-                  warnings = std::move(job.warnings)](result<fingerprint> f) mutable {
+  backend_->node([a, b = backend_, spec = std::move(checked.job),
+                  warnings = std::move(checked.warnings)](result<fingerprint> f) mutable {
     if (!f)
       return a.error(f.error());
     if (f->polls > 0 && f->health != daemon_health::healthy)

@@ -28,6 +28,7 @@
 #include <memory>
 
 #include "messages/client_config.hpp"
+#include "policy/intake.hpp"
 #include "tools/agent/backend.hpp"
 #include "tools/agent/log_stream.hpp"
 #include "tools/agent/metrics.hpp"
@@ -56,7 +57,8 @@ private:
   struct task_route;
   void post_job(http_request& req, std::shared_ptr<responder> res);
   void post_task(http_request& req, std::shared_ptr<responder> res);
-  void submit(std::string text, std::shared_ptr<responder> res);
+  policy::intake_options job_intake() const; // read and check; the supervisor plans
+  void submit(policy::intake_result checked, std::shared_ptr<responder> res);
   void task_action(const task_route& route, http_request& req, std::shared_ptr<responder> res);
   void get_logs(const std::string& id, http_request& req, std::shared_ptr<responder> res);
   void get_events(std::shared_ptr<responder> res);

@@ -127,20 +127,52 @@ result<exec_request_body> read_exec_request(std::string_view body) {
   return out;
 }
 
-result<std::string> read_task_name(std::string_view body) {
-  simdjson::dom::parser parser;
-  auto obj = parse_object(parser, body);
-  if (!obj)
-    return std::move(obj).error();
-  simdjson::dom::element v;
-  if (obj->at_key("Name").get(v))
+namespace {
+
+const char* type_name(const policy::node& n) {
+  using kind = policy::node::kind;
+  switch (n.type) {
+    case kind::null: return "null";
+    case kind::boolean: return "boolean";
+    case kind::number: return "number";
+    case kind::string: return "string";
+    case kind::list: return "array";
+    case kind::object: return "object";
+  }
+  return "value";
+}
+
+} // namespace
+
+result<task_body> read_task_body(std::string_view body) {
+  if (body.empty())
+    return bad("body", "empty; expected a JSON object");
+  auto tree = policy::parse_json(body, "body");
+  if (!tree) {
+    // "body:LINE:COL: why" -> "LINE:COL: why"
+    std::string_view why = tree.error().message;
+    if (why.substr(0, 5) == "body:")
+      why.remove_prefix(5);
+    while (!why.empty() && why.front() == ' ')
+      why.remove_prefix(1);
+    return bad("body", "not valid JSON: " + std::string(why));
+  }
+  if (tree->type != policy::node::kind::object)
+    return bad("body", std::string("expected a JSON object, got ") + type_name(*tree));
+  const policy::node* name = nullptr;
+  for (const auto& [key, value] : tree->fields)
+    if (key == "Name" && name == nullptr)
+      name = &value;
+  if (name == nullptr)
     return bad("Name", "missing; a task needs a name");
-  std::string_view s;
-  if (v.get(s))
-    return bad("Name", std::string("expected a string, got ") + type_name(v.type()));
-  if (s.empty())
+  if (name->type != policy::node::kind::string)
+    return bad("Name", std::string("expected a string, got ") + type_name(*name));
+  if (name->text.empty())
     return bad("Name", "empty; a task needs a name");
-  return std::string(s);
+  task_body out;
+  out.name = name->text;
+  out.tree = std::move(*tree);
+  return out;
 }
 
 } // namespace stevedore::agent

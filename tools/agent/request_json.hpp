@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "messages/result.hpp"
+#include "policy/ast.hpp"
 
 namespace stevedore::agent {
 
@@ -27,8 +28,14 @@ inline constexpr std::chrono::milliseconds default_exec_timeout{std::chrono::min
 inline constexpr std::chrono::milliseconds max_exec_timeout{std::chrono::hours(1)};
 result<exec_request_body> read_exec_request(std::string_view body);
 
-// The "Name" of one task in Nomad's JSON form ({"Name": "web", "Driver":
-// "docker", "Config": {...}}); the rest is left to policy::read_job.
-result<std::string> read_task_name(std::string_view body);
+// One task in Nomad's JSON form ({"Name": "web", "Driver": "docker",
+// "Config": {...}}), parsed once into the tree the job intake reads
+// (policy/intake.hpp); its "Name" is checked here, the rest is left to the
+// intake.
+struct task_body {
+  std::string name;
+  policy::node tree; // the whole task object
+};
+result<task_body> read_task_body(std::string_view body);
 
 } // namespace stevedore::agent

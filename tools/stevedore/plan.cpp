@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "policy/intake.hpp"
 #include "policy/plan.hpp"
 #include "policy/rules.hpp"
 #include "tools/stevedore/command.hpp"
@@ -53,11 +54,8 @@ int run_plan(const plan_args& args) {
     std::fprintf(stderr, "%s: cannot read the job file\n", args.job_file.c_str());
     return 1;
   }
-  auto job = policy::read_job(text, args.job_file);
-  print_warnings(job.warnings);
-  if (report(job.problems))
-    return 1;
-  client_config client;
+  policy::intake_options options;
+  options.file_name = args.job_file;
   if (!args.config_file.empty()) {
     std::string config_text;
     if (!read_text(args.config_file, config_text)) {
@@ -68,18 +66,15 @@ int run_plan(const plan_args& args) {
     print_warnings(decoded.warnings);
     if (report(decoded.problems))
       return 1;
-    client = std::move(decoded.value);
+    options.client = std::move(decoded.value);
   }
-  if (report(policy::check_job(job.value, client)))
-    return 1;
-  policy::plan_options options;
-  options.alloc_id = args.alloc_id;
-  options.keep_create_body = true; // printed whole below
-  auto plan = policy::plan_job(job.value, client, options);
+  options.plan.alloc_id = args.alloc_id;
+  options.plan.keep_create_body = true; // printed whole below
+  auto plan = policy::intake(text, options);
   print_warnings(plan.warnings);
   if (report(plan.problems))
     return 1;
-  auto out = policy::plan_json(plan).dump(2);
+  auto out = policy::plan_json(plan.instances, plan.create_bodies).dump(2);
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fputc('\n', stdout);
   return 0;

@@ -1,8 +1,8 @@
 // `stevedore run FILE [--config CLIENT] [--state-dir DIR] [--json]`: runs
 // every task instance of a job on the daemon and follows them to the end.
 //
-// The job is read, checked against the client settings and planned before
-// anything reaches the daemon: problems go to stderr, one per line, exit 1.
+// The job is read, checked against the client settings and planned (the job
+// intake, policy/intake.hpp) before anything reaches the daemon: problems go to stderr, one per line, exit 1.
 // Then every task starts (all or none: health, constraints), and each event
 // is printed as it happens: a readable line, or with --json one JSON object
 // per line on stdout ({"at_ms", "time", "task_id", "task", "alloc_id",
@@ -31,7 +31,7 @@
 
 #include "actors/stevedore.hpp"
 #include "messages/json.hpp"
-#include "policy/plan.hpp"
+#include "policy/intake.hpp"
 #include "policy/rules.hpp"
 #include "tools/stevedore/command.hpp"
 
@@ -186,11 +186,9 @@ int run_job(const run_args& args) {
     std::fprintf(stderr, "%s: cannot read the job file\n", args.job_file.c_str());
     return 1;
   }
-  auto job = policy::read_job(text, args.job_file);
-  print_warnings(job.warnings);
-  if (report(job.problems))
-    return 1;
-  client_config client;
+  policy::intake_options options;
+  options.file_name = args.job_file;
+  auto& client = options.client;
   if (!args.config_file.empty()) {
     std::string config_text;
     if (!read_text(args.config_file, config_text)) {
@@ -203,8 +201,6 @@ int run_job(const run_args& args) {
       return 1;
     client = std::move(decoded.value);
   }
-  if (report(policy::check_job(job.value, client)))
-    return 1;
   std::string state_dir = args.state_dir;
   if (state_dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
@@ -212,7 +208,7 @@ int run_job(const run_args& args) {
   }
   if (client.alloc_root.empty())
     client.alloc_root = state_dir + "/alloc";
-  auto plan = policy::plan_job(job.value, client);
+  auto plan = policy::intake(text, options);
   print_warnings(plan.warnings);
   if (report(plan.problems))
     return 1;
@@ -242,7 +238,7 @@ int run_job(const run_args& args) {
   }
   printer out(args.json);
   auto sub = (*sup)->subscribe([&out](const task_event& ev) { out.on_event(ev); });
-  auto ids = (*sup)->start(with_job_constraints(job.value, std::move(plan.instances)));
+  auto ids = (*sup)->start(with_job_constraints(plan.job, std::move(plan.instances)));
   if (!ids) {
     std::fprintf(stderr, "%s\n", to_string(ids.error()).c_str());
     (*sup)->shutdown();

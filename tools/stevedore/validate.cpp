@@ -1,7 +1,8 @@
 // `stevedore validate FILE [--config CLIENT]`: is this job file one stevedore
 // would run on this client? Reads the job (HCL or JSON) and the client
 // settings (Nomad's defaults when none are given), then applies the rules
-// that depend on those settings (policy::check_job).
+// that depend on those settings: the job intake's read and check steps
+// (policy/intake.hpp).
 //
 // Output: one line per problem on stdout, "FILE:LINE:COL: path: why" (or
 // "FILE: path: why" where no place is known), every problem rather than the
@@ -19,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include "policy/decode.hpp"
+#include "policy/intake.hpp"
 #include "policy/rules.hpp"
 #include "tools/stevedore/command.hpp"
 
@@ -72,38 +74,41 @@ int run_validate(const validate_args& args) {
     std::printf("%s: cannot read the job file: %s\n", args.job_file.c_str(), why.c_str());
     return 1;
   }
-  auto job = policy::read_job(text, args.job_file);
-  print_warnings(job.warnings);
-  std::size_t problems = report(job.problems, args.job_file);
+  policy::decoded<client_config> settings;
+  std::string config_text, config_why;
+  bool config_read = args.config_file.empty() || read_text(args.config_file, config_text, config_why);
+  if (!args.config_file.empty() && config_read)
+    settings = policy::read_client_config(config_text, args.config_file);
+  // The client rules judge values; on settings that did not decode they
+  // would only repeat the settings' problems in other words.
+  policy::intake_options options;
+  options.file_name = args.job_file;
+  options.client = std::move(settings.value);
+  options.last = config_read && settings.ok() ? policy::intake_step::check : policy::intake_step::read;
+  auto checked = policy::intake(text, options);
 
-  client_config client;
-  bool client_ok = true;
-  if (!args.config_file.empty()) {
-    std::string config_text;
-    if (!read_text(args.config_file, config_text, why)) {
-      std::printf("%s: cannot read the client settings: %s\n", args.config_file.c_str(),
-                  why.c_str());
-      return 1;
-    }
-    auto settings = policy::read_client_config(config_text, args.config_file);
-    print_warnings(settings.warnings);
-    problems += report(settings.problems, args.config_file);
-    client_ok = settings.ok();
-    client = std::move(settings.value);
+  // The job's reading first, then the settings', then the rules.
+  print_warnings(checked.warnings);
+  bool read_failed = checked.step == policy::intake_step::read;
+  std::size_t problems = read_failed ? report(checked.problems, args.job_file) : 0;
+  if (!config_read) {
+    std::printf("%s: cannot read the client settings: %s\n", args.config_file.c_str(),
+                config_why.c_str());
+    return 1;
   }
-  // The client rules judge values; on a job or settings that did not decode
-  // they would only repeat the problems above in other words.
-  if (job.ok() && client_ok)
-    problems += report(policy::check_job(job.value, client), args.job_file);
+  print_warnings(settings.warnings);
+  problems += report(settings.problems, args.config_file);
+  if (!read_failed)
+    problems += report(checked.problems, args.job_file);
   if (problems > 0)
     return 1;
 
   std::size_t tasks = 0;
-  for (const auto& g : job.value.groups)
+  for (const auto& g : checked.job.groups)
     tasks += g.tasks.size();
   std::printf("%s: job \"%s\" is valid (%zu group%s, %zu task%s)\n", args.job_file.c_str(),
-              job.value.name.c_str(), job.value.groups.size(),
-              job.value.groups.size() == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
+              checked.job.name.c_str(), checked.job.groups.size(),
+              checked.job.groups.size() == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
   return 0;
 }
 
