@@ -233,6 +233,8 @@ bool apply_option(decode_context& ctx, std::string_view name, const node& n,
     if (auto v = to_int(ctx, n, path)) {
       if (*v < 1)
         ctx.problem(path, n.pos, "must be at least 1, got " + std::to_string(*v));
+      else if (*v > 1024)
+        ctx.problem(path, n.pos, "must be at most 1024, got " + std::to_string(*v));
       else
         out.max_concurrent_pulls = *v;
     }

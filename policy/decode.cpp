@@ -8,6 +8,7 @@
 #include <map>
 
 #include "policy/duration.hpp"
+#include "policy/ranges.hpp"
 
 namespace stevedore::policy {
 
@@ -375,7 +376,20 @@ std::optional<std::int64_t> to_duration_ms(decode_context& ctx, const node& n,
     ctx.problem(path, n.pos, d.error().message);
     return std::nullopt;
   }
-  return nanos_to_millis(*d);
+  auto ms = nanos_to_millis(*d);
+  if (!duration_in_range(ctx, path, n.pos, ms))
+    return std::nullopt;
+  return ms;
+}
+
+bool duration_in_range(decode_context& ctx, std::string_view path, const position& pos,
+                       std::int64_t ms) {
+  if (ms <= ranges::max_duration_ms && ms >= -ranges::max_duration_ms)
+    return true;
+  ctx.problem(path, pos,
+              "must be at most " + format_millis(ranges::max_duration_ms) + " (ten years), got " +
+                format_millis(ms));
+  return false;
 }
 
 namespace {
