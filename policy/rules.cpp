@@ -74,6 +74,14 @@ void check_load(const docker_config& c, const std::string& path, bool defer,
                                   "\"" + c.load + "\" leaves the task's local directory"));
 }
 
+std::string job_path(const job_spec& job) {
+  return "job." + job.name;
+}
+
+std::string group_path(const job_spec& job, const group_spec& group) {
+  return job_path(job) + ".group." + group.name;
+}
+
 } // namespace
 
 void check_task_rules(const task_spec& task, const client_config& client,
@@ -91,8 +99,53 @@ void check_task_rules(const task_spec& task, const client_config& client,
   check_load(c, path, defer, problems);
 }
 
-std::vector<error_info> check_job(const job_spec& job, const client_config& client) {
+std::vector<error_info> check_job_limits(const job_spec& job, const client_config& client) {
   std::vector<error_info> problems;
+  auto refuse = [&](std::string what, std::string why) {
+    problems.push_back(make_error(errc::not_permitted, std::move(what), std::move(why)));
+  };
+  std::int64_t tasks = 0;
+  std::int64_t instances = 0;
+  bool counts_ok = true;
+  for (const auto& group : job.groups) {
+    if (group.count > client.max_group_count) {
+      counts_ok = false;
+      refuse(group_path(job, group) + ".count",
+             "count " + std::to_string(group.count) + " is over this node's limit of " +
+               std::to_string(client.max_group_count) + " (stevedore.job.max_count)");
+    }
+    tasks += static_cast<std::int64_t>(group.tasks.size());
+    // Both factors are bounded here (count by the check above, tasks by the
+    // size of the file), so the product cannot overflow.
+    if (counts_ok)
+      instances += std::max<std::int64_t>(group.count, 0) *
+                   static_cast<std::int64_t>(group.tasks.size());
+  }
+  if (tasks > client.max_job_tasks)
+    refuse(job_path(job), std::to_string(tasks) + " tasks are over this node's limit of " +
+                            std::to_string(client.max_job_tasks) + " (stevedore.job.max_tasks)");
+  if (counts_ok && instances > client.max_job_instances)
+    refuse(job_path(job), std::to_string(instances) +
+                            " task instances (count x tasks of every group) are over this "
+                            "node's limit of " + std::to_string(client.max_job_instances) +
+                            " (stevedore.job.max_instances)");
+  return problems;
+}
+
+std::optional<error_info> check_job_size(std::size_t text_size, const client_config& client,
+                                         std::string_view what) {
+  if (client.max_job_bytes <= 0 || text_size <= static_cast<std::size_t>(client.max_job_bytes))
+    return std::nullopt;
+  return make_error(errc::not_permitted, std::string(what),
+                    "the job is " + std::to_string(text_size) +
+                      " bytes, over this node's limit of " + std::to_string(client.max_job_bytes) +
+                      " bytes (stevedore.job.max_size)");
+}
+
+std::vector<error_info> check_job(const job_spec& job, const client_config& client) {
+  auto problems = check_job_limits(job, client);
+  if (!problems.empty())
+    return problems;
   for (const auto& group : job.groups)
     for (const auto& task : group.tasks)
       check_task_rules(task, client, task_path(job, group, task), rule_stage::as_written,

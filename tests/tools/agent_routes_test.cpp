@@ -1,5 +1,7 @@
 // Every route of the agent's API over real loopback sockets, against the fake
 // backend: answers, every error status, and the JSON they carry.
+#include <chrono>
+
 #include <simdjson.h>
 
 #include "tests/tools/agent_test_fixture.hpp"
@@ -169,6 +171,20 @@ TEST_F(routes, job_refused_by_the_client_settings_is_403) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 403) << r->body;
   EXPECT_NE(error_of(*r).find("privileged"), std::string::npos) << r->body;
+  EXPECT_TRUE(backend_->jobs().empty());
+}
+
+TEST_F(routes, job_over_the_node_limits_is_refused_in_one_line_before_any_work) {
+  std::string hcl = good_hcl;
+  hcl.replace(hcl.find("    task"), 0, "    count = 100000000\n");
+  auto started = std::chrono::steady_clock::now();
+  auto r = post("/v1/jobs", hcl);
+  ASSERT_TRUE(r);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_EQ(error_of(*r),
+            "job.web.group.g.count: count 100000000 is over this node's limit of 1000 "
+            "(stevedore.job.max_count)");
   EXPECT_TRUE(backend_->jobs().empty());
 }
 

@@ -168,6 +168,46 @@ TEST_F(validate, client_settings_can_allow_what_the_defaults_refuse) {
   EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
 }
 
+std::string job_with_count(const std::string& count) {
+  std::string job = good_job;
+  job.replace(job.find("count = 2"), 9, "count = " + count);
+  return job;
+}
+
+TEST_F(validate, huge_count_is_refused_in_one_line) {
+  auto o = run(write("job.hcl", job_with_count("100000000")));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out,
+            "job.hcl: job.web.group.cache.count: count 100000000 is over this node's limit of "
+            "1000 (stevedore.job.max_count)\n");
+}
+
+TEST_F(validate, job_limits_are_client_settings) {
+  write("client.hcl", "client {\n  options {\n    \"stevedore.job.max_count\" = 5\n"
+                      "    \"stevedore.job.max_instances\" = 4\n  }\n}\n");
+  auto over = run(write("job.hcl", job_with_count("6")) + " --config client.hcl");
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_EQ(over.out,
+            "job.hcl: job.web.group.cache.count: count 6 is over this node's limit of 5 "
+            "(stevedore.job.max_count)\n");
+  auto instances = run(write("job.hcl", job_with_count("5")) + " --config client.hcl");
+  EXPECT_EQ(instances.exit_code, 1);
+  EXPECT_EQ(instances.out,
+            "job.hcl: job.web: 5 task instances (count x tasks of every group) are over this "
+            "node's limit of 4 (stevedore.job.max_instances)\n");
+  auto within = run(write("job.hcl", job_with_count("4")) + " --config client.hcl");
+  EXPECT_EQ(within.exit_code, 0) << within.out << within.err;
+}
+
+TEST_F(validate, job_file_over_the_size_limit_is_refused_unparsed) {
+  write("client.hcl", "client {\n  options {\n    \"stevedore.job.max_size\" = 100\n  }\n}\n");
+  std::string job = good_job;
+  auto o = run(write("job.hcl", job) + " --config client.hcl");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out, "job.hcl: job: the job is " + std::to_string(job.size()) +
+                     " bytes, over this node's limit of 100 bytes (stevedore.job.max_size)\n");
+}
+
 TEST_F(validate, usage_error_without_a_file) {
   auto o = run("");
   EXPECT_NE(o.exit_code, 0);

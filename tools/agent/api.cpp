@@ -312,6 +312,10 @@ void api::post_task(http_request& req, std::shared_ptr<responder> res) {
 
 void api::submit(std::string text, std::shared_ptr<responder> res) {
   answer a(metrics_, res);
+  // The server's body limit usually comes from the same setting; this holds
+  // for a server configured otherwise, before anything is parsed.
+  if (auto e = policy::check_job_size(text.size(), opts_.client, "body"))
+    return a.problems({*e});
   auto job = policy::read_job(text, "body");
   if (!job.ok())
     return a.problems(job.problems);

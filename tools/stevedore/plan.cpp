@@ -53,10 +53,7 @@ int run_plan(const plan_args& args) {
     std::fprintf(stderr, "%s: cannot read the job file\n", args.job_file.c_str());
     return 1;
   }
-  auto job = policy::read_job(text, args.job_file);
-  print_warnings(job.warnings);
-  if (report(job.problems))
-    return 1;
+  // The settings first: they hold the limits the job is judged by.
   client_config client;
   if (!args.config_file.empty()) {
     std::string config_text;
@@ -70,6 +67,12 @@ int run_plan(const plan_args& args) {
       return 1;
     client = std::move(decoded.value);
   }
+  if (auto e = policy::check_job_size(text.size(), client, "job"); e && report({*e}))
+    return 1;
+  auto job = policy::read_job(text, args.job_file);
+  print_warnings(job.warnings);
+  if (report(job.problems))
+    return 1;
   if (report(policy::check_job(job.value, client)))
     return 1;
   policy::plan_options options;

@@ -72,12 +72,10 @@ int run_validate(const validate_args& args) {
     std::printf("%s: cannot read the job file: %s\n", args.job_file.c_str(), why.c_str());
     return 1;
   }
-  auto job = policy::read_job(text, args.job_file);
-  print_warnings(job.warnings);
-  std::size_t problems = report(job.problems, args.job_file);
-
+  // The settings are read first (their problems still print after the
+  // job's): they hold the limits the job is judged by.
   client_config client;
-  bool client_ok = true;
+  policy::decoded<client_config> settings;
   if (!args.config_file.empty()) {
     std::string config_text;
     if (!read_text(args.config_file, config_text, why)) {
@@ -85,15 +83,23 @@ int run_validate(const validate_args& args) {
                   why.c_str());
       return 1;
     }
-    auto settings = policy::read_client_config(config_text, args.config_file);
-    print_warnings(settings.warnings);
-    problems += report(settings.problems, args.config_file);
-    client_ok = settings.ok();
-    client = std::move(settings.value);
+    settings = policy::read_client_config(config_text, args.config_file);
+    if (settings.ok())
+      client = settings.value;
   }
+  // Too large a file is refused before it is parsed.
+  if (auto e = policy::check_job_size(text.size(), client, "job")) {
+    report({*e}, args.job_file);
+    return 1;
+  }
+  auto job = policy::read_job(text, args.job_file);
+  print_warnings(job.warnings);
+  std::size_t problems = report(job.problems, args.job_file);
+  print_warnings(settings.warnings);
+  problems += report(settings.problems, args.config_file);
   // The client rules judge values; on a job or settings that did not decode
   // they would only repeat the problems above in other words.
-  if (job.ok() && client_ok)
+  if (job.ok() && settings.ok())
     problems += report(policy::check_job(job.value, client), args.job_file);
   if (problems > 0)
     return 1;
