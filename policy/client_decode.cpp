@@ -53,8 +53,9 @@ namespace {
 constexpr std::string_view unknown_option = "unknown option";
 constexpr std::string_view not_used = "not used by stevedore; ignored";
 
+// Escaped and cut: a job file's value must not paint the terminal or fill it.
 std::string quote(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
+  return quote_value(s);
 }
 
 std::string trim(std::string_view s) {

@@ -23,8 +23,9 @@ namespace {
 
 constexpr std::string_view unknown_option = "unknown option";
 
+// Escaped and cut: a job file's value must not paint the terminal or fill it.
 std::string quote(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
+  return quote_value(s);
 }
 
 bool interpolated(std::string_view s) {

@@ -260,7 +260,7 @@ void add_resources(json& host, const task_spec& task, const node_facts& node,
       std::int64_t soft = 0, hard = 0;
       if (!parse_ulimit(value, soft, hard)) {
         problems.push_back(make_error(errc::invalid_input, path + ".ulimit." + name,
-                                      "\"" + value + "\" is not \"soft\" or \"soft:hard\""));
+                                      quote_value(value) + " is not \"soft\" or \"soft:hard\""));
         continue;
       }
       json u = json::object();

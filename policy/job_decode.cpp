@@ -29,8 +29,9 @@ namespace {
 
 constexpr std::string_view not_supported = "not supported by stevedore; ignored";
 
+// Escaped and cut: a job file's value must not paint the terminal or fill it.
 std::string quote(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
+  return quote_value(s);
 }
 
 // A problem at loc(key) when v is outside min..max: "must be between MIN and

@@ -71,7 +71,7 @@ void check_load(const docker_config& c, const std::string& path, bool defer,
     return;
   if (!c.load.empty() && !stays_inside(c.load))
     problems.push_back(make_error(errc::not_permitted, path + ".load",
-                                  "\"" + c.load + "\" leaves the task's local directory"));
+                                  quote_value(c.load) + " leaves the task's local directory"));
 }
 
 std::string job_path(const job_spec& job) {

@@ -183,7 +183,7 @@ TEST_F(routes, job_over_the_node_limits_is_refused_in_one_line_before_any_work) 
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
   EXPECT_EQ(r->status, 403) << r->body;
   EXPECT_EQ(error_of(*r),
-            "job.web.group.g.count: count 100000000 is over this node's limit of 1000 "
+            "body: job.web.group.g.count: count 100000000 is over this node's limit of 1000 "
             "(stevedore.job.max_count)");
   EXPECT_TRUE(backend_->jobs().empty());
 }

@@ -88,7 +88,7 @@ TEST(plan, count_over_the_node_limit_is_one_line_and_no_plan) {
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_TRUE(o.out.empty()) << o.out.substr(0, 200);
   EXPECT_EQ(o.err,
-            "job.web.group.cache.count: count 5000 is over this node's limit of 1000 "
+            "big.hcl: job.web.group.cache.count: count 5000 is over this node's limit of 1000 "
             "(stevedore.job.max_count)\n");
 }
 

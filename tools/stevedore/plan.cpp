@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "policy/decode.hpp"
 #include "policy/plan.hpp"
 #include "policy/rules.hpp"
 #include "tools/stevedore/command.hpp"
@@ -37,13 +38,14 @@ bool read_text(const std::string& path, std::string& out) {
 
 void print_warnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings)
-    std::fprintf(stderr, "warning: %s\n", w.c_str());
+    std::fprintf(stderr, "warning: %s\n", printable(w).c_str());
 }
 
-// Prints the problems; true when there were any.
-bool report(const std::vector<error_info>& problems) {
+// Prints the problems of `file` as `validate` does ("FILE:LINE:COL: path:
+// why"); true when there were any.
+bool report(const std::vector<error_info>& problems, const std::string& file) {
   for (const auto& p : problems)
-    std::fprintf(stderr, "%s\n", to_string(p).c_str());
+    std::fprintf(stderr, "%s\n", policy::format_problem(p, file).c_str());
   return !problems.empty();
 }
 
@@ -63,24 +65,24 @@ int run_plan(const plan_args& args) {
     }
     auto decoded = policy::read_client_config(config_text, args.config_file);
     print_warnings(decoded.warnings);
-    if (report(decoded.problems))
+    if (report(decoded.problems, args.config_file))
       return 1;
     client = std::move(decoded.value);
   }
-  if (auto e = policy::check_job_size(text.size(), client, "job"); e && report({*e}))
+  if (auto e = policy::check_job_size(text.size(), client, "job"); e && report({*e}, args.job_file))
     return 1;
   auto job = policy::read_job(text, args.job_file);
   print_warnings(job.warnings);
-  if (report(job.problems))
+  if (report(job.problems, args.job_file))
     return 1;
-  if (report(policy::check_job(job.value, client)))
+  if (report(policy::check_job(job.value, client), args.job_file))
     return 1;
   policy::plan_options options;
   options.alloc_id = args.alloc_id;
   options.keep_create_body = true; // printed whole below
   auto plan = policy::plan_job(job.value, client, options);
   print_warnings(plan.warnings);
-  if (report(plan.problems))
+  if (report(plan.problems, args.job_file))
     return 1;
   auto out = policy::plan_json(plan).dump(2);
   std::fwrite(out.data(), 1, out.size(), stdout);
