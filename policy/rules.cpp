@@ -132,6 +132,32 @@ std::vector<error_info> check_job_limits(const job_spec& job, const client_confi
   return problems;
 }
 
+std::string root_equivalent_settings(const client_config& client) {
+  std::vector<std::string> on;
+  if (client.volumes_enabled)
+    on.push_back("docker.volumes.enabled (bind mounts of any host path, / included)");
+  if (client.privileged_enabled)
+    on.push_back("docker.privileged.enabled (privileged containers and the host's pid, ipc, "
+                 "uts and user namespaces)");
+  if (std::find(client.caps_whitelist.begin(), client.caps_whitelist.end(), "ALL") !=
+      client.caps_whitelist.end())
+    on.push_back("docker.caps.whitelist = ALL (every capability, SYS_ADMIN included)");
+  if (on.empty())
+    return {};
+  std::string line = "whoever can call this API (anyone holding its token) can take root on "
+                     "this node: ";
+  for (std::size_t i = 0; i < on.size(); ++i)
+    line += (i == 0 ? "" : i + 1 == on.size() ? " and " : ", ") + on[i];
+  line += on.size() == 1 ? " is allowed" : " are allowed";
+  line += "; set ";
+  for (std::size_t i = 0; i < on.size(); ++i) {
+    auto name = on[i].substr(0, on[i].find(' '));
+    line += (i == 0 ? "" : ", ") + name;
+  }
+  line += " off in the client settings unless jobs need them";
+  return line;
+}
+
 std::optional<error_info> check_job_size(std::size_t text_size, const client_config& client,
                                          std::string_view what) {
   if (client.max_job_bytes <= 0 || text_size <= static_cast<std::size_t>(client.max_job_bytes))

@@ -49,6 +49,13 @@ std::vector<error_info> check_job(const job_spec& job, const client_config& clie
 // setting. Cheap whatever the job asks: no instance is made.
 std::vector<error_info> check_job_limits(const job_spec& job, const client_config& client);
 
+// What the client settings let any job do that amounts to root on the node:
+// one line naming each such setting and what it allows (host bind mounts,
+// privileged containers and host namespaces, every capability) and how to
+// turn it off; "" when none is on. The agent prints it at start: whoever can
+// call its API can do all of this.
+std::string root_equivalent_settings(const client_config& client);
+
 // The size limit of a job's text (stevedore.job.max_size): a problem naming
 // `what` (the file, or "body") when text_size is over it, before any parsing.
 std::optional<error_info> check_job_size(std::size_t text_size, const client_config& client,

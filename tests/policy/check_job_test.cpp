@@ -223,3 +223,34 @@ TEST(job_limits, size_is_judged_before_parsing) {
 }
 
 } // namespace
+
+namespace {
+
+// ---- what the agent warns about at start ------------------------------------
+
+TEST(root_equivalent_settings, the_specification_defaults_warn_about_volumes) {
+  auto line = root_equivalent_settings(client_config{});
+  EXPECT_NE(line.find("docker.volumes.enabled (bind mounts of any host path"), std::string::npos)
+    << line;
+  EXPECT_EQ(line.find("docker.privileged.enabled"), std::string::npos) << line;
+  EXPECT_NE(line.find("set docker.volumes.enabled off"), std::string::npos) << line;
+}
+
+TEST(root_equivalent_settings, every_dangerous_setting_is_named) {
+  client_config c;
+  c.privileged_enabled = true;
+  c.caps_whitelist = {"ALL"};
+  auto line = root_equivalent_settings(c);
+  EXPECT_NE(line.find("docker.volumes.enabled"), std::string::npos) << line;
+  EXPECT_NE(line.find("docker.privileged.enabled"), std::string::npos) << line;
+  EXPECT_NE(line.find("docker.caps.whitelist = ALL"), std::string::npos) << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(root_equivalent_settings, locked_down_settings_say_nothing) {
+  client_config c;
+  c.volumes_enabled = false;
+  EXPECT_EQ(root_equivalent_settings(c), "");
+}
+
+} // namespace

@@ -103,6 +103,10 @@ int run_agent(const agent_args& args) {
     (*supervisor)->shutdown();
     return fail(to_string(srv.error()));
   }
+  // The specification's defaults (volumes on) stay, but are said out loud:
+  // with them the API is a root shell for whoever can call it.
+  if (auto risk = policy::root_equivalent_settings(client); !risk.empty())
+    std::fprintf(stderr, "stevedore agent: warning: %s\n", risk.c_str());
   std::printf("stevedore agent: listening on http://%s\n", (*srv)->address().c_str());
   std::fflush(stdout);
 
