@@ -230,6 +230,23 @@ TEST(agent_server, token_file_first_line_trimmed) {
   EXPECT_FALSE(read_token_file(tmpl).ok());
 }
 
+TEST(agent_server, token_file_others_can_read_is_refused_without_the_token) {
+  char tmpl[] = "/tmp/stevedore-token-XXXXXX";
+  int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  std::ofstream(tmpl) << "abc123\n";
+  ::chmod(tmpl, 0644);
+  auto open = read_token_file(tmpl);
+  ASSERT_FALSE(open.ok());
+  auto line = to_string(open.error());
+  EXPECT_NE(line.find("other users can read or write it (mode 0644)"), std::string::npos) << line;
+  EXPECT_EQ(line.find("abc123"), std::string::npos) << line;
+  ::chmod(tmpl, 0640); // the group may share it
+  EXPECT_TRUE(read_token_file(tmpl).ok());
+  ::unlink(tmpl);
+}
+
 TEST(agent_server, constant_time_equal_compares_whole_strings) {
   EXPECT_TRUE(constant_time_equal("abc", "abc"));
   EXPECT_FALSE(constant_time_equal("abc", "abd"));

@@ -5,7 +5,10 @@
 // post onto it from whatever thread a backend answers on.
 #include "tools/agent/server.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cctype>
 #include <deque>
@@ -88,6 +91,14 @@ result<listen_address> parse_listen(std::string_view text) {
 }
 
 result<std::string> read_token_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return make_error(errc::not_permitted, "token file " + path,
+                      std::string("other users can read or write it (mode ") + mode +
+                        "); chmod o-rwx it (600 is usual)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return make_error(errc::invalid_input, "token file " + path, "cannot be read");

@@ -80,7 +80,9 @@ struct listen_address {
 result<listen_address> parse_listen(std::string_view text);
 
 // Reads a bearer token file: the first line, trimmed of white space. An empty
-// or unreadable file is an error naming the file (never the token).
+// or unreadable file is an error naming the file (never the token), and so is
+// a file that users other than its owner and group can read or write: the
+// token is the API's root password.
 result<std::string> read_token_file(const std::string& path);
 
 // Equality whose time depends only on the lengths, not on where the inputs
