@@ -47,6 +47,7 @@ struct fingerprinter_state {
   std::shared_ptr<docker::client> docker;
   fingerprint current;                 // what watchers were last told
   bool ever_healthy = false;
+  int failures_in_a_row = 0;           // polls that failed since the last good one
   std::vector<caf::actor> watchers;
   std::optional<poll_round> round;     // the poll in flight
   bool again = false;                  // a poll was asked for while one ran
@@ -115,10 +116,24 @@ void finish_poll(self_ptr self) {
   fingerprint next = s.current;
   next.at_ms = now_ms();
   next.polls = s.current.polls + 1;
+  bool retry_soon = false;
   if (r.failure) {
-    next.health = s.ever_healthy ? daemon_health::unhealthy : daemon_health::undetected;
-    next.reason = to_string(*r.failure);
+    ++s.failures_in_a_row;
+    // A healthy daemon keeps its health through failures fewer than
+    // unhealthy_after in a row (one reset, one 5xx, one garbled answer);
+    // the next poll comes after retry_delay to settle it quickly.
+    bool suspect = s.current.health == daemon_health::healthy &&
+                   s.failures_in_a_row < std::max(1, s.cfg.unhealthy_after);
+    if (suspect) {
+      spdlog::info("fingerprinter: poll failed ({} in a row), retrying: {}", s.failures_in_a_row,
+                   to_string(*r.failure));
+      retry_soon = true;
+    } else {
+      next.health = s.ever_healthy ? daemon_health::unhealthy : daemon_health::undetected;
+      next.reason = to_string(*r.failure);
+    }
   } else {
+    s.failures_in_a_row = 0;
     s.ever_healthy = true;
     next.health = daemon_health::healthy;
     next.reason.clear();
@@ -131,7 +146,8 @@ void finish_poll(self_ptr self) {
     s.again = false;
     return start_poll(self);
   }
-  self->delayed_send(self, s.cfg.period, fp_tick_atom::value, ++s.tick_gen);
+  auto wait = retry_soon ? std::min(s.cfg.retry_delay, s.cfg.period) : s.cfg.period;
+  self->delayed_send(self, wait, fp_tick_atom::value, ++s.tick_gen);
 }
 
 template <class T>
@@ -199,6 +215,7 @@ impl_actor::behavior_type fingerprinter(self_ptr self, std::shared_ptr<docker::c
                     {"watchers", std::to_string(s.watchers.size())},
                     {"polling", s.round ? "true" : "false"},
                     {"period_ms", std::to_string(s.cfg.period.count())},
+                    {"failures_in_a_row", std::to_string(s.failures_in_a_row)},
                     {"reason", s.current.reason}};
       return st;
     },

@@ -4,7 +4,10 @@
 // driver.docker.bridge_ip, driver.docker.volumes.enabled,
 // driver.docker.privileged.enabled, driver.docker.runtimes,
 // driver.docker.os_type) with the daemon's health: healthy; unhealthy with
-// the reason once it had been reached; undetected while it never was.
+// the reason once it had been reached; undetected while it never was. A
+// healthy daemon turns unhealthy only after `unhealthy_after` polls in a row
+// failed: a failed poll is retried after `retry_delay` rather than after a
+// whole period, so one reset or one 5xx does not refuse every start.
 // Contract: fingerprinter_actor (actors/protocol.hpp). Watchers hear
 // (health_atom, fingerprint) at once and on every change; dead ones are
 // dropped. The poll timer holds the actor alive: at shutdown, send it an
@@ -27,6 +30,8 @@ struct fingerprinter_config {
   bool volumes_enabled = true;               // docker.volumes.enabled
   bool privileged_enabled = false;           // docker.privileged.enabled
   std::string bridge_network = "bridge";     // whose gateway is driver.docker.bridge_ip
+  int unhealthy_after = 2;                   // failed polls in a row before healthy -> unhealthy
+  std::chrono::milliseconds retry_delay{500}; // after a failed poll (at most `period`)
 
   static fingerprinter_config from(const client_config& c);
 };

@@ -114,7 +114,8 @@ result<unit> rotating_file::open(const std::vector<std::string>& listing) {
 result<unit> rotating_file::open_index(std::int64_t index) {
   index_ = index;
   auto p = path();
-  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // Not for other local users: a task's output can hold anything.
+  int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0)
     return io_error("open log file " + p, errno);
   struct stat st {};

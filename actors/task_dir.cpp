@@ -50,13 +50,14 @@ int mkdir_p(const std::string& path) {
   return errno;
 }
 
-result<unit> make_dir(const task_instance& inst, const fs::path& dir, bool secret) {
+// mode 0: as mkdir_p makes it (0755 less the umask); else made so by chmod.
+result<unit> make_dir(const task_instance& inst, const fs::path& dir, mode_t mode = 0) {
   auto path = dir.string();
   while (path.size() > 1 && path.back() == '/')
     path.pop_back();
   if (int err = mkdir_p(path); err != 0)
     return dir_error(inst, "create " + dir.string(), std::generic_category().message(err));
-  if (secret && ::chmod(dir.c_str(), 0700) != 0)
+  if (mode != 0 && ::chmod(dir.c_str(), mode) != 0)
     return dir_error(inst, "chmod " + dir.string(), std::generic_category().message(errno));
   return unit{};
 }
@@ -84,7 +85,7 @@ result<std::vector<std::string>> fetch_artifact(const task_instance& inst,
   if (dest_dir != root && !inside(root, dest_dir))
     return dir_error(inst, what, "destination " + artifact.destination +
                                  " escapes the task directory");
-  if (auto made = make_dir(inst, dest_dir, false); !made)
+  if (auto made = make_dir(inst, dest_dir); !made)
     return std::move(made).error();
 
   const fs::path target = dest_dir / fs::path(source).filename();
@@ -114,15 +115,19 @@ result<std::vector<std::string>> prepare_task_dir(const task_instance& inst) {
                       "the plan gave no allocation directory");
   const fs::path shared = inst.shared_dir();
   const fs::path task = inst.task_dir();
-  struct folder { fs::path path; bool secret; };
-  // Parents before children: each mkdir succeeds at the first try.
+  struct folder { fs::path path; mode_t mode; };
+  // Parents before children: each mkdir succeeds at the first try. The
+  // allocation and task folders are closed to other local users (what a task
+  // prints lands in alloc/logs): the folders mounted into the container keep
+  // 0755 so that a task running as another user still reaches /alloc,
+  // /local and /tmp, which a container sees without the host's parents.
   const folder folders[] = {
-    {inst.alloc_dir, false}, {shared, false},
-    {shared / "logs", false}, {shared / "tmp", false}, {shared / "data", false},
-    {task, false}, {inst.local_dir(), false}, {inst.secrets_dir(), true}, {task / "tmp", false},
+    {inst.alloc_dir, 0750}, {shared, 0},
+    {shared / "logs", 0}, {shared / "tmp", 0}, {shared / "data", 0},
+    {task, 0750}, {inst.local_dir(), 0}, {inst.secrets_dir(), 0700}, {task / "tmp", 0},
   };
   for (const auto& f : folders)
-    if (auto made = make_dir(inst, f.path, f.secret); !made)
+    if (auto made = make_dir(inst, f.path, f.mode); !made)
       return std::move(made).error();
   std::vector<std::string> fetched;
   for (std::size_t i = 0; i < inst.task->artifacts.size(); ++i) {

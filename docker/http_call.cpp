@@ -272,10 +272,33 @@ bool call_base::retry_if_stale(error_code ec, bool answer_started, bool nothing_
   // first write or read. Once: the retry uses a fresh connection, and a
   // request that may already have done something on the daemon is retried
   // only when it is safe to repeat.
-  if (attempt_ > 0 || !reused_ || answer_started || ec == net::error::operation_aborted)
+  if (attempt_ > 0 || !req_ || ec == net::error::operation_aborted)
     return false;
-  if (!req_ || (!nothing_written && !idempotent(req_->method)))
+  const bool safe = idempotent(req_->method);
+  const bool stale = reused_ && !answer_started && (nothing_written || safe);
+  // A GET or HEAD changes nothing on the daemon: one reset or truncated
+  // answer of a request/response call is asked again, on a fresh connection
+  // too (a stream's data already went to its reader, so not a stream).
+  // Only where the connection broke: an answer that is malformed or over our
+  // limits would come the same way again.
+  const bool broken = ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
+                      ec == http::error::end_of_stream || ec == http::error::partial_message;
+  const bool repeatable = safe && mode_ == mode::buffered && broken;
+  if (!stale && !repeatable)
     return false;
+  return retry();
+}
+
+bool call_base::retry_after_answer(int status) {
+  // A 5xx to a GET or HEAD is often one bad moment of the daemon (or of what
+  // stands before it); asking once more costs one round trip.
+  if (attempt_ > 0 || !req_ || status < 500 || !idempotent(req_->method) ||
+      mode_ != mode::buffered)
+    return false;
+  return retry();
+}
+
+bool call_base::retry() {
   ++attempt_;
   if (out_ && out_->file) // the file goes back to the next request; init() rewinds it
     out_->file_body = std::move(out_->file->body());

@@ -62,9 +62,12 @@ protected:
   void fail(errc kind, std::string message);
   // Fails with the kind and words that fit an I/O error at `step`.
   void fail_io(const char* step, error_code ec);
-  // After a failed write or header read on a pooled connection: true when a
-  // fresh connection was started instead (once, and only where safe).
+  // After a failed write or read: true when a fresh connection was started
+  // instead (once, and only where safe: a stale pooled connection, or a
+  // GET/HEAD request/response call whatever broke).
   bool retry_if_stale(error_code ec, bool answer_started, bool nothing_written);
+  // A whole answer with a 5xx status to a GET or HEAD: asked once more.
+  bool retry_after_answer(int status);
 
   // Runs one of the caller's callbacks (empty ones are skipped). An exception
   // from it is swallowed: it must not take the I/O thread and every other
@@ -108,6 +111,7 @@ private:
   void disarm();
   void arm_for_exchange();
   void on_timer(error_code ec, unsigned generation);
+  bool retry(); // closes conn_ and asks again on a fresh connection; true
 
   const mode mode_;
   std::unique_ptr<outgoing> out_;  // file bodies only
@@ -122,7 +126,7 @@ private:
   bool registered_ = false;        // in the shard's live set
   bool holding_slot_ = false;
   bool reused_ = false;            // conn_ came from the pool
-  int attempt_ = 0;
+  int attempt_ = 0;                // 1 once the one retry was made
   bool done_ = false;
 };
 

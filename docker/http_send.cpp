@@ -51,9 +51,14 @@ private:
   void on_body(error_code ec) {
     if (done())
       return;
-    if (ec)
+    if (ec) {
+      if (retry_if_stale(ec, true, false))
+        return;
       return fail_io("read body", ec);
+    }
     auto& msg = parser_->get();
+    if (retry_after_answer(msg.result_int()))
+      return;
     response r;
     r.status = msg.result_int();
     if (req_->keep_headers)

@@ -41,6 +41,11 @@ struct client_config {
   std::int64_t max_concurrent_pulls = 4;  // stevedore.pull.max_concurrent
   std::int64_t fingerprint_period_ms = 15 * 1000; // stevedore.fingerprint.period
   std::int64_t stats_interval_ms = 1000;  // stevedore.stats.interval
+  // What one job may ask, refused before any planning (policy::check_job):
+  std::int64_t max_group_count = 1000;    // stevedore.job.max_count: a group's count
+  std::int64_t max_job_tasks = 100;       // stevedore.job.max_tasks: tasks written in the job
+  std::int64_t max_job_instances = 2000;  // stevedore.job.max_instances: count x tasks, all groups
+  std::int64_t max_job_bytes = 1 << 20;   // stevedore.job.max_size: the job file or API body
 
   // -- node facts --
   std::string node_id;                    // stable id; labels containers as ours
@@ -62,7 +67,8 @@ typename Inspector::result_type inspect(Inspector& f, client_config& x) {
            x.cleanup_image_delay_ms, x.cleanup_container, x.volumes_enabled,
            x.volumes_selinuxlabel, x.privileged_enabled, x.caps_whitelist,
            x.allow_runtimes, x.pull_activity_timeout_ms, x.max_concurrent_pulls,
-           x.fingerprint_period_ms, x.stats_interval_ms, x.node_id, x.node_name,
+           x.fingerprint_period_ms, x.stats_interval_ms, x.max_group_count, x.max_job_tasks,
+           x.max_job_instances, x.max_job_bytes, x.node_id, x.node_name,
            x.node_class, x.datacenter, x.region, x.node_meta, x.bind_address,
            x.min_dynamic_port, x.max_dynamic_port, x.alloc_root);
 }

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include <caf/meta/type_name.hpp>
 
@@ -46,8 +48,26 @@ typename Inspector::result_type inspect(Inspector& f, error_info& x) {
 // "daemon_unreachable", "not_found", ...
 const char* to_string(errc kind) noexcept;
 
-// One readable line: "<what>: <message>" (status in the message where useful).
+// One readable line: "<what>: <message>" (status in the message where useful),
+// made printable (below) and cut to max_line_bytes.
 std::string to_string(const error_info& e);
+
+// The longest line to_string gives: a value repeated in a message (a 4 MB
+// image name) must not make a 4 MB line.
+inline constexpr std::size_t max_line_bytes = 2000;
+// The longest part of a value quote_value keeps.
+inline constexpr std::size_t max_value_bytes = 200;
+
+// text safe to print on a terminal, on one line: control characters (C0, DEL
+// and C1: ESC, CR, LF, CSI ...) become escapes as in JSON ("\u001b", "\r",
+// "\n"), bytes that are not UTF-8 become "\xNN"; cut after max bytes with
+// "... (N more bytes)". Text that is printable already comes back unchanged,
+// so applying it twice changes nothing.
+std::string printable(std::string_view text, std::size_t max = max_line_bytes);
+
+// A value of the user's quoted for a message: "\"" + printable(v) + "\"", with
+// '"' and '\\' escaped and at most max_value_bytes of it kept.
+std::string quote_value(std::string_view v, std::size_t max = max_value_bytes);
 
 // True where trying again later can succeed: unreachable, timeout, 5xx daemon
 // errors. False for not_found, unauthorized, invalid_input, not_permitted.

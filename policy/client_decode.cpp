@@ -21,6 +21,11 @@
 //       "stevedore.stats.interval"      = "1s"      # container stats sampling
 //       "stevedore.bind_address"        = "127.0.0.1" # where task ports are published
 //       "stevedore.node_id"             = "..."     # stable id labelling our containers
+//       # what one job may ask (refused before any planning):
+//       "stevedore.job.max_count"       = "1000"    # a group's count
+//       "stevedore.job.max_tasks"       = "100"     # tasks written in one job
+//       "stevedore.job.max_instances"   = "2000"    # count x tasks over all groups
+//       "stevedore.job.max_size"        = "1048576" # bytes of the job file or API body
 //     }
 //   }
 //   plugin "docker" { config { endpoint auth { config helper } tls { cert key ca }
@@ -48,8 +53,9 @@ namespace {
 constexpr std::string_view unknown_option = "unknown option";
 constexpr std::string_view not_used = "not used by stevedore; ignored";
 
+// Escaped and cut: a job file's value must not paint the terminal or fill it.
 std::string quote(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
+  return quote_value(s);
 }
 
 std::string trim(std::string_view s) {
@@ -233,8 +239,23 @@ bool apply_option(decode_context& ctx, std::string_view name, const node& n,
     if (auto v = to_int(ctx, n, path)) {
       if (*v < 1)
         ctx.problem(path, n.pos, "must be at least 1, got " + std::to_string(*v));
+      else if (*v > 1024)
+        ctx.problem(path, n.pos, "must be at most 1024, got " + std::to_string(*v));
       else
         out.max_concurrent_pulls = *v;
+    }
+  } else if (name == "stevedore.job.max_count" || name == "stevedore.job.max_tasks" ||
+             name == "stevedore.job.max_instances" || name == "stevedore.job.max_size") {
+    std::int64_t& field = name == "stevedore.job.max_count"   ? out.max_group_count
+                          : name == "stevedore.job.max_tasks" ? out.max_job_tasks
+                          : name == "stevedore.job.max_instances" ? out.max_job_instances
+                                                                  : out.max_job_bytes;
+    if (auto v = to_int(ctx, n, path)) {
+      // A limit of 0 would refuse every job: 1 is the least that makes sense.
+      if (*v < 1)
+        ctx.problem(path, n.pos, "must be at least 1, got " + std::to_string(*v));
+      else
+        field = *v;
     }
   } else if (name == "stevedore.fingerprint.period") {
     set(ctx, n, path, out.fingerprint_period_ms, positive_duration);

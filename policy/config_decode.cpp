@@ -15,6 +15,7 @@
 #include "policy/decode.hpp"
 #include "policy/duration.hpp"
 #include "policy/image_ref.hpp"
+#include "policy/ranges.hpp"
 
 namespace stevedore::policy {
 
@@ -22,8 +23,9 @@ namespace {
 
 constexpr std::string_view unknown_option = "unknown option";
 
+// Escaped and cut: a job file's value must not paint the terminal or fill it.
 std::string quote(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
+  return quote_value(s);
 }
 
 bool interpolated(std::string_view s) {
@@ -330,6 +332,24 @@ void read_ranged(object_reader& r, std::string_view key, std::int64_t& out, std:
   out = v;
 }
 
+// A size that stevedore multiplies (MB into bytes), so bounded above:
+// "must not be negative" below 0, "maximum is MAX UNIT" above max.
+void read_size(object_reader& r, std::string_view key, std::int64_t& out, std::int64_t max,
+               std::string_view unit) {
+  std::int64_t v = out;
+  if (!r.get(key, v))
+    return;
+  if (v < 0 || v > max) {
+    auto at = r.at(key);
+    r.context().problem(at.path, at.pos,
+                        (v < 0 ? std::string("must not be negative")
+                                 : "maximum is " + std::to_string(max) + " " + std::string(unit)) +
+                          ", got " + std::to_string(v));
+    return;
+  }
+  out = v;
+}
+
 void read_cfs_period(object_reader& r, docker_config& c) {
   std::int64_t v = c.cpu_cfs_period;
   if (!r.get("cpu_cfs_period", v))
@@ -558,7 +578,7 @@ docker_config decode_docker_config(decode_context& ctx, const node& config,
   r.get("group_add", c.group_add);
   r.get("storage_opt", c.storage_opt);
   read_ranged(r, "oom_score_adj", c.oom_score_adj, -1000, 1000, "must be between -1000 and 1000");
-  read_ranged(r, "memory_hard_limit", c.memory_hard_limit, 0, INT64_MAX, "must not be negative");
+  read_size(r, "memory_hard_limit", c.memory_hard_limit, ranges::max_memory_mb, "MB");
   read_healthchecks(r, c);
   r.get("runtime", c.runtime);
   read_pull_timeout(r, c);

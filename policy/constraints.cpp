@@ -1,5 +1,7 @@
 #include "policy/constraints.hpp"
 
+#include "messages/error.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -159,7 +161,7 @@ std::optional<bool> version_clause(const version& have, const std::string& claus
   return compare(cut, upper) < 0;
 }
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+std::string quoted(const std::string& s) { return quote_value(s); }
 
 } // namespace
 

@@ -1,6 +1,8 @@
 #include "policy/create_body.hpp"
 
 #include <cctype>
+#include <cmath>
+#include <limits>
 
 #include "policy/capabilities.hpp"
 
@@ -49,6 +51,29 @@ bool parse_int(const std::string& text, std::int64_t& out) {
   }
   out = negative ? -v : v;
   return true;
+}
+
+// mb * 1 MiB, or a problem at `what` when that leaves 64 bits. The decoders
+// bound these fields (policy/ranges.hpp); this keeps a task_spec built in
+// code (the embedding API) from sending the daemon a wrapped, negative size.
+bool mb_to_bytes(std::int64_t mb, const std::string& what, std::int64_t& out,
+                 std::vector<error_info>& problems) {
+  if (mb < 0 || mb > std::numeric_limits<std::int64_t>::max() / mib) {
+    problems.push_back(make_error(errc::invalid_input, what,
+                                  std::to_string(mb) + " MB does not fit in 64-bit bytes"));
+    return false;
+  }
+  out = mb * mib;
+  return true;
+}
+
+// The task's resources path from its config path (path ends in ".config").
+std::string resources_path(const std::string& config_path) {
+  constexpr std::string_view suffix = ".config";
+  if (config_path.size() >= suffix.size() &&
+      config_path.compare(config_path.size() - suffix.size(), suffix.size(), suffix) == 0)
+    return config_path.substr(0, config_path.size() - suffix.size()) + ".resources";
+  return config_path + ".resources";
 }
 
 std::vector<std::string> env_list(const string_map& env) {
@@ -115,8 +140,13 @@ std::int64_t cpu_quota(std::int64_t cpu_mhz, std::int64_t period_us, const node_
   std::int64_t cores = node.cpu_cores > 0 ? node.cpu_cores : 1;
   std::int64_t total = node.cpu_total_mhz > 0 ? node.cpu_total_mhz : 1000 * cores;
   double share = static_cast<double>(cpu_mhz) / static_cast<double>(total);
-  auto quota = static_cast<std::int64_t>(share * static_cast<double>(period_us)) * cores;
-  return quota < min_cfs_quota_us ? min_cfs_quota_us : quota;
+  // In double, clamped before the cast back: a huge cpu (or a daemon that
+  // reports absurd cores) must not overflow the cast, which is undefined.
+  double quota = std::floor(share * static_cast<double>(period_us)) * static_cast<double>(cores);
+  constexpr double max_quota = 1e18;
+  if (!(quota >= static_cast<double>(min_cfs_quota_us)))
+    return min_cfs_quota_us;
+  return quota > max_quota ? static_cast<std::int64_t>(max_quota) : static_cast<std::int64_t>(quota);
 }
 
 bool parse_ulimit(const std::string& text, std::int64_t& soft, std::int64_t& hard) {
@@ -209,12 +239,15 @@ void add_resources(json& host, const task_spec& task, const node_facts& node,
     host.set("CpuPeriod", period);
     host.set("CpuQuota", cpu_quota(task.resources.cpu, period, node));
   }
-  std::int64_t memory = task.resources.memory_mb * mib;
+  std::int64_t memory = 0;
+  mb_to_bytes(task.resources.memory_mb, resources_path(path) + ".memory", memory, problems);
   if (c.memory_hard_limit > 0) {
     // `memory` becomes the soft reservation, the hard limit the ceiling.
-    host.set("Memory", c.memory_hard_limit * mib);
+    std::int64_t hard = 0;
+    mb_to_bytes(c.memory_hard_limit, path + ".memory_hard_limit", hard, problems);
+    host.set("Memory", hard);
     host.set("MemoryReservation", memory);
-    memory = c.memory_hard_limit * mib;
+    memory = hard;
   } else {
     host.set("Memory", memory);
   }
@@ -227,7 +260,7 @@ void add_resources(json& host, const task_spec& task, const node_facts& node,
       std::int64_t soft = 0, hard = 0;
       if (!parse_ulimit(value, soft, hard)) {
         problems.push_back(make_error(errc::invalid_input, path + ".ulimit." + name,
-                                      "\"" + value + "\" is not \"soft\" or \"soft:hard\""));
+                                      quote_value(value) + " is not \"soft\" or \"soft:hard\""));
         continue;
       }
       json u = json::object();

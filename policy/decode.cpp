@@ -8,6 +8,7 @@
 #include <map>
 
 #include "policy/duration.hpp"
+#include "policy/ranges.hpp"
 
 namespace stevedore::policy {
 
@@ -31,7 +32,8 @@ void decode_context::warning(std::string_view path, const position& pos, std::st
   if (!path.empty())
     line += (line.empty() ? "" : ": ") + std::string(path);
   line += (line.empty() ? "" : ": ") + why;
-  warnings_.emplace_back(pos, std::move(line));
+  // Printed as they are: values in them are escaped and the line is cut.
+  warnings_.emplace_back(pos, printable(line));
 }
 
 void decode_context::add(error_info e, const position& pos) {
@@ -60,9 +62,18 @@ std::vector<std::string> decode_context::take_warnings() {
   return in_source_order(warnings_);
 }
 
-std::string format_problem(const error_info& e, std::string_view file_name) {
+namespace {
+
+// to_string(e) before it is made printable (format_problem does that once).
+std::string plain_line(const error_info& e) {
+  if (e.what.empty())
+    return e.message;
+  return e.what + ": " + (e.message.empty() ? std::string(to_string(e.kind)) : e.message);
+}
+
+std::string format_problem_raw(const error_info& e, std::string_view file_name) {
   if (file_name.empty())
-    return to_string(e);
+    return plain_line(e);
   std::string_view msg = e.message;
   std::string prefix = std::string(file_name) + ":";
   if (msg.substr(0, prefix.size()) == prefix && msg.size() > prefix.size()) {
@@ -86,7 +97,14 @@ std::string format_problem(const error_info& e, std::string_view file_name) {
       return out;
     }
   }
-  return std::string(file_name) + ": " + to_string(e);
+  return std::string(file_name) + ": " + plain_line(e);
+}
+
+} // namespace
+
+std::string format_problem(const error_info& e, std::string_view file_name) {
+  // Every line goes to a terminal: values in it escaped, and cut.
+  return printable(format_problem_raw(e, file_name));
 }
 
 // ---- paths ------------------------------------------------------------------
@@ -105,15 +123,10 @@ bool plain_identifier(std::string_view key) {
   return true;
 }
 
+// Escaped ('"', '\\' and control characters) and cut: a key is part of the
+// path printed with every problem.
 std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += '\\';
-    out += c;
-  }
-  out += '"';
-  return out;
+  return quote_value(s);
 }
 
 std::string at_text(const position& pos) {
@@ -375,7 +388,20 @@ std::optional<std::int64_t> to_duration_ms(decode_context& ctx, const node& n,
     ctx.problem(path, n.pos, d.error().message);
     return std::nullopt;
   }
-  return nanos_to_millis(*d);
+  auto ms = nanos_to_millis(*d);
+  if (!duration_in_range(ctx, path, n.pos, ms))
+    return std::nullopt;
+  return ms;
+}
+
+bool duration_in_range(decode_context& ctx, std::string_view path, const position& pos,
+                       std::int64_t ms) {
+  if (ms <= ranges::max_duration_ms && ms >= -ranges::max_duration_ms)
+    return true;
+  ctx.problem(path, pos,
+              "must be at most " + format_millis(ranges::max_duration_ms) + " (ten years), got " +
+                format_millis(ms));
+  return false;
 }
 
 namespace {

@@ -96,6 +96,10 @@ std::optional<string_map> to_string_map(decode_context& ctx, const node& n,
 // A Go duration string, in milliseconds (duration.hpp).
 std::optional<std::int64_t> to_duration_ms(decode_context& ctx, const node& n,
                                            std::string_view path, bool allow_negative = false);
+// False, with a problem at path, when ms is beyond ranges::max_duration_ms
+// either way (a timer that long would overflow the clock).
+bool duration_in_range(decode_context& ctx, std::string_view path, const position& pos,
+                       std::int64_t ms);
 
 // The objects a value stands for: an object itself, or each object of a list
 // (lists of lists flatten). Anything else is a problem ("expected a block").

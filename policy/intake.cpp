@@ -65,6 +65,12 @@ const char* to_string(intake_step s) noexcept {
 }
 
 intake_result intake(std::string_view text, const intake_options& options) {
+  // Too large a file is refused before it is parsed (stevedore.job.max_size).
+  if (auto e = check_job_size(text.size(), options.client, "job")) {
+    intake_result out;
+    out.problems.push_back(std::move(*e));
+    return out;
+  }
   return after_read(read_job(text, options.file_name), options);
 }
 

@@ -57,9 +57,15 @@ public:
       return;
     std::vector<std::string> unresolved;
     value = interpolate(value, scope_, unresolved);
+    // A registry credential is a secret even where it holds "${": the
+    // reference (or, unterminated, the rest of the value) is not shown.
+    const bool secret = field.compare(0, 5, "auth.") == 0;
     for (const auto& ref : unresolved)
-      warnings_.push_back(path_ + "." + field + ": " + ref
-                          + " resolves to nothing; left as written");
+      warnings_.push_back(path_ + "." + field + ": " +
+                          (secret ? std::string("a ${...} reference (not shown: auth values are "
+                                                "secret)")
+                                  : ref) +
+                          " resolves to nothing; left as written");
   }
 
   void list(const std::string& field, std::vector<std::string>& values) {

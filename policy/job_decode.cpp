@@ -20,6 +20,7 @@
 
 #include "policy/decode.hpp"
 #include "policy/duration.hpp"
+#include "policy/ranges.hpp"
 #include "policy/rules.hpp"
 
 namespace stevedore::policy {
@@ -28,8 +29,24 @@ namespace {
 
 constexpr std::string_view not_supported = "not supported by stevedore; ignored";
 
+// Escaped and cut: a job file's value must not paint the terminal or fill it.
 std::string quote(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
+  return quote_value(s);
+}
+
+// A problem at loc(key) when v is outside min..max: "must be between MIN and
+// MAX UNIT, got V" (or "minimum is MIN UNIT" when only the floor is broken,
+// the message these fields always gave).
+void check_range(decode_context& ctx, const field_locator& loc, std::string_view key,
+                 std::int64_t v, std::int64_t min, std::int64_t max, std::string_view unit) {
+  if (v >= min && v <= max)
+    return;
+  auto at = loc(key);
+  std::string u = unit.empty() ? "" : " " + std::string(unit);
+  ctx.problem(at.path, at.pos,
+              (v < min ? "minimum is " + std::to_string(min) + u
+                       : "maximum is " + std::to_string(max) + u) +
+                ", got " + std::to_string(v));
 }
 
 } // namespace
@@ -62,6 +79,8 @@ void check_restart(decode_context& ctx, const restart_spec& r, const field_locat
   if (r.attempts < 0) {
     auto at = loc("attempts");
     ctx.problem(at.path, at.pos, "must not be negative, got " + std::to_string(r.attempts));
+  } else if (r.attempts > ranges::max_restart_attempts) {
+    check_range(ctx, loc, "attempts", r.attempts, 0, ranges::max_restart_attempts, "");
   } else if (r.attempts == 0 && r.mode == "delay") {
     auto at = loc("attempts");
     ctx.problem(at.path, at.pos, "restart mode \"delay\" with 0 attempts is ambiguous");
@@ -101,17 +120,13 @@ void check_constraint(decode_context& ctx, const constraint_spec& c, const field
 }
 
 void check_resources(decode_context& ctx, const resources_spec& r, const field_locator& loc) {
-  if (r.cpu < 20) {
-    auto at = loc("cpu");
-    ctx.problem(at.path, at.pos, "minimum is 20 MHz, got " + std::to_string(r.cpu));
-  }
-  if (r.memory_mb < 10) {
-    auto at = loc("memory");
-    ctx.problem(at.path, at.pos, "minimum is 10 MB, got " + std::to_string(r.memory_mb));
-  }
+  check_range(ctx, loc, "cpu", r.cpu, 20, ranges::max_cpu_mhz, "MHz");
+  check_range(ctx, loc, "memory", r.memory_mb, 10, ranges::max_memory_mb, "MB");
   if (r.mbits < 0) {
     auto at = loc("mbits");
     ctx.problem(at.path, at.pos, "must not be negative, got " + std::to_string(r.mbits));
+  } else {
+    check_range(ctx, loc, "mbits", r.mbits, 0, ranges::max_mbits, "Mbit/s");
   }
 }
 
@@ -132,14 +147,8 @@ void check_port(decode_context& ctx, const port_spec& p, const field_ref& at,
 }
 
 void check_logs(decode_context& ctx, const logs_spec& l, const field_locator& loc) {
-  if (l.max_files < 1) {
-    auto at = loc("max_files");
-    ctx.problem(at.path, at.pos, "minimum is 1, got " + std::to_string(l.max_files));
-  }
-  if (l.max_file_size_mb < 1) {
-    auto at = loc("max_file_size");
-    ctx.problem(at.path, at.pos, "minimum is 1 MB, got " + std::to_string(l.max_file_size_mb));
-  }
+  check_range(ctx, loc, "max_files", l.max_files, 1, ranges::max_log_files, "");
+  check_range(ctx, loc, "max_file_size", l.max_file_size_mb, 1, ranges::max_log_file_size_mb, "MB");
 }
 
 namespace {

@@ -56,7 +56,10 @@ bool get_nanos(object_reader& r, std::string_view key, std::int64_t& out_ms) {
     ctx.problem(path, n->pos, "must not be negative, got " + std::to_string(*ns));
     return false;
   }
-  out_ms = nanos_to_millis(*ns);
+  auto ms = nanos_to_millis(*ns);
+  if (!duration_in_range(ctx, path, n->pos, ms))
+    return false;
+  out_ms = ms;
   return true;
 }
 

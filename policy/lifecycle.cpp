@@ -92,6 +92,20 @@ bool daemon_away(const error_info& err) {
   return err.kind == errc::daemon_unreachable || err.kind == errc::timeout;
 }
 
+// Whether the call may have done its work although no good answer came: the
+// connection went, the time ran out, or the answer was garbled.
+bool outcome_unknown(const error_info& err) {
+  return daemon_away(err) || err.kind == errc::malformed_answer;
+}
+
+// Worth another try. A garbled answer too: every call of a task's life can
+// be repeated (a create is settled by the name, a start of a started
+// container, a kill and an inspect change nothing, a removal of a removed
+// container is a 404), though the transport repeats only GETs by itself.
+bool transient(const error_info& err) {
+  return retryable(err) || err.kind == errc::malformed_answer;
+}
+
 // The call each phase waits for; an answer to any other is not for now.
 bool expects(phase p, call c) {
   switch (c) {
@@ -448,7 +462,7 @@ struct stepper {
       park(err); // never taken as the container's death
       return;
     }
-    if (!retryable(err)) {
+    if (!transient(err)) {
       if (lc.at == phase::removing) {
         left_behind(to_string(err));
         return;
@@ -550,7 +564,7 @@ struct stepper {
           issue(cmd::find_holder{lc.epoch});
           return;
         }
-        if (daemon_away(e))
+        if (outcome_unknown(e))
           lc.intent = create_intent::unconfirmed; // it may have made it
         else if (lc.intent == create_intent::sent)
           lc.intent = create_intent::none; // the daemon answered: this create made nothing

@@ -70,7 +70,7 @@ void decide_image(task_instance& inst, const path_resolver& resolve, const std::
       inst.image_archive = *archive;
     else
       problems.push_back(make_error(errc::not_permitted, path + ".load",
-                                    "\"" + c.load + "\": " + archive.error().message));
+                                    quote_value(c.load) + ": " + archive.error().message));
   } else if (!ref->digest.empty()) {
     inst.pull = pull_policy::digest;
   } else if (c.force_pull || always_pull(*ref)) {
@@ -189,8 +189,8 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
   plan_result out;
   if (!options.alloc_id.empty() && !valid_alloc_id(options.alloc_id)) {
     out.problems.push_back(make_error(errc::invalid_input, "alloc_id",
-                                      "\"" + options.alloc_id
-                                        + "\" cannot be part of a container name "
+                                      quote_value(options.alloc_id)
+                                        + " cannot be part of a container name "
                                           "([A-Za-z0-9][A-Za-z0-9_.-]*)"));
     return out;
   }

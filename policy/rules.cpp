@@ -71,7 +71,15 @@ void check_load(const docker_config& c, const std::string& path, bool defer,
     return;
   if (!c.load.empty() && !stays_inside(c.load))
     problems.push_back(make_error(errc::not_permitted, path + ".load",
-                                  "\"" + c.load + "\" leaves the task's local directory"));
+                                  quote_value(c.load) + " leaves the task's local directory"));
+}
+
+std::string job_path(const job_spec& job) {
+  return "job." + job.name;
+}
+
+std::string group_path(const job_spec& job, const group_spec& group) {
+  return job_path(job) + ".group." + group.name;
 }
 
 } // namespace
@@ -91,8 +99,79 @@ void check_task_rules(const task_spec& task, const client_config& client,
   check_load(c, path, defer, problems);
 }
 
-std::vector<error_info> check_job(const job_spec& job, const client_config& client) {
+std::vector<error_info> check_job_limits(const job_spec& job, const client_config& client) {
   std::vector<error_info> problems;
+  auto refuse = [&](std::string what, std::string why) {
+    problems.push_back(make_error(errc::not_permitted, std::move(what), std::move(why)));
+  };
+  std::int64_t tasks = 0;
+  std::int64_t instances = 0;
+  bool counts_ok = true;
+  for (const auto& group : job.groups) {
+    if (group.count > client.max_group_count) {
+      counts_ok = false;
+      refuse(group_path(job, group) + ".count",
+             "count " + std::to_string(group.count) + " is over this node's limit of " +
+               std::to_string(client.max_group_count) + " (stevedore.job.max_count)");
+    }
+    tasks += static_cast<std::int64_t>(group.tasks.size());
+    // Both factors are bounded here (count by the check above, tasks by the
+    // size of the file), so the product cannot overflow.
+    if (counts_ok)
+      instances += std::max<std::int64_t>(group.count, 0) *
+                   static_cast<std::int64_t>(group.tasks.size());
+  }
+  if (tasks > client.max_job_tasks)
+    refuse(job_path(job), std::to_string(tasks) + " tasks are over this node's limit of " +
+                            std::to_string(client.max_job_tasks) + " (stevedore.job.max_tasks)");
+  if (counts_ok && instances > client.max_job_instances)
+    refuse(job_path(job), std::to_string(instances) +
+                            " task instances (count x tasks of every group) are over this "
+                            "node's limit of " + std::to_string(client.max_job_instances) +
+                            " (stevedore.job.max_instances)");
+  return problems;
+}
+
+std::string root_equivalent_settings(const client_config& client) {
+  std::vector<std::string> on;
+  if (client.volumes_enabled)
+    on.push_back("docker.volumes.enabled (bind mounts of any host path, / included)");
+  if (client.privileged_enabled)
+    on.push_back("docker.privileged.enabled (privileged containers and the host's pid, ipc, "
+                 "uts and user namespaces)");
+  if (std::find(client.caps_whitelist.begin(), client.caps_whitelist.end(), "ALL") !=
+      client.caps_whitelist.end())
+    on.push_back("docker.caps.whitelist = ALL (every capability, SYS_ADMIN included)");
+  if (on.empty())
+    return {};
+  std::string line = "whoever can call this API (anyone holding its token) can take root on "
+                     "this node: ";
+  for (std::size_t i = 0; i < on.size(); ++i)
+    line += (i == 0 ? "" : i + 1 == on.size() ? " and " : ", ") + on[i];
+  line += on.size() == 1 ? " is allowed" : " are allowed";
+  line += "; set ";
+  for (std::size_t i = 0; i < on.size(); ++i) {
+    auto name = on[i].substr(0, on[i].find(' '));
+    line += (i == 0 ? "" : ", ") + name;
+  }
+  line += " off in the client settings unless jobs need them";
+  return line;
+}
+
+std::optional<error_info> check_job_size(std::size_t text_size, const client_config& client,
+                                         std::string_view what) {
+  if (client.max_job_bytes <= 0 || text_size <= static_cast<std::size_t>(client.max_job_bytes))
+    return std::nullopt;
+  return make_error(errc::not_permitted, std::string(what),
+                    "the job is " + std::to_string(text_size) +
+                      " bytes, over this node's limit of " + std::to_string(client.max_job_bytes) +
+                      " bytes (stevedore.job.max_size)");
+}
+
+std::vector<error_info> check_job(const job_spec& job, const client_config& client) {
+  auto problems = check_job_limits(job, client);
+  if (!problems.empty())
+    return problems;
   for (const auto& group : job.groups)
     for (const auto& task : group.tasks)
       check_task_rules(task, client, task_path(job, group, task), rule_stage::as_written,

@@ -6,6 +6,7 @@
 // mounts, runtimes); `stevedore validate` runs both.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,25 @@ decoded<client_config> read_client_config(std::string_view text, std::string_vie
 
 // Every rule that depends on the client settings, for every task of the job.
 // Problems are errc::not_permitted (or invalid_input), `what` is the path.
+// A job over the limits of what one job may ask (check_job_limits) gets
+// only those problems: nothing else is looked at.
 std::vector<error_info> check_job(const job_spec& job, const client_config& client);
+
+// The limits of what one job may ask (stevedore.job.max_count, max_tasks,
+// max_instances): errc::not_permitted, one per limit broken, naming the
+// setting. Cheap whatever the job asks: no instance is made.
+std::vector<error_info> check_job_limits(const job_spec& job, const client_config& client);
+
+// What the client settings let any job do that amounts to root on the node:
+// one line naming each such setting and what it allows (host bind mounts,
+// privileged containers and host namespaces, every capability) and how to
+// turn it off; "" when none is on. The agent prints it at start: whoever can
+// call its API can do all of this.
+std::string root_equivalent_settings(const client_config& client);
+
+// The size limit of a job's text (stevedore.job.max_size): a problem naming
+// `what` (the file, or "body") when text_size is over it, before any parsing.
+std::optional<error_info> check_job_size(std::size_t text_size, const client_config& client,
+                                         std::string_view what);
 
 } // namespace stevedore::policy

@@ -201,7 +201,7 @@ void check_volumes(const docker_config& c, const client_config& client, const st
     auto v = parse_volume(c.volumes[i]);
     if (!v) {
       problems.push_back(make_error(errc::invalid_input, path + "." + field,
-                                    "\"" + c.volumes[i] + "\": " + v.error().message));
+                                    quote_value(c.volumes[i]) + ": " + v.error().message));
       continue;
     }
     check_host_source(v->source, classify_source(v->source, has_driver), client,

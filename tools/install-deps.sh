@@ -5,6 +5,7 @@
 #
 #   bash tools/install-deps.sh            # build + test environment
 #   bash tools/install-deps.sh --build    # build only
+#   bash tools/install-deps.sh --ci       # build + test environment + clang for the fuzz run
 set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ libcaf-dev libboost-dev libsimdjson-dev libspdlog-dev
@@ -14,12 +15,17 @@ build_pkgs=(cmake ninja-build g++ libcaf-dev libboost-dev libsimdjson-dev libspd
 # depends on all four, but they are listed so a missing one is visible here.
 # iproute2 (`ip`) is used to find and remove the docker0 bridge.
 # ca-certificates is only a recommendation of docker.io; curl warns without it.
+# tools/fuzz.sh: libFuzzer comes with clang's runtime libraries.
+ci_pkgs=(clang libclang-rt-14-dev)
 testenv_pkgs=(docker.io containerd runc tini iptables docker-registry apache2-utils
   busybox-static openssl curl iproute2 ca-certificates)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" != "--build" ]]; then
   want+=("${testenv_pkgs[@]}")
+fi
+if [[ "${1:-}" == "--ci" ]]; then
+  want+=("${ci_pkgs[@]}")
 fi
 
 missing=()

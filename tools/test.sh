@@ -7,6 +7,12 @@
 #
 #   STEVEDORE_BUILD_DIR  build folder (default: build under the repository)
 #   STEVEDORE_TESTENV_DIR  the environment's state dir (see tools/testenv.sh)
+#   STEVEDORE_HARDENING  1 (default): after ctest, the sanitizer run
+#     (tools/sanitize.sh) and the bounded fuzz run (tools/fuzz.sh,
+#     STEVEDORE_FUZZ_SECONDS per target, 30 here); 0: skip them. They are
+#     also skipped, with a line saying so, when the suite took longer than
+#     STEVEDORE_HARDENING_AFTER seconds (default 1200), so that CI stays
+#     inside its 35 minutes on 2 cores.
 #   extra arguments are passed to ctest (e.g. -L unit, -R Pull)
 set -euo pipefail
 
@@ -17,7 +23,7 @@ ENV_FILE=$BUILD/testenv/env # STEVEDORE_TESTENV_FILE in tests/CMakeLists.txt
 step() { echo "=== test.sh: $* ($(date +%H:%M:%S))"; }
 
 step "installing packages"
-bash "$REPO/tools/install-deps.sh"
+bash "$REPO/tools/install-deps.sh" --ci
 
 # A CMakeCache.txt made for another source folder (a build folder copied or
 # committed from elsewhere) stops cmake; start that build folder afresh.
@@ -54,4 +60,16 @@ ctest --test-dir "$BUILD" --output-on-failure --timeout 600 "$@"
 rc=$?
 set -e
 step "ctest exited with $rc"
+
+if [[ "${STEVEDORE_HARDENING:-1}" != 0 ]]; then
+  if ((SECONDS > ${STEVEDORE_HARDENING_AFTER:-1200})); then
+    step "skipping the sanitizer and fuzz runs: the suite took ${SECONDS}s"
+  else
+    # Each bounded, so that a hang cannot eat CI's time.
+    step "sanitizer run (ASan + UBSan)"
+    timeout 900 bash "$REPO/tools/sanitize.sh" || rc=1
+    step "fuzz run"
+    STEVEDORE_FUZZ_SECONDS=${STEVEDORE_FUZZ_SECONDS:-30} timeout 600 bash "$REPO/tools/fuzz.sh" || rc=1
+  fi
+fi
 exit "$rc"

@@ -140,6 +140,38 @@ TEST_F(FingerprinterTest, HealthyUnhealthyHealthy) {
   EXPECT_TRUE(up->reason.empty());
 }
 
+TEST_F(FingerprinterTest, OneFailedPollIsRetriedAndDoesNotTurnItUnhealthy) {
+  fcfg_.period = 10s;  // only forced polls, and the retry
+  fcfg_.retry_delay = 50ms;
+  start();
+  caf::scoped_actor self(*sys_);
+  caf::anon_send(fp_, watch_atom::value, caf::actor_cast<caf::actor>(self));
+  ASSERT_TRUE(next_with(self, daemon_health::healthy));
+  auto before = fake_->calls("info");
+  fake_->fail_next("info", 1, errc::daemon_unreachable, "connection reset by peer");
+  caf::anon_send(fp_, poll_atom::value);
+  // The failed poll and its retry, and no update: it stayed healthy.
+  EXPECT_EQ(count_updates(self, 400ms), 0);
+  EXPECT_EQ(fake_->calls("info") - before, 2);
+}
+
+TEST_F(FingerprinterTest, FailuresInARowTurnItUnhealthy) {
+  fcfg_.period = 10s;
+  fcfg_.retry_delay = 50ms;
+  fcfg_.unhealthy_after = 3;
+  start();
+  caf::scoped_actor self(*sys_);
+  caf::anon_send(fp_, watch_atom::value, caf::actor_cast<caf::actor>(self));
+  ASSERT_TRUE(next_with(self, daemon_health::healthy));
+  auto before = fake_->calls("info");
+  fake_->fail_next("info", 3, errc::daemon_error, "500 internal server error");
+  caf::anon_send(fp_, poll_atom::value);
+  auto down = next_with(self, daemon_health::unhealthy);
+  ASSERT_TRUE(down);
+  EXPECT_EQ(fake_->calls("info") - before, 3);
+  EXPECT_NE(down->reason.find("500 internal server error"), std::string::npos) << down->reason;
+}
+
 TEST_F(FingerprinterTest, PollsEveryPeriodButTellsOnlyChanges) {
   start();
   caf::scoped_actor self(*sys_);

@@ -3,6 +3,8 @@
 #include "actors/log_rotation.hpp"
 #include "actors/log_worker.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -61,6 +63,15 @@ TEST_F(LogRotationTest, FirstFileIsIndexZero) {
   ASSERT_TRUE(f.write("hello\n").ok());
   EXPECT_EQ(names(), (std::vector<std::string>{"web.stdout.0"}));
   EXPECT_EQ(read(0), "hello\n");
+}
+
+TEST_F(LogRotationTest, FilesAreNotReadableByOtherUsers) {
+  rotating_file f(cfg(3, 100));
+  ASSERT_TRUE(f.write("secret output\n").ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "web.stdout.0").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0007, 0u);
+  EXPECT_EQ(st.st_mode & 0600, 0600u);
 }
 
 TEST_F(LogRotationTest, EmptyWriteCreatesTheFile) {

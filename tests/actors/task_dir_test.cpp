@@ -59,6 +59,20 @@ TEST_F(task_dir_test, creates_nomads_layout_with_private_secrets) {
   EXPECT_EQ(read(root_ / "alloc-1/web/local/keep"), "x");
 }
 
+TEST_F(task_dir_test, allocation_and_task_folders_are_closed_to_other_users) {
+  ASSERT_TRUE(prepare_task_dir(inst_).ok());
+  auto mode = [&](const char* rel) {
+    struct stat st {};
+    EXPECT_EQ(::stat((root_ / "alloc-1" / rel).c_str(), &st), 0) << rel;
+    return st.st_mode & 0777;
+  };
+  EXPECT_EQ(mode("."), 0750u);
+  EXPECT_EQ(mode("web"), 0750u);
+  // What the container mounts stays reachable for a task of another user.
+  EXPECT_EQ(mode("web/local") & 0005, 0005u);
+  EXPECT_EQ(mode("alloc") & 0005, 0005u);
+}
+
 TEST_F(task_dir_test, a_file_where_a_folder_goes_is_a_one_line_error) {
   fs::create_directories(root_ / "alloc-1" / "alloc");
   std::ofstream(root_ / "alloc-1" / "alloc" / "logs") << "not a folder";

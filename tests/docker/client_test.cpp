@@ -107,7 +107,8 @@ TEST(ClientNegotiation, OldDaemonIsRefusedClearlyAndAskedAgainNextTime) {
 
 TEST(ClientNegotiation, FailureFailsTheWaitingCallsAndIsRetried) {
   auto server = fake_server::unix_socket();
-  server->play(script().expect_request().reset());
+  server->play(script().expect_request().reset()); // the ping
+  server->play(script().expect_request().reset()); // and the transport's one retry of it
   server->play_always(script().serve([](const captured_request& r) {
     return r.target == "/_ping" ? ping_answer("1.41") : http_answer(200, R"({"Id":"abc"})");
   }));

@@ -121,7 +121,7 @@ TEST(TransportFailure, ConnectTimesOutWhenTheDaemonNeverAccepts) {
 
 TEST(TransportFailure, ResetMidAnswerIsDaemonUnreachable) {
   auto server = fake_server::tcp();
-  server->play(script()
+  server->play_always(script() // the GET and its one retry
                    .expect_request()
                    .write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
                    .reset());
@@ -135,7 +135,7 @@ TEST(TransportFailure, ResetMidAnswerIsDaemonUnreachable) {
 
 TEST(TransportFailure, ClosedMidAnswerIsDaemonUnreachable) {
   auto server = fake_server::unix_socket();
-  server->play(script()
+  server->play_always(script() // the GET and its one retry
                    .expect_request()
                    .write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
                    .close());
@@ -145,6 +145,56 @@ TEST(TransportFailure, ClosedMidAnswerIsDaemonUnreachable) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, errc::daemon_unreachable);
   EXPECT_EQ(r.error().message, "read body: connection closed in the middle of the answer");
+}
+
+// Safe calls retried: a GET asks once more on a fresh connection whatever
+// broke; a POST, which may have done something already, never does.
+TEST(TransportFailure, GetResetOnAFreshConnectionIsAskedOnceMore) {
+  auto server = fake_server::tcp();
+  server->play(script().expect_request().reset());
+  server->play(script().expect_request().answer(200, R"({"ok":true})"));
+  auto t = transport::make(server->where());
+
+  auto r = call(*t, get("/v1.41/info"));
+  ASSERT_TRUE(r.ok()) << to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(server->requests().size(), 2u);
+}
+
+TEST(TransportFailure, GetAnswered5xxIsAskedOnceMore) {
+  auto server = fake_server::unix_socket();
+  server->play(script().expect_request().answer(500, R"({"message":"injected"})"));
+  server->play(script().expect_request().answer(200, "OK"));
+  auto t = transport::make(server->where());
+
+  auto r = call(*t, get("/_ping"));
+  ASSERT_TRUE(r.ok()) << to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(TransportFailure, GetFailingTwiceAnswersTheSecondFailure) {
+  auto server = fake_server::unix_socket();
+  server->play_always(script().expect_request().answer(503, R"({"message":"busy"})"));
+  auto t = transport::make(server->where());
+
+  auto r = call(*t, get("/_ping"));
+  ASSERT_TRUE(r.ok()) << to_string(r.error());
+  EXPECT_EQ(r->status, 503); // an answer: the client above turns it into an error
+  EXPECT_EQ(server->requests().size(), 2u);
+}
+
+TEST(TransportFailure, PostResetIsNeverAskedAgain) {
+  auto server = fake_server::tcp();
+  server->play(script().expect_request().reset());
+  server->play(script().expect_request().answer(201, R"({"Id":"c1"})"));
+  auto t = transport::make(server->where());
+
+  request req = get("/v1.41/containers/create");
+  req.method = "POST";
+  auto r = call(*t, req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, errc::daemon_unreachable);
+  EXPECT_EQ(server->requests().size(), 1u);
 }
 
 TEST(TransportFailure, GarbageStatusLineIsMalformed) {

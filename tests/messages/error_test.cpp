@@ -20,6 +20,39 @@ TEST(error, retry_helps_only_where_the_cause_can_pass) {
   EXPECT_FALSE(retryable(make_error(errc::unauthorized, "pull", "denied", 401)));
 }
 
+TEST(printable, control_characters_become_escapes) {
+  EXPECT_EQ(printable("a\x1b[2Kb\rc\nd\te\x7f"), "a\\u001b[2Kb\\rc\\nd\\te\\u007f");
+  // C1 controls (CSI is U+009B) and bytes that are not UTF-8.
+  EXPECT_EQ(printable("x\xc2\x9by\xff"), "x\\u009by\\xff");
+  // Printable text, UTF-8 included, is kept as it is; twice is once.
+  EXPECT_EQ(printable("caf\xc3\xa9 \"q\" \\"), "caf\xc3\xa9 \"q\" \\");
+  EXPECT_EQ(printable(printable("a\x1b" "b")), printable("a\x1b" "b"));
+}
+
+TEST(printable, long_text_is_cut_and_says_how_much) {
+  std::string big(4 << 20, 'a');
+  auto out = printable(big);
+  EXPECT_EQ(out, std::string(max_line_bytes, 'a') + "... (" +
+                   std::to_string(big.size() - max_line_bytes) + " more bytes)");
+}
+
+TEST(quote_value, escapes_quotes_and_controls_and_cuts_on_a_character) {
+  EXPECT_EQ(quote_value("say \"hi\"\n"), "\"say \\\"hi\\\"\\n\"");
+  std::string big = "\xc3\xa9" + std::string(300, 'b');
+  auto q = quote_value(big, 3); // byte 3 is inside no character: cut after the é and one b
+  EXPECT_EQ(q, "\"\xc3\xa9" "b\"... (299 more bytes)");
+  EXPECT_EQ(quote_value("\xc3\xa9\xc3\xa9", 3), "\"\xc3\xa9\"... (2 more bytes)");
+}
+
+TEST(error, to_string_is_printable_and_bounded) {
+  auto e = make_error(errc::invalid_input, "job.j\x1b[2K", "\r" + std::string(10000, 'v'));
+  auto line = to_string(e);
+  EXPECT_EQ(line.find('\x1b'), std::string::npos);
+  EXPECT_EQ(line.find('\r'), std::string::npos);
+  EXPECT_LT(line.size(), max_line_bytes + 40);
+  EXPECT_EQ(line.substr(0, 24), "job.j\\u001b[2K: \\rvvvvvv");
+}
+
 TEST(result, holds_a_value_or_an_error) {
   result<int> ok = 3;
   ASSERT_TRUE(ok);

@@ -166,3 +166,91 @@ TEST(check_job, task_outside_a_group_keeps_its_written_path) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].what, "job.web.task.t.config.privileged");
 }
+
+namespace {
+
+// ---- limits of what one job may ask ----------------------------------------
+
+TEST(job_limits, count_over_the_limit_is_one_problem_naming_the_setting) {
+  docker_config cfg;
+  cfg.privileged = true; // would be a problem too, but the limit comes first and alone
+  auto job = test::one_task_job(cfg);
+  job.groups[0].count = 100000000;
+  auto problems = check_job(job, test::test_client());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].kind, errc::not_permitted);
+  EXPECT_EQ(problems[0].what, "job.web.group.cache.count");
+  EXPECT_EQ(problems[0].message,
+            "count 100000000 is over this node's limit of 1000 (stevedore.job.max_count)");
+}
+
+TEST(job_limits, instances_count_every_group) {
+  auto job = test::one_task_job(docker_config{});
+  job.groups[0].count = 600;
+  job.groups.push_back(job.groups[0]);
+  job.groups[1].name = "other";
+  auto client = test::test_client();
+  EXPECT_TRUE(check_job_limits(job, client).empty());
+  client.max_job_instances = 1199;
+  auto problems = check_job_limits(job, client);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].what, "job.web");
+  EXPECT_NE(problems[0].message.find("1200 task instances"), std::string::npos)
+    << problems[0].message;
+}
+
+TEST(job_limits, tasks_over_the_limit) {
+  auto job = test::one_task_job(docker_config{});
+  auto client = test::test_client();
+  client.max_job_tasks = 1;
+  job.groups[0].tasks.push_back(job.groups[0].tasks[0]);
+  job.groups[0].tasks[1].name = "second";
+  auto problems = check_job_limits(job, client);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].message,
+            "2 tasks are over this node's limit of 1 (stevedore.job.max_tasks)");
+}
+
+TEST(job_limits, size_is_judged_before_parsing) {
+  auto client = test::test_client();
+  client.max_job_bytes = 10;
+  EXPECT_FALSE(check_job_size(10, client, "body"));
+  auto e = check_job_size(11, client, "body");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->what, "body");
+  EXPECT_EQ(e->message,
+            "the job is 11 bytes, over this node's limit of 10 bytes (stevedore.job.max_size)");
+}
+
+} // namespace
+
+namespace {
+
+// ---- what the agent warns about at start ------------------------------------
+
+TEST(root_equivalent_settings, the_specification_defaults_warn_about_volumes) {
+  auto line = root_equivalent_settings(client_config{});
+  EXPECT_NE(line.find("docker.volumes.enabled (bind mounts of any host path"), std::string::npos)
+    << line;
+  EXPECT_EQ(line.find("docker.privileged.enabled"), std::string::npos) << line;
+  EXPECT_NE(line.find("set docker.volumes.enabled off"), std::string::npos) << line;
+}
+
+TEST(root_equivalent_settings, every_dangerous_setting_is_named) {
+  client_config c;
+  c.privileged_enabled = true;
+  c.caps_whitelist = {"ALL"};
+  auto line = root_equivalent_settings(c);
+  EXPECT_NE(line.find("docker.volumes.enabled"), std::string::npos) << line;
+  EXPECT_NE(line.find("docker.privileged.enabled"), std::string::npos) << line;
+  EXPECT_NE(line.find("docker.caps.whitelist = ALL"), std::string::npos) << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+}
+
+TEST(root_equivalent_settings, locked_down_settings_say_nothing) {
+  client_config c;
+  c.volumes_enabled = false;
+  EXPECT_EQ(root_equivalent_settings(c), "");
+}
+
+} // namespace

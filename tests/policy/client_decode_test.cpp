@@ -130,6 +130,15 @@ const good_case good_cases[] = {
      c.bind_address = "0.0.0.0";
      c.node_id = "n-1";
    }},
+  {"job limits",
+   options("\"stevedore.job.max_count\" = \"10\"\n\"stevedore.job.max_tasks\" = 3\n"
+           "\"stevedore.job.max_instances\" = \"20\"\n\"stevedore.job.max_size\" = 4096"),
+   [](client_config& c) {
+     c.max_group_count = 10;
+     c.max_job_tasks = 3;
+     c.max_job_instances = 20;
+     c.max_job_bytes = 4096;
+   }},
   {"max concurrent as number", options("\"stevedore.pull.max_concurrent\" = 2"),
    [](client_config& c) { c.max_concurrent_pulls = 2; }},
   {"bind address v6", options("\"stevedore.bind_address\" = \"::1\""),
@@ -277,6 +286,12 @@ const bad_case bad_cases[] = {
    {opt("stevedore.stats.interval", "3:30", "expected a duration such as \"30s\" or \"1h30m\", got a number")}},
   {"max concurrent zero", options("\"stevedore.pull.max_concurrent\" = \"0\""),
    {opt("stevedore.pull.max_concurrent", "3:35", "must be at least 1, got 0")}},
+  {"job limit zero", options("\"stevedore.job.max_count\" = 0"),
+   {opt("stevedore.job.max_count", "3:29", "must be at least 1, got 0")}},
+  {"max concurrent absurd", options("\"stevedore.pull.max_concurrent\" = \"9223372036854775807\""),
+   {opt("stevedore.pull.max_concurrent", "3:35", "must be at most 1024, got 9223372036854775807")}},
+  {"cleanup delay beyond a timer", options("\"docker.cleanup.image.delay\" = \"1000000h\""),
+   {opt("docker.cleanup.image.delay", "3:32", "must be at most 87600h0m0s (ten years), got 1000000h0m0s")}},
   {"max concurrent word", options("\"stevedore.pull.max_concurrent\" = \"many\""),
    {opt("stevedore.pull.max_concurrent", "3:35", "expected an integer, got \"many\"")}},
   {"bind address", options("\"stevedore.bind_address\" = \"localhost\""),

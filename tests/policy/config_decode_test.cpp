@@ -414,6 +414,8 @@ const bad_case bad_cases[] = {
    {at("oom_score_adj", "7:17", "must be between -1000 and 1000, got 1001")}},
   {"memory_hard_limit negative", "memory_hard_limit = -1",
    {at("memory_hard_limit", "7:21", "must not be negative, got -1")}},
+  {"memory_hard_limit beyond 64-bit bytes", "memory_hard_limit = 9223372036854775807",
+   {at("memory_hard_limit", "7:21", "maximum is 1073741824 MB, got 9223372036854775807")}},
   {"integer out of range", "shm_size = 99999999999999999999",
    {"job.hcl:7:12: number '99999999999999999999' is out of range (integers are 64-bit)"}},
   {"integer too large for int64 from a string", "shm_size = \"99999999999999999999\"",

@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "policy/plan.hpp"
@@ -145,6 +146,29 @@ TEST(resources, hard_limit_makes_memory_a_reservation) {
   EXPECT_EQ(host.find("Memory")->as_int(), 1024LL * 1024 * 1024);
   EXPECT_EQ(host.find("MemoryReservation")->as_int(), 256LL * 1024 * 1024);
   EXPECT_EQ(host.find("MemorySwap")->as_int(), 1024LL * 1024 * 1024);
+}
+
+TEST(cpu_quota, huge_cpu_saturates_instead_of_overflowing) {
+  node_facts node;
+  node.cpu_total_mhz = 1000;
+  node.cpu_cores = 64;
+  // 9e18 MHz of a 1 GHz node: the product leaves int64; the quota must be a
+  // large positive number, never the floor a wrapped value fell to.
+  auto quota = cpu_quota(std::numeric_limits<std::int64_t>::max(), 100000, node);
+  EXPECT_EQ(quota, 1000000000000000000LL);
+}
+
+TEST(resources, memory_beyond_64_bits_is_a_problem_not_a_negative_size) {
+  task_spec t;
+  t.resources.memory_mb = std::numeric_limits<std::int64_t>::max();
+  t.config.memory_hard_limit = std::numeric_limits<std::int64_t>::max() / 2;
+  json host = json::object();
+  std::vector<error_info> problems;
+  add_resources(host, t, {}, "job.j.group.g.task.t.config", problems);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].what, "job.j.group.g.task.t.resources.memory");
+  EXPECT_EQ(problems[1].what, "job.j.group.g.task.t.config.memory_hard_limit");
+  EXPECT_GE(host.find("Memory")->as_int(), 0);
 }
 
 TEST(resources, bad_ulimit_reported) {

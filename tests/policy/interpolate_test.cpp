@@ -65,6 +65,28 @@ TEST(interpolation, env_wins_over_node_values) {
   EXPECT_EQ(interpolate("${node.class}", {&env, &node}, unresolved), "from-env");
 }
 
+TEST(interpolation, auth_values_never_appear_in_warnings) {
+  docker_config c;
+  c.auth.username = "robot${unknown.user}";
+  c.auth.password = "s3cr${et-unterminated";
+  c.auth.server_address = "${meta.missing}.example";
+  string_map env, node;
+  std::vector<std::string> warnings;
+  interpolate_config(c, {&env, &node}, "job.w.group.g.task.t.config", warnings);
+  ASSERT_EQ(warnings.size(), 3u);
+  for (const auto& w : warnings) {
+    EXPECT_EQ(w.find("robot"), std::string::npos) << w;
+    EXPECT_EQ(w.find("unknown.user"), std::string::npos) << w;
+    EXPECT_EQ(w.find("et-unterminated"), std::string::npos) << w;
+    EXPECT_EQ(w.find("meta.missing"), std::string::npos) << w;
+  }
+  EXPECT_EQ(warnings[1],
+            "job.w.group.g.task.t.config.auth.password: a ${...} reference (not shown: auth "
+            "values are secret) resolves to nothing; left as written");
+  // Still interpolated as Nomad does; only the messages hold nothing of it.
+  EXPECT_EQ(c.auth.password, "s3cr${et-unterminated");
+}
+
 TEST(interpolation, config_fields_and_warning_paths) {
   docker_config c;
   c.image = "registry:5000/${MY_ENV}:1";

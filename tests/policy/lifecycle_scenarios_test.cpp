@@ -417,5 +417,24 @@ TEST(LifecycleScenario, RecoveryFactsAreRecordedWhenTheyChange) {
   EXPECT_FALSE(find<cmd::record_state>(d.last));
 }
 
+TEST(LifecycleScenario, AGarbledCreateAnswerIsSettledByTheNameNotLeaked) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  d.fail(call::create, errc::malformed_answer, "unexpected end of JSON"); // made, or not
+  EXPECT_EQ(d.life.intent, lc::create_intent::unconfirmed);
+  EXPECT_EQ(d.life.wait, lc::waiting::retry) << "tried again, not failed";
+  d.fire(timer::retry);
+  d.fail(call::create, errc::conflict); // it was made: the name is taken
+  d.feed(ev::name_holder{d.life.epoch, "beef0000000000", true, false, "created"});
+  d.ok(call::clear_holder);
+  EXPECT_EQ(d.life.intent, lc::create_intent::sent);
+  d.created();
+  d.ok(call::start);
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_EQ(d.count<cmd::clear_holder>(), 1) << "the garbled create's container was removed";
+}
+
 } // namespace
 } // namespace stevedore::testing

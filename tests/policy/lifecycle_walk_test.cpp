@@ -97,7 +97,7 @@ struct world {
 
   lc::event_data fail_call(const pending_call& p) {
     static const std::vector<errc> kinds = {errc::daemon_error, errc::timeout,
-                                            errc::daemon_unreachable};
+                                            errc::daemon_unreachable, errc::malformed_answer};
     auto kind = pick(kinds);
     if (p.what == call::create && kind != errc::daemon_error && containers.empty() && chance(0.5))
       containers[std::to_string(next_id++) + "-unconfirmed"] = false; // made, answer lost

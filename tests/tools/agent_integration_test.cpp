@@ -471,6 +471,8 @@ class agent_with_token : public agent_live {
 protected:
   std::vector<std::string> extra_args() override {
     std::ofstream(dir_ / "token") << "s3cret-agent-token\n";
+    // A token file others can read is refused at start.
+    fs::permissions(dir_ / "token", fs::perms::owner_read | fs::perms::owner_write);
     return {"--token-file", (dir_ / "token").string()};
   }
 };

@@ -1,5 +1,7 @@
 // Every route of the agent's API over real loopback sockets, against the fake
 // backend: answers, every error status, and the JSON they carry.
+#include <chrono>
+
 #include <simdjson.h>
 
 #include "tests/tools/agent_test_fixture.hpp"
@@ -172,6 +174,20 @@ TEST_F(routes, job_refused_by_the_client_settings_is_403) {
   EXPECT_TRUE(backend_->jobs().empty());
 }
 
+TEST_F(routes, job_over_the_node_limits_is_refused_in_one_line_before_any_work) {
+  std::string hcl = good_hcl;
+  hcl.replace(hcl.find("    task"), 0, "    count = 100000000\n");
+  auto started = std::chrono::steady_clock::now();
+  auto r = post("/v1/jobs", hcl);
+  ASSERT_TRUE(r);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_EQ(error_of(*r),
+            "body: job.web.group.g.count: count 100000000 is over this node's limit of 1000 "
+            "(stevedore.job.max_count)");
+  EXPECT_TRUE(backend_->jobs().empty());
+}
+
 TEST_F(routes, job_while_the_daemon_is_unhealthy_is_503) {
   backend_->set_health(daemon_health::unhealthy, "ping: connection refused");
   auto r = post("/v1/jobs", good_hcl);
@@ -253,7 +269,9 @@ TEST_F(routes, single_task_problems_point_into_the_body) {
   auto r = post("/v1/tasks", R"({"Name": "one", "Driver": "docker", "Config": {"image": ["x"]}})");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);
-  EXPECT_NE(error_of(*r).find("config.image: body:1:57: "), std::string::npos) << r->body;
+  EXPECT_NE(error_of(*r).find("body:1:57: job.one.group.one.task.one.config.image: expected a string"),
+            std::string::npos)
+    << r->body;
 
   r = post("/v1/tasks", "[1]");
   ASSERT_TRUE(r);

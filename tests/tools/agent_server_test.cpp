@@ -1,7 +1,10 @@
 // The agent's HTTP server itself: keep-alive, size caps, read deadlines for
 // slow clients, the bearer token, the loopback rule, handlers that forget
 // to answer.
+#include <atomic>
+#include <deque>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "tests/tools/agent_test_fixture.hpp"
@@ -79,6 +82,60 @@ TEST_F(server_test, slow_header_is_cut_off_at_its_deadline) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(c.closed_within(5s));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+}
+
+TEST_F(server_test, first_header_deadline_is_short_until_a_request_passed) {
+  server_options so;
+  so.first_header_timeout = 300ms;
+  so.header_timeout = 10s;
+  serve(so);
+  http_conn slow(port_);
+  ASSERT_TRUE(slow.send_raw("GET /v1/tasks HTTP/1.1\r\nHost: x\r\n")); // never finished
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(slow.closed_within(5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  // Once a request passed, the connection waits the long deadline for the next.
+  http_conn served(port_);
+  ASSERT_TRUE(served.send("GET", "/v1/tasks"));
+  ASSERT_TRUE(served.read_reply());
+  EXPECT_FALSE(served.closed_within(800ms));
+  ASSERT_TRUE(served.send("GET", "/v1/tasks"));
+  EXPECT_TRUE(served.read_reply());
+}
+
+// Issue 18's attack, bounded and on loopback: a client keeps many more
+// connections than there are slots, each with half a header, reconnecting
+// all the time; a client with the token must still be answered every time.
+TEST_F(server_test, slow_header_flood_does_not_lock_out_an_authenticated_client) {
+  server_options so;
+  so.token = "t0ken";
+  so.max_connections = 16;
+  so.header_timeout = 10s;
+  serve(so);
+  std::atomic<bool> stop{false};
+  std::atomic<int> opened{0};
+  std::thread attacker([&] {
+    std::deque<std::unique_ptr<http_conn>> held;
+    while (!stop) {
+      auto c = std::make_unique<http_conn>(port_);
+      c->send_raw("GET /v1/tasks HTTP/1.1\r\nHost: x\r\n");
+      held.push_back(std::move(c));
+      ++opened;
+      if (held.size() > 100)
+        held.pop_front();
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  std::this_thread::sleep_for(300ms); // every slot is taken by now
+  int answered = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto r = request(port_, "GET", "/v1/tasks", "", "Authorization: Bearer t0ken\r\n");
+    answered += r && r->status == 200;
+  }
+  stop = true;
+  attacker.join();
+  EXPECT_GT(opened.load(), 100);
+  EXPECT_EQ(answered, 20);
 }
 
 TEST_F(server_test, idle_keep_alive_connection_is_closed_at_the_header_deadline) {
@@ -228,6 +285,23 @@ TEST(agent_server, token_file_first_line_trimmed) {
   EXPECT_NE(to_string(empty.error()).find("holds no token"), std::string::npos);
   ::unlink(tmpl);
   EXPECT_FALSE(read_token_file(tmpl).ok());
+}
+
+TEST(agent_server, token_file_others_can_read_is_refused_without_the_token) {
+  char tmpl[] = "/tmp/stevedore-token-XXXXXX";
+  int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+  std::ofstream(tmpl) << "abc123\n";
+  ::chmod(tmpl, 0644);
+  auto open = read_token_file(tmpl);
+  ASSERT_FALSE(open.ok());
+  auto line = to_string(open.error());
+  EXPECT_NE(line.find("other users can read or write it (mode 0644)"), std::string::npos) << line;
+  EXPECT_EQ(line.find("abc123"), std::string::npos) << line;
+  ::chmod(tmpl, 0640); // the group may share it
+  EXPECT_TRUE(read_token_file(tmpl).ok());
+  ::unlink(tmpl);
 }
 
 TEST(agent_server, constant_time_equal_compares_whole_strings) {

@@ -1,5 +1,6 @@
 // `stevedore plan` and `stevedore info` as a user runs them, where no daemon
 // is needed: plan's determinism and problems, info's one-line failures.
+#include <chrono>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -74,6 +75,23 @@ TEST(plan, bad_job_is_one_line_per_problem_and_exit_1) {
   EXPECT_NE(o.err.find("config.ulimit.nofile"), std::string::npos) << o.err;
 }
 
+TEST(plan, count_over_the_node_limit_is_one_line_and_no_plan) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  std::string text = web_job;
+  // Before the limit, 5,000 instances were planned and printed (1 s), and
+  // 70,000 took minutes and gigabytes.
+  text.replace(text.find("count = 2"), 9, "count = 5000");
+  auto started = std::chrono::steady_clock::now();
+  auto o = s.run("plan " + s.write("big.hcl", text));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_TRUE(o.out.empty()) << o.out.substr(0, 200);
+  EXPECT_EQ(o.err,
+            "big.hcl: job.web.group.cache.count: count 5000 is over this node's limit of 1000 "
+            "(stevedore.job.max_count)\n");
+}
+
 TEST(plan, missing_file_names_it) {
   scratch s;
   ASSERT_TRUE(s.ok());
@@ -81,6 +99,37 @@ TEST(plan, missing_file_names_it) {
   EXPECT_EQ(o.exit_code, 1);
   EXPECT_EQ(lines(o.err), 1u) << o.err;
   EXPECT_NE(o.err.find("no-such-job.hcl"), std::string::npos) << o.err;
+}
+
+// The agent, run until `timeout` sends SIGTERM; its daemon is a socket that
+// does not exist, which is enough to start, serve and stop.
+stevedore::testing::outcome run_agent_briefly(scratch& s, const std::string& settings) {
+  s.write("client.hcl", "client {\n  options {\n    \"docker.endpoint\" = "
+                        "\"unix:///nonexistent/stevedore-test.sock\"\n" + settings + "  }\n}\n");
+  return s.run_under("timeout --preserve-status -s TERM 3",
+                     "agent --listen 127.0.0.1:0 --state-dir state --config client.hcl");
+}
+
+TEST(agent, warns_once_at_start_when_the_api_is_root_on_the_node) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  auto o = run_agent_briefly(s, "");
+  EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("listening on http://127.0.0.1:"), std::string::npos) << o.out;
+  std::size_t warnings = 0;
+  for (std::size_t at = 0; (at = o.err.find("stevedore agent: warning: ", at)) != std::string::npos; ++at)
+    ++warnings;
+  EXPECT_EQ(warnings, 1u) << o.err;
+  EXPECT_NE(o.err.find("docker.volumes.enabled"), std::string::npos) << o.err;
+}
+
+TEST(agent, locked_down_settings_start_without_the_warning) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  auto o = run_agent_briefly(s, "    \"docker.volumes.enabled\" = \"false\"\n");
+  EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("listening on"), std::string::npos) << o.out;
+  EXPECT_EQ(o.err.find("warning: whoever"), std::string::npos) << o.err;
 }
 
 TEST(info, unreachable_endpoint_is_one_line_and_exit_1) {

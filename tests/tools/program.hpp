@@ -52,9 +52,12 @@ public:
     std::ofstream(dir_ / name) << text;
     return name;
   }
-  outcome run(const std::string& args) const {
-    const std::string cmd = "cd '" + dir_.string() + "' && '" STEVEDORE_BIN "' " + args +
-                            " >out.txt 2>err.txt";
+  outcome run(const std::string& args) const { return run_under("", args); }
+  // The program started by another one: `prefix` is a command line that
+  // ends where the program's path goes ("timeout -s TERM 3").
+  outcome run_under(const std::string& prefix, const std::string& args) const {
+    const std::string cmd = "cd '" + dir_.string() + "' && " + prefix + " '" STEVEDORE_BIN "' " +
+                            args + " >out.txt 2>err.txt";
     int status = std::system(cmd.c_str());
     outcome o;
     o.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

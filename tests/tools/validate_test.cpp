@@ -168,6 +168,94 @@ TEST_F(validate, client_settings_can_allow_what_the_defaults_refuse) {
   EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
 }
 
+std::string job_with_count(const std::string& count) {
+  std::string job = good_job;
+  job.replace(job.find("count = 2"), 9, "count = " + count);
+  return job;
+}
+
+TEST_F(validate, huge_count_is_refused_in_one_line) {
+  auto o = run(write("job.hcl", job_with_count("100000000")));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out,
+            "job.hcl: job.web.group.cache.count: count 100000000 is over this node's limit of "
+            "1000 (stevedore.job.max_count)\n");
+}
+
+TEST_F(validate, job_limits_are_client_settings) {
+  write("client.hcl", "client {\n  options {\n    \"stevedore.job.max_count\" = 5\n"
+                      "    \"stevedore.job.max_instances\" = 4\n  }\n}\n");
+  auto over = run(write("job.hcl", job_with_count("6")) + " --config client.hcl");
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_EQ(over.out,
+            "job.hcl: job.web.group.cache.count: count 6 is over this node's limit of 5 "
+            "(stevedore.job.max_count)\n");
+  auto instances = run(write("job.hcl", job_with_count("5")) + " --config client.hcl");
+  EXPECT_EQ(instances.exit_code, 1);
+  EXPECT_EQ(instances.out,
+            "job.hcl: job.web: 5 task instances (count x tasks of every group) are over this "
+            "node's limit of 4 (stevedore.job.max_instances)\n");
+  auto within = run(write("job.hcl", job_with_count("4")) + " --config client.hcl");
+  EXPECT_EQ(within.exit_code, 0) << within.out << within.err;
+}
+
+TEST_F(validate, job_file_over_the_size_limit_is_refused_unparsed) {
+  write("client.hcl", "client {\n  options {\n    \"stevedore.job.max_size\" = 100\n  }\n}\n");
+  std::string job = good_job;
+  auto o = run(write("job.hcl", job) + " --config client.hcl");
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out, "job.hcl: job: the job is " + std::to_string(job.size()) +
+                     " bytes, over this node's limit of 100 bytes (stevedore.job.max_size)\n");
+}
+
+// A file that tries to paint "job \"j\" is valid" over its own problem line.
+TEST_F(validate, escapes_in_values_are_printed_as_escapes) {
+  auto o = run(write("job.hcl", R"(job "j\u001b[2K\rjob \"j\" is valid\n" {
+  task "t" {
+    driver = "docker"
+    config { image = "redis\r\u001b[1A" }
+  }
+}
+)"));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_EQ(o.out.find('\x1b'), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find('\r'), std::string::npos) << o.out;
+  EXPECT_EQ(o.err.find('\x1b'), std::string::npos) << o.err;
+  EXPECT_NE(o.out.find("\\u001b[2K\\rjob"), std::string::npos) << o.out;
+  // One line per problem: the newline inside the name is an escape too.
+  for (std::size_t at = 0; (at = o.out.find('\n', at)) != std::string::npos; ++at)
+    EXPECT_TRUE(at + 1 == o.out.size() || o.out.compare(at + 1, 7, "job.hcl") == 0) << o.out;
+}
+
+TEST_F(validate, a_huge_value_is_cut_in_its_message) {
+  std::string job = "job \"web\" {\n  task \"t\" {\n    driver = \"docker\"\n"
+                    "    config { image = \"" + std::string(900000, 'A') + "\" }\n  }\n}\n";
+  auto o = run(write("job.hcl", job));
+  EXPECT_EQ(o.exit_code, 1);
+  EXPECT_LT(o.out.size(), 3000u) << o.out.substr(0, 300);
+  EXPECT_NE(o.out.find("more bytes"), std::string::npos) << o.out.substr(0, 300);
+}
+
+TEST_F(validate, plan_prints_problems_in_the_same_format) {
+  auto bad = write("bad.hcl", R"(job "web" {
+  task "t" {
+    driver = "docker"
+    config {
+      image  = "redis"
+      ulimit { nofile = "x:y" }
+      cpu_cfs_period = 5
+    }
+  }
+}
+)");
+  auto v = run(bad);
+  auto p = dir_.run("plan " + bad);
+  EXPECT_EQ(v.exit_code, 1);
+  EXPECT_EQ(p.exit_code, 1);
+  EXPECT_EQ(p.err, v.out);
+  EXPECT_EQ(v.out.substr(0, 8), "bad.hcl:") << v.out;
+}
+
 TEST_F(validate, usage_error_without_a_file) {
   auto o = run("");
   EXPECT_NE(o.exit_code, 0);

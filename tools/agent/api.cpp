@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 
+#include "policy/decode.hpp"
+#include "policy/rules.hpp"
 #include "tools/agent/encode.hpp"
 #include "tools/agent/request_json.hpp"
 
@@ -105,16 +107,17 @@ public:
   }
   // Several problems (a job file): the first decides the status and the
   // line; all of them are listed.
+  // Lines as `stevedore validate` prints them: "body:LINE:COL: path: why".
   void problems(const std::vector<error_info>& ps) const {
     const auto& first = ps.front();
-    std::string line = to_string(first);
+    std::string line = policy::format_problem(first, "body");
     if (ps.size() > 1)
       line += " (and " + std::to_string(ps.size() - 1) + " more)";
     json body = json::object();
     body.set("error", line);
     json all = json::array();
     for (const auto& p : ps)
-      all.push(to_string(p));
+      all.push(policy::format_problem(p, "body"));
     body.set("problems", std::move(all));
     const int status = http_status(first.kind);
     m_->observe_http(status);

@@ -5,7 +5,10 @@
 // post onto it from whatever thread a backend answers on.
 #include "tools/agent/server.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cctype>
 #include <deque>
@@ -88,6 +91,14 @@ result<listen_address> parse_listen(std::string_view text) {
 }
 
 result<std::string> read_token_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return make_error(errc::not_permitted, "token file " + path,
+                      std::string("other users can read or write it (mode ") + mode +
+                        "); chmod o-rwx it (600 is usual)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return make_error(errc::invalid_input, "token file " + path, "cannot be read");
@@ -167,6 +178,8 @@ public:
                   beast::bind_front_handler(&session::do_read_header, shared_from_this()));
   }
   net::any_io_executor executor() { return stream_.get_executor(); }
+  // A request of this connection passed the token check (any thread).
+  bool proven() const noexcept { return proven_.load(std::memory_order_relaxed); }
 
   // Called on the strand, through a responder.
   void send_reply(int status, std::string body, std::string content_type, header_list headers);
@@ -202,6 +215,7 @@ private:
   bool writing_ = false;                      // a write is on the wire
   bool end_pending_ = false;                  // end_stream() asked, last chunk not yet sent
   bool closed_ = false;
+  std::atomic<bool> proven_{false};           // a request passed the token check: not evictable
   std::shared_ptr<http::response<http::empty_body>> stream_head_;
   std::shared_ptr<http::response_serializer<http::empty_body>> stream_sr_;
   std::deque<pending_chunk> chunks_;          // waiting for the wire, in order
@@ -218,8 +232,9 @@ struct core {
   server_options opts;
   handler h;
   std::atomic<std::size_t> live{0};           // open connections
-  std::mutex mu;                              // guards sessions
+  std::mutex mu;                              // guards sessions and unproven
   std::vector<std::weak_ptr<session>> sessions;
+  std::deque<std::weak_ptr<session>> unproven; // in accept order: eviction candidates
 
   void track(const std::shared_ptr<session>& s) {
     std::lock_guard<std::mutex> lock(mu);
@@ -227,7 +242,22 @@ struct core {
                                   [](const std::weak_ptr<session>& w) { return w.expired(); }),
                    sessions.end());
     sessions.push_back(s);
+    // Connections at the front that are gone or proven are no candidates:
+    // dropped here, the list holds about the connections of the last
+    // first_header_timeout.
+    while (!unproven.empty()) {
+      auto front = unproven.front().lock();
+      if (front && !front->proven())
+        break;
+      unproven.pop_front();
+    }
+    unproven.push_back(s);
   }
+
+  // The oldest open connection that has passed no request yet, taken off the
+  // list; nullptr when every connection has. Connections that are gone or
+  // proven leave the front of the list as they are met.
+  std::shared_ptr<session> take_oldest_unproven();
 };
 
 //------------------------------------------------------------------------------
@@ -289,6 +319,17 @@ private:
 
 //------------------------------------------------------------------------------
 
+std::shared_ptr<session> core::take_oldest_unproven() {
+  std::lock_guard<std::mutex> lock(mu);
+  while (!unproven.empty()) {
+    auto s = unproven.front().lock();
+    unproven.pop_front();
+    if (s && !s->proven())
+      return s;
+  }
+  return nullptr;
+}
+
 session::session(std::shared_ptr<core> c, tcp::socket&& socket)
   : core_(std::move(c)), stream_(std::move(socket)) {
   ++core_->live;
@@ -304,7 +345,11 @@ void session::do_read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(core_->opts.header_limit));
   parser_->body_limit(core_->opts.body_limit);
-  stream_.expires_after(core_->opts.header_timeout);
+  // Until a request passed the token check, the short deadline: a silent or
+  // slow client cannot hold a slot for the whole header_timeout.
+  stream_.expires_after(proven() ? core_->opts.header_timeout
+                                 : std::min(core_->opts.header_timeout,
+                                            core_->opts.first_header_timeout));
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&session::on_header, shared_from_this()));
 }
@@ -338,6 +383,7 @@ void session::on_header(beast::error_code ec, std::size_t) {
     if (!constant_time_equal(given, core_->opts.token))
       return refuse(401, "wrong bearer token", {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
   }
+  proven_.store(true, std::memory_order_relaxed);
   if (auto len = parser_->content_length(); len && *len > core_->opts.body_limit)
     return refuse(413, "request body of " + std::to_string(*len) +
                          " bytes is over the limit of " +
@@ -609,18 +655,28 @@ private:
                            [this](beast::error_code ec, tcp::socket socket) {
                              if (ec == net::error::operation_aborted || !acceptor_.is_open())
                                return;
-                             if (!ec) {
-                               if (core_->live.load() >= core_->opts.max_connections) {
-                                 beast::error_code ignored;
-                                 socket.close(ignored);
-                               } else {
-                                 auto s = std::make_shared<session>(core_, std::move(socket));
-                                 core_->track(s);
-                                 s->run();
-                               }
-                             }
+                             if (!ec)
+                               admit(std::move(socket));
                              do_accept();
                            });
+  }
+
+  // Full: the oldest connection that has proved nothing gives its slot up
+  // (its close is posted to its strand; `live` drops when it is gone, so it
+  // may pass max_connections for a moment), else the new one is refused.
+  void admit(tcp::socket socket) {
+    if (core_->live.load() >= core_->opts.max_connections) {
+      auto victim = core_->take_oldest_unproven();
+      if (!victim) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        return;
+      }
+      net::post(victim->executor(), [victim] { victim->close(); });
+    }
+    auto s = std::make_shared<session>(core_, std::move(socket));
+    core_->track(s);
+    s->run();
   }
 
   std::shared_ptr<core> core_;

@@ -61,12 +61,20 @@ struct server_options {
   std::string token;                     // bearer token; empty: no authentication
   std::size_t body_limit = 1u << 20;     // larger bodies answer 413
   std::size_t header_limit = 16u << 10;  // larger headers answer 431
-  std::chrono::milliseconds header_timeout{10000}; // from the end of the last answer (or the
-                                                   // connect) to the end of the next header
+  std::chrono::milliseconds header_timeout{10000}; // from the end of the last answer to the
+                                                   // end of the next header
+  // From the connect to the end of the first request's header, until a
+  // request has passed the token check (any request without a token): a
+  // connection that has proved nothing holds its slot no longer than this.
+  std::chrono::milliseconds first_header_timeout{2000};
   std::chrono::milliseconds body_timeout{30000};   // to read the body after its header
   std::chrono::milliseconds write_timeout{30000};  // to write one answer or one chunk
   std::size_t io_threads = 1;
-  std::size_t max_connections = 256;     // more are accepted and closed at once
+  // Past this many, a new connection takes the slot of the oldest one that
+  // has not passed a request yet (closed for it); when every one has, the
+  // new one is closed at once. So slow or silent clients, however many,
+  // cannot keep an authenticated client out.
+  std::size_t max_connections = 256;
 };
 
 // A parsed listen address.
@@ -80,7 +88,9 @@ struct listen_address {
 result<listen_address> parse_listen(std::string_view text);
 
 // Reads a bearer token file: the first line, trimmed of white space. An empty
-// or unreadable file is an error naming the file (never the token).
+// or unreadable file is an error naming the file (never the token), and so is
+// a file that users other than its owner and group can read or write: the
+// token is the API's root password.
 result<std::string> read_token_file(const std::string& path);
 
 // Equality whose time depends only on the lengths, not on where the inputs

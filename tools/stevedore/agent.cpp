@@ -31,7 +31,7 @@ struct agent_args {
   std::string listen = "127.0.0.1:4680";
   std::string state_dir = "/var/lib/stevedore";
   std::string token_file;
-  std::size_t body_limit = 1u << 20;
+  std::size_t body_limit = 0; // 0: stevedore.job.max_size of the client settings
 };
 
 int fail(const std::string& line) {
@@ -67,7 +67,8 @@ int run_agent(const agent_args& args) {
 
   agent::server_options so;
   so.listen = args.listen;
-  so.body_limit = args.body_limit;
+  so.body_limit = args.body_limit > 0 ? args.body_limit
+                                      : static_cast<std::size_t>(client.max_job_bytes);
   if (!args.token_file.empty()) {
     auto token = agent::read_token_file(args.token_file);
     if (!token)
@@ -102,6 +103,10 @@ int run_agent(const agent_args& args) {
     (*supervisor)->shutdown();
     return fail(to_string(srv.error()));
   }
+  // The specification's defaults (volumes on) stay, but are said out loud:
+  // with them the API is a root shell for whoever can call it.
+  if (auto risk = policy::root_equivalent_settings(client); !risk.empty())
+    std::fprintf(stderr, "stevedore agent: warning: %s\n", risk.c_str());
   std::printf("stevedore agent: listening on http://%s\n", (*srv)->address().c_str());
   std::fflush(stdout);
 
@@ -129,8 +134,9 @@ const bool registered = stevedore::cli::add_command(
        ->capture_default_str();
      app.add_option("--token-file", args->token_file,
                     "File whose first line is the bearer token every request must carry");
-     app.add_option("--body-limit", args->body_limit, "Largest request body, in bytes")
-       ->capture_default_str();
+     app.add_option("--body-limit", args->body_limit,
+                    "Largest request body, in bytes (default: the client settings' "
+                    "stevedore.job.max_size, 1 MiB)");
      return [args] {
        stevedore::cli::prepare_long_running_process();
        return run_agent(*args);

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "policy/intake.hpp"
+#include "policy/decode.hpp"
 #include "policy/plan.hpp"
 #include "policy/rules.hpp"
 #include "tools/stevedore/command.hpp"
@@ -38,13 +39,14 @@ bool read_text(const std::string& path, std::string& out) {
 
 void print_warnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings)
-    std::fprintf(stderr, "warning: %s\n", w.c_str());
+    std::fprintf(stderr, "warning: %s\n", printable(w).c_str());
 }
 
-// Prints the problems; true when there were any.
-bool report(const std::vector<error_info>& problems) {
+// Prints the problems of `file` as `validate` does ("FILE:LINE:COL: path:
+// why"); true when there were any.
+bool report(const std::vector<error_info>& problems, const std::string& file) {
   for (const auto& p : problems)
-    std::fprintf(stderr, "%s\n", to_string(p).c_str());
+    std::fprintf(stderr, "%s\n", policy::format_problem(p, file).c_str());
   return !problems.empty();
 }
 
@@ -64,7 +66,7 @@ int run_plan(const plan_args& args) {
     }
     auto decoded = policy::read_client_config(config_text, args.config_file);
     print_warnings(decoded.warnings);
-    if (report(decoded.problems))
+    if (report(decoded.problems, args.config_file))
       return 1;
     options.client = std::move(decoded.value);
   }
@@ -72,7 +74,7 @@ int run_plan(const plan_args& args) {
   options.plan.keep_create_body = true; // printed whole below
   auto plan = policy::intake(text, options);
   print_warnings(plan.warnings);
-  if (report(plan.problems))
+  if (report(plan.problems, args.job_file))
     return 1;
   auto out = policy::plan_json(plan.instances, plan.create_bodies).dump(2);
   std::fwrite(out.data(), 1, out.size(), stdout);

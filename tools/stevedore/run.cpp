@@ -32,6 +32,7 @@
 #include "actors/stevedore.hpp"
 #include "messages/json.hpp"
 #include "policy/intake.hpp"
+#include "policy/decode.hpp"
 #include "policy/rules.hpp"
 #include "tools/stevedore/command.hpp"
 
@@ -58,12 +59,13 @@ bool read_text(const std::string& path, std::string& out) {
 
 void print_warnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings)
-    std::fprintf(stderr, "warning: %s\n", w.c_str());
+    std::fprintf(stderr, "warning: %s\n", printable(w).c_str());
 }
 
-bool report(const std::vector<error_info>& problems) {
+// "FILE:LINE:COL: path: why", as validate and plan print them.
+bool report(const std::vector<error_info>& problems, const std::string& file) {
   for (const auto& p : problems)
-    std::fprintf(stderr, "%s\n", to_string(p).c_str());
+    std::fprintf(stderr, "%s\n", policy::format_problem(p, file).c_str());
   return !problems.empty();
 }
 
@@ -197,7 +199,7 @@ int run_job(const run_args& args) {
     }
     auto decoded = policy::read_client_config(config_text, args.config_file);
     print_warnings(decoded.warnings);
-    if (report(decoded.problems))
+    if (report(decoded.problems, args.config_file))
       return 1;
     client = std::move(decoded.value);
   }
@@ -210,7 +212,7 @@ int run_job(const run_args& args) {
     client.alloc_root = state_dir + "/alloc";
   auto plan = policy::intake(text, options);
   print_warnings(plan.warnings);
-  if (report(plan.problems))
+  if (report(plan.problems, args.job_file))
     return 1;
   if (plan.instances.empty()) {
     std::fprintf(stderr, "%s: the job has no task to run\n", args.job_file.c_str());

@@ -58,7 +58,7 @@ bool read_text(const std::string& path, std::string& out, std::string& why) {
 
 void print_warnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings)
-    std::fprintf(stderr, "warning: %s\n", w.c_str());
+    std::fprintf(stderr, "warning: %s\n", printable(w).c_str());
 }
 
 // Prints the problems of FILE; their count.
@@ -106,8 +106,9 @@ int run_validate(const validate_args& args) {
   std::size_t tasks = 0;
   for (const auto& g : checked.job.groups)
     tasks += g.tasks.size();
-  std::printf("%s: job \"%s\" is valid (%zu group%s, %zu task%s)\n", args.job_file.c_str(),
-              checked.job.name.c_str(), checked.job.groups.size(),
+  // The name is the file's: escaped, so that it cannot rewrite this line.
+  std::printf("%s: job %s is valid (%zu group%s, %zu task%s)\n", printable(args.job_file).c_str(),
+              quote_value(checked.job.name).c_str(), checked.job.groups.size(),
               checked.job.groups.size() == 1 ? "" : "s", tasks, tasks == 1 ? "" : "s");
   return 0;
 }

@@ -1,0 +1,11 @@
+job "web" {
+  group "g" {
+    count = 100000000
+    task "t" {
+      driver = "docker"
+      config {
+        image = "redis:7"
+      }
+    }
+  }
+}
