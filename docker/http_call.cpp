@@ -279,11 +279,11 @@ bool call_base::retry_if_stale(error_code ec, bool answer_started, bool nothing_
   // A GET or HEAD changes nothing on the daemon: one reset or truncated
   // answer of a request/response call is asked again, on a fresh connection
   // too (a stream's data already went to its reader, so not a stream).
-  // Only where the connection broke: an answer that is malformed or over our
-  // limits would come the same way again.
-  const bool broken = ec.category() != http::make_error_code(http::error::end_of_stream).category() ||
-                      ec == http::error::end_of_stream || ec == http::error::partial_message;
-  const bool repeatable = safe && mode_ == mode::buffered && broken;
+  // A garbled answer (a bad chunk, a broken status line) too: a flaky
+  // daemon or proxy sends the next one whole. Not one over our own limits,
+  // which would only come again.
+  const bool limit = ec == http::error::body_limit || ec == http::error::header_limit;
+  const bool repeatable = safe && mode_ == mode::buffered && !limit;
   if (!stale && !repeatable)
     return false;
   return retry();

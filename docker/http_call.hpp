@@ -64,7 +64,7 @@ protected:
   void fail_io(const char* step, error_code ec);
   // After a failed write or read: true when a fresh connection was started
   // instead (once, and only where safe: a stale pooled connection, or a
-  // GET/HEAD request/response call whatever broke).
+  // GET/HEAD request/response call that was cut or garbled).
   bool retry_if_stale(error_code ec, bool answer_started, bool nothing_written);
   // A whole answer with a 5xx status to a GET or HEAD: asked once more.
   bool retry_after_answer(int status);

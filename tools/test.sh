@@ -9,9 +9,9 @@
 #   STEVEDORE_TESTENV_DIR  the environment's state dir (see tools/testenv.sh)
 #   STEVEDORE_HARDENING  1 (default): after ctest, the sanitizer run
 #     (tools/sanitize.sh) and the bounded fuzz run (tools/fuzz.sh,
-#     STEVEDORE_FUZZ_SECONDS per target, 30 here); 0: skip them. They are
+#     STEVEDORE_FUZZ_SECONDS per target, 20 here); 0: skip them. They are
 #     also skipped, with a line saying so, when the suite took longer than
-#     STEVEDORE_HARDENING_AFTER seconds (default 1200), so that CI stays
+#     STEVEDORE_HARDENING_AFTER seconds (default 1080), so that CI stays
 #     inside its 35 minutes on 2 cores.
 #   extra arguments are passed to ctest (e.g. -L unit, -R Pull)
 set -euo pipefail
@@ -62,14 +62,14 @@ set -e
 step "ctest exited with $rc"
 
 if [[ "${STEVEDORE_HARDENING:-1}" != 0 ]]; then
-  if ((SECONDS > ${STEVEDORE_HARDENING_AFTER:-1200})); then
+  if ((SECONDS > ${STEVEDORE_HARDENING_AFTER:-1080})); then
     step "skipping the sanitizer and fuzz runs: the suite took ${SECONDS}s"
   else
     # Each bounded, so that a hang cannot eat CI's time.
     step "sanitizer run (ASan + UBSan)"
-    timeout 900 bash "$REPO/tools/sanitize.sh" || rc=1
+    timeout 480 bash "$REPO/tools/sanitize.sh" || rc=1
     step "fuzz run"
-    STEVEDORE_FUZZ_SECONDS=${STEVEDORE_FUZZ_SECONDS:-30} timeout 600 bash "$REPO/tools/fuzz.sh" || rc=1
+    STEVEDORE_FUZZ_SECONDS=${STEVEDORE_FUZZ_SECONDS:-20} timeout 360 bash "$REPO/tools/fuzz.sh" || rc=1
   fi
 fi
 exit "$rc"

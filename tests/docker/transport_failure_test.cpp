@@ -149,6 +149,18 @@ TEST(TransportFailure, ClosedMidAnswerIsDaemonUnreachable) {
 
 // Safe calls retried: a GET asks once more on a fresh connection whatever
 // broke; a POST, which may have done something already, never does.
+TEST(TransportFailure, GetWithAGarbledAnswerIsAskedOnceMore) {
+  auto server = fake_server::unix_socket();
+  server->play(script().expect_request().write(
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n").hold());
+  server->play(script().expect_request().answer(200, R"({"ok":true})"));
+  auto t = transport::make(server->where());
+
+  auto r = call(*t, get("/v1.41/info"));
+  ASSERT_TRUE(r.ok()) << to_string(r.error());
+  EXPECT_EQ(r->body, R"({"ok":true})");
+}
+
 TEST(TransportFailure, GetResetOnAFreshConnectionIsAskedOnceMore) {
   auto server = fake_server::tcp();
   server->play(script().expect_request().reset());
@@ -199,7 +211,8 @@ TEST(TransportFailure, PostResetIsNeverAskedAgain) {
 
 TEST(TransportFailure, GarbageStatusLineIsMalformed) {
   auto server = fake_server::unix_socket();
-  server->play(script().expect_request().write("SSH-2.0-OpenSSH_9.2\r\n\r\n").hold());
+  // The GET and its one retry.
+  server->play_always(script().expect_request().write("SSH-2.0-OpenSSH_9.2\r\n\r\n").hold());
   auto t = transport::make(server->where());
 
   auto r = call(*t, get("/_ping"));
@@ -210,7 +223,8 @@ TEST(TransportFailure, GarbageStatusLineIsMalformed) {
 
 TEST(TransportFailure, BadChunkIsMalformed) {
   auto server = fake_server::unix_socket();
-  server->play(script().expect_request().write(chunked_head(200) + chunk("abc") + "zz\r\n").hold());
+  // The GET and its one retry.
+  server->play_always(script().expect_request().write(chunked_head(200) + chunk("abc") + "zz\r\n").hold());
   auto t = transport::make(server->where());
 
   auto r = call(*t, get("/_ping"));
