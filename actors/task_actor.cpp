@@ -173,7 +173,8 @@ actor_status actor_status_of(const state& s) {
   return st;
 }
 
-// A user's signal to the running container; the answer comes as sigreply.
+// A user's signal to the running container; the answer comes as
+// (answer_atom, side_call::signal, id, unit | error_info).
 caf::result<unit> signal_task(self_ptr self, const std::string& sig) {
   auto& s = self->state;
   if (s.life.container_id.empty() || s.life.state != task_state::running)
@@ -183,17 +184,18 @@ caf::result<unit> signal_task(self_ptr self, const std::string& sig) {
   auto id = s.next_signal++;
   s.signal_replies.emplace_back(id, self->make_response_promise());
   caf::actor me = caf::actor_cast<caf::actor>(self);
-  s.svc().docker->container_kill(s.life.container_id, sig, [me, id](result<unit> r) {
+  auto call = static_cast<std::uint8_t>(side_call::signal);
+  s.svc().docker->container_kill(s.life.container_id, sig, [me, call, id](result<unit> r) {
     if (r)
-      caf::anon_send(me, sigreply_atom::value, id, unit{});
+      caf::anon_send(me, answer_atom::value, call, id, unit{});
     else
-      caf::anon_send(me, sigreply_atom::value, id, std::move(r).error());
+      caf::anon_send(me, answer_atom::value, call, id, std::move(r).error());
   });
   return caf::delegated<unit>();
 }
 
 // The reply promise of signal `id`, taken out of the waiting ones.
-std::optional<caf::response_promise> take_signal_reply(state& s, std::uint64_t id) {
+std::optional<caf::response_promise> take_signal_reply(state& s, std::uint32_t id) {
   auto& r = s.signal_replies;
   auto i = std::find_if(r.begin(), r.end(), [id](const auto& e) { return e.first == id; });
   if (i == r.end())
@@ -251,17 +253,39 @@ void on_container_event(self_ptr self, const engine_event& ev) {
     handle(self, lc::ev::died{ev.id});
 }
 
+// An answer of a call that is not the lifecycle's: a user's signal, an
+// exec's create, start (its output ended) or inspect; `e` when it failed.
+void on_side_answer(self_ptr self, side_call call, std::uint32_t id, const error_info* e) {
+  if (call == side_call::signal) {
+    auto rp = take_signal_reply(self->state, id);
+    if (rp && e)
+      rp->deliver(to_caf(*e));
+    else if (rp)
+      rp->deliver(unit{});
+  } else if (e) {
+    on_exec_failed(self, id, call, *e);
+  } else if (call == side_call::exec_start) {
+    on_exec_output_end(self, id);
+  }
+}
+
 // The task's messages: answers of the Engine API and the services, timers,
 // the daemon's health and the event stream, each one event of its life.
 auto lifecycle_handlers(self_ptr self) {
   return std::make_tuple(
     [self](answer_atom, std::uint8_t call, std::uint32_t epoch, unit) {
       self->state.seen.note("answer");
-      handle(self, lc::ev::answered{static_cast<lc::call>(call), epoch});
+      if (call >= first_side_call)
+        on_side_answer(self, static_cast<side_call>(call), epoch, nullptr);
+      else
+        handle(self, lc::ev::answered{static_cast<lc::call>(call), epoch});
     },
     [self](answer_atom, std::uint8_t call, std::uint32_t epoch, error_info& e) {
       self->state.seen.note("failure");
-      handle(self, lc::ev::failed{static_cast<lc::call>(call), epoch, std::move(e)});
+      if (call >= first_side_call)
+        on_side_answer(self, static_cast<side_call>(call), epoch, &e);
+      else
+        handle(self, lc::ev::failed{static_cast<lc::call>(call), epoch, std::move(e)});
     },
     [self](created_atom, std::uint32_t epoch, create_answer& a) {
       self->state.seen.note("created");
@@ -279,6 +303,8 @@ auto lifecycle_handlers(self_ptr self) {
       self->state.seen.note("timer");
       if (which < lc::timer_count)
         handle(self, lc::ev::timer_fired{static_cast<lc::timer>(which), token});
+      else if (which == static_cast<std::uint8_t>(side_call::exec_deadline))
+        on_exec_deadline(self, token);
     },
     [self](health_atom, const fingerprint& fp) {
       self->state.seen.note("health");
@@ -314,16 +340,6 @@ auto request_handlers(self_ptr self) {
       self->state.seen.note("signal");
       return signal_task(self, sig);
     },
-    [self](sigreply_atom, std::uint64_t id, unit) {
-      self->state.seen.note("signalled");
-      if (auto rp = take_signal_reply(self->state, id))
-        rp->deliver(unit{});
-    },
-    [self](sigreply_atom, std::uint64_t id, const error_info& e) {
-      self->state.seen.note("signal_failed");
-      if (auto rp = take_signal_reply(self->state, id))
-        rp->deliver(to_caf(e));
-    },
     [self](caf::subscribe_atom, caf::actor& sub) {
       self->state.seen.note("subscribe");
       self->state.subscribers.push_back(std::move(sub));
@@ -334,32 +350,21 @@ auto request_handlers(self_ptr self) {
     });
 }
 
-// Exec runs: the request, and its calls' answers and deadline (task_exec.cpp).
+// Exec runs: the request, and the answers of its calls that carry a value
+// (task_exec.cpp; the others come as side calls).
 auto exec_handlers(self_ptr self) {
   return std::make_tuple(
     [self](exec_atom, std::vector<std::string>& cmd, std::int64_t timeout_ms) {
       self->state.seen.note("exec");
       return start_exec(self, std::move(cmd), timeout_ms);
     },
-    [self](exec_atom, std::uint64_t seq, std::string& exec_id) {
+    [self](exec_atom, std::uint32_t seq, std::string& exec_id) {
       self->state.seen.note("exec_created");
       on_exec_created(self, seq, std::move(exec_id));
     },
-    [self](exec_atom, std::uint64_t seq, unit) {
-      self->state.seen.note("exec_output_end");
-      on_exec_output_end(self, seq);
-    },
-    [self](exec_atom, std::uint64_t seq, const exec_info& info) {
+    [self](exec_atom, std::uint32_t seq, const exec_info& info) {
       self->state.seen.note("exec_inspected");
       on_exec_inspected(self, seq, info);
-    },
-    [self](exec_atom, std::uint64_t seq, const std::string& step, const error_info& e) {
-      self->state.seen.note("exec_failed");
-      on_exec_failed(self, seq, step, e);
-    },
-    [self](exec_atom, std::uint64_t seq) {
-      self->state.seen.note("exec_deadline");
-      on_exec_deadline(self, seq);
     });
 }
 

@@ -48,17 +48,19 @@ using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
 
 // Answers of the task's own Engine API calls, sent by the client's I/O
 // thread (task_commands.cpp):
-//   (answer_atom, call, epoch, unit | error_info)   a call without a value
+//   (answer_atom, call, epoch, unit | error_info)   a call without a value, or
+//                                                  any failed one
 //   (created_atom, epoch, create_answer)
 //   (holder_atom, epoch, container_info)           the inspect of the name
 //   (inspected_atom, epoch, container_info)        the inspect of the container
-//   (sigreply_atom, signal id, unit | error_info)  a user's signal
-// `call` is a lifecycle::call, `epoch` the lifecycle's (policy/lifecycle.hpp).
+// `call` is a lifecycle::call, `epoch` the lifecycle's (policy/lifecycle.hpp);
+// a user's signal and the calls of an exec answer in the same shapes, with
+// calls of their own (task_detail::side_call) and their own ids as the epoch:
+// every handler costs each of thousands of task actors some bytes.
 using answer_atom = caf::atom_constant<caf::atom("answer")>;
 using created_atom = caf::atom_constant<caf::atom("created")>;
 using holder_atom = caf::atom_constant<caf::atom("holder")>;
 using inspected_atom = caf::atom_constant<caf::atom("inspected")>;
-using sigreply_atom = caf::atom_constant<caf::atom("sigreply")>;
 
 // A task actor.
 //   get: the task's whole status.  status: its actor status (inspection).
@@ -83,19 +85,14 @@ using task_actor = caf::typed_actor<
   caf::reacts_to<recheck_atom, std::string>,
   caf::reacts_to<progress_atom, std::string, pull_progress>,
   caf::replies_to<exec_atom, std::vector<std::string>, std::int64_t>::with<exec_output>,
-  caf::reacts_to<exec_atom, std::uint64_t, std::string>,
-  caf::reacts_to<exec_atom, std::uint64_t, unit>,
-  caf::reacts_to<exec_atom, std::uint64_t, exec_info>,
-  caf::reacts_to<exec_atom, std::uint64_t, std::string, error_info>,
-  caf::reacts_to<exec_atom, std::uint64_t>,
+  caf::reacts_to<exec_atom, std::uint32_t, std::string>,
+  caf::reacts_to<exec_atom, std::uint32_t, exec_info>,
   caf::reacts_to<answer_atom, std::uint8_t, std::uint32_t, unit>,
   caf::reacts_to<answer_atom, std::uint8_t, std::uint32_t, error_info>,
   caf::reacts_to<created_atom, std::uint32_t, create_answer>,
   caf::reacts_to<holder_atom, std::uint32_t, container_info>,
   caf::reacts_to<inspected_atom, std::uint32_t, container_info>,
-  caf::reacts_to<timer_atom, std::uint8_t, std::uint32_t>,
-  caf::reacts_to<sigreply_atom, std::uint64_t, unit>,
-  caf::reacts_to<sigreply_atom, std::uint64_t, error_info>>::extend_with<log_follower_messages>;
+  caf::reacts_to<timer_atom, std::uint8_t, std::uint32_t>>::extend_with<log_follower_messages>;
 
 // Timings and switches of a task actor; every delay is a setting so tests
 // run them in milliseconds.

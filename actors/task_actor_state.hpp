@@ -26,6 +26,18 @@
 
 namespace stevedore::task_detail {
 
+// Calls that answer in the lifecycle's shapes (answer_atom, timer_atom) but
+// are not the lifecycle's: their `call` (or timer) values lie above every
+// lifecycle::call and lifecycle::timer, and their id takes the epoch's place.
+enum class side_call : std::uint8_t {
+  signal = 100,  // a user's signal: (answer_atom, signal, signal id, unit | error_info)
+  exec_create,   // an exec's calls: (answer_atom, exec_*, run id, error_info),
+  exec_start,    //   exec_start also (.., unit) when its output has ended
+  exec_inspect,
+  exec_deadline, // (timer_atom, exec_deadline, run id)
+};
+constexpr std::uint8_t first_side_call = static_cast<std::uint8_t>(side_call::signal);
+
 // Progress of the pull the task waits for.
 struct pull_state {
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> layers; // id -> (current, total)
@@ -56,8 +68,8 @@ struct state {
 
   // -- helpers of the running container --
   std::unique_ptr<log_follower> logs;  // follows the running container's output; null once on disk
-  std::vector<std::pair<std::uint64_t, caf::response_promise>> signal_replies; // by signal id
-  std::uint64_t next_signal = 0;
+  std::vector<std::pair<std::uint32_t, caf::response_promise>> signal_replies; // by signal id
+  std::uint32_t next_signal = 0;
   std::unique_ptr<pull_state> pulling; // while an image is pulled for the task
   std::unique_ptr<exec_table> execs;   // open exec runs (task_exec.cpp)
 
@@ -80,12 +92,11 @@ void execute(self_ptr self, const lifecycle::command& c);
 // deadline, and the end of every open run when the task ends.
 caf::result<exec_output> start_exec(self_ptr self, std::vector<std::string> cmd,
                                     std::int64_t timeout_ms);
-void on_exec_created(self_ptr self, std::uint64_t seq, std::string exec_id);
-void on_exec_output_end(self_ptr self, std::uint64_t seq);
-void on_exec_inspected(self_ptr self, std::uint64_t seq, const exec_info& info);
-void on_exec_failed(self_ptr self, std::uint64_t seq, const std::string& step,
-                    const error_info& e);
-void on_exec_deadline(self_ptr self, std::uint64_t seq);
+void on_exec_created(self_ptr self, std::uint32_t seq, std::string exec_id);
+void on_exec_output_end(self_ptr self, std::uint32_t seq);
+void on_exec_inspected(self_ptr self, std::uint32_t seq, const exec_info& info);
+void on_exec_failed(self_ptr self, std::uint32_t seq, side_call step, const error_info& e);
+void on_exec_deadline(self_ptr self, std::uint32_t seq);
 void end_execs(self_ptr self);
 
 // Reporting

@@ -7,6 +7,7 @@
 #include "actors/task_exec.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include <caf/all.hpp>
 
@@ -55,14 +56,14 @@ exec_table& table_of(state& s) {
 }
 
 // The run `seq`, if it is still open.
-exec_run* find_run(state& s, std::uint64_t seq) {
+exec_run* find_run(state& s, std::uint32_t seq) {
   if (!s.execs)
     return nullptr;
   auto i = s.execs->runs.find(seq);
   return i == s.execs->runs.end() ? nullptr : &i->second;
 }
 
-void answer(self_ptr self, std::uint64_t seq, result<exec_output> r) {
+void answer(self_ptr self, std::uint32_t seq, result<exec_output> r) {
   auto& s = self->state;
   auto* run = find_run(s, seq);
   if (!run)
@@ -86,26 +87,39 @@ error_info step_error(const state& s, const error_info& e, const char* step) {
   return out;
 }
 
-// Engine API callbacks into the actor: (exec_atom, seq, T) or
-// (exec_atom, seq, step, error_info).
+// Engine API callbacks into the actor: (exec_atom, seq, T), (answer_atom,
+// exec_start, seq, unit) for the end of the output, and (answer_atom, step,
+// seq, error_info) for a failure (task_actor.hpp: the lifecycle's shapes).
 template <class T>
-docker::callback<T> to_actor(self_ptr self, std::uint64_t seq, const char* step) {
+docker::callback<T> to_actor(self_ptr self, std::uint32_t seq, side_call step) {
   caf::actor me = caf::actor_cast<caf::actor>(self);
-  return [me, seq, step](result<T> r) {
-    if (r)
-      caf::anon_send(me, exec_atom::value, seq, std::move(r).value());
+  auto call = static_cast<std::uint8_t>(step);
+  return [me, seq, call](result<T> r) {
+    if (!r)
+      caf::anon_send(me, answer_atom::value, call, seq, std::move(r).error());
+    else if constexpr (std::is_same_v<T, unit>)
+      caf::anon_send(me, answer_atom::value, call, seq, unit{});
     else
-      caf::anon_send(me, exec_atom::value, seq, std::string(step), std::move(r).error());
+      caf::anon_send(me, exec_atom::value, seq, std::move(r).value());
   };
 }
 
-void inspect_run(self_ptr self, std::uint64_t seq, exec_run& run) {
-  self->state.svc().docker->exec_inspect(run.exec_id, to_actor<exec_info>(self, seq, "inspect"));
+const char* step_name(side_call step) {
+  switch (step) {
+    case side_call::exec_create: return "create";
+    case side_call::exec_start: return "start";
+    case side_call::exec_inspect: return "inspect";
+    default: return "exec";
+  }
+}
+
+void inspect_run(self_ptr self, std::uint32_t seq, exec_run& run) {
+  self->state.svc().docker->exec_inspect(run.exec_id, to_actor<exec_info>(self, seq, side_call::exec_inspect));
 }
 
 } // namespace
 
-void on_exec_created(self_ptr self, std::uint64_t seq, std::string exec_id) {
+void on_exec_created(self_ptr self, std::uint32_t seq, std::string exec_id) {
   auto* run = find_run(self->state, seq);
   if (!run)
     return;
@@ -117,20 +131,19 @@ void on_exec_created(self_ptr self, std::uint64_t seq, std::string exec_id) {
       output->take(s, bytes);
       return true;
     },
-    to_actor<unit>(self, seq, "start"));
+    to_actor<unit>(self, seq, side_call::exec_start));
 }
 
-void on_exec_output_end(self_ptr self, std::uint64_t seq) {
+void on_exec_output_end(self_ptr self, std::uint32_t seq) {
   if (auto* run = find_run(self->state, seq))
     inspect_run(self, seq, *run);
 }
 
-void on_exec_failed(self_ptr self, std::uint64_t seq, const std::string& step,
-                    const error_info& e) {
-  answer(self, seq, step_error(self->state, e, step.c_str()));
+void on_exec_failed(self_ptr self, std::uint32_t seq, side_call step, const error_info& e) {
+  answer(self, seq, step_error(self->state, e, step_name(step)));
 }
 
-void on_exec_inspected(self_ptr self, std::uint64_t seq, const exec_info& info) {
+void on_exec_inspected(self_ptr self, std::uint32_t seq, const exec_info& info) {
   auto* run = find_run(self->state, seq);
   if (!run)
     return;
@@ -147,7 +160,7 @@ void on_exec_inspected(self_ptr self, std::uint64_t seq, const exec_info& info) 
   answer(self, seq, std::move(out));
 }
 
-void on_exec_deadline(self_ptr self, std::uint64_t seq) {
+void on_exec_deadline(self_ptr self, std::uint32_t seq) {
   auto* run = find_run(self->state, seq);
   if (!run)
     return;
@@ -175,14 +188,15 @@ caf::result<exec_output> start_exec(self_ptr self, std::vector<std::string> cmd,
   run.tries_left = inspect_tries;
   run.timeout_ms = timeout_ms;
   auto delay = std::chrono::milliseconds(timeout_ms);
+  auto deadline = static_cast<std::uint8_t>(side_call::exec_deadline);
   if (const auto& timers = s.svc().timers)
-    set_timer(timers, delay, self->address(), caf::make_message(exec_atom::value, seq));
+    set_timer(timers, delay, self->address(), caf::make_message(timer_atom::value, deadline, seq));
   else
-    self->delayed_send(self, delay, exec_atom::value, seq);
+    self->delayed_send(self, delay, timer_atom::value, deadline, seq);
   docker::exec_request req;
   req.cmd = std::move(cmd);
   s.svc().docker->exec_create(s.life.container_id, std::move(req),
-                              to_actor<std::string>(self, seq, "create"));
+                              to_actor<std::string>(self, seq, side_call::exec_create));
   return run.reply;
 }
 

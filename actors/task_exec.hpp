@@ -28,8 +28,8 @@ struct exec_run {
 
 // A task's open exec runs; made for the first, dropped with the last.
 struct exec_table {
-  std::map<std::uint64_t, exec_run> runs;
-  std::uint64_t next = 0;
+  std::map<std::uint32_t, exec_run> runs;
+  std::uint32_t next = 0;
 };
 
 } // namespace stevedore::task_detail

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <caf/meta/type_name.hpp>
@@ -117,6 +118,61 @@ struct docker_config {
   std::string runtime;
   std::int64_t image_pull_timeout_ms = 5 * 60 * 1000;
 };
+
+// One option of a docker config: its name in a job file and the member.
+template <class T>
+struct option_ref {
+  const char* name;
+  T& value;
+};
+template <class T>
+option_ref<T> option(const char* name, T& value) {
+  return {name, value};
+}
+
+// Every member of a docker config, listed once, in the struct's order, each
+// with its option's name in a job file (a block by the block's name; "" for
+// has_auth, which no job file names). The CAF inspector below and
+// interpolation (policy/interpolate.cpp, which reaches every string this
+// list holds, by type) read this list; decoding (policy/config_decode.cpp)
+// and the create body (policy/create_body.cpp) map each option by name.
+// A new option is one line here, its decoding and its mapping.
+template <class Config>
+auto docker_options(Config& c) {
+  return std::make_tuple(
+    option("image", c.image), option("load", c.load), option("command", c.command),
+    option("args", c.args), option("entrypoint", c.entrypoint), option("", c.has_auth),
+    option("auth", c.auth), option("auth_soft_fail", c.auth_soft_fail),
+    option("dns_search_domains", c.dns_search_domains), option("dns_options", c.dns_options),
+    option("dns_servers", c.dns_servers), option("extra_hosts", c.extra_hosts),
+    option("force_pull", c.force_pull), option("hostname", c.hostname),
+    option("interactive", c.interactive), option("sysctl", c.sysctl), option("ulimit", c.ulimit),
+    option("privileged", c.privileged), option("ipc_mode", c.ipc_mode),
+    option("pid_mode", c.pid_mode), option("uts_mode", c.uts_mode),
+    option("userns_mode", c.userns_mode), option("ipv4_address", c.ipv4_address),
+    option("ipv6_address", c.ipv6_address), option("labels", c.labels),
+    option("logging", c.logging), option("mac_address", c.mac_address),
+    option("network_mode", c.network_mode), option("network_aliases", c.network_aliases),
+    option("port_map", c.port_map), option("security_opt", c.security_opt),
+    option("shm_size", c.shm_size), option("SSL", c.ssl), option("tty", c.tty),
+    option("volumes", c.volumes), option("volume_driver", c.volume_driver),
+    option("work_dir", c.work_dir), option("mounts", c.mounts), option("devices", c.devices),
+    option("cap_add", c.cap_add), option("cap_drop", c.cap_drop),
+    option("cpu_hard_limit", c.cpu_hard_limit), option("cpu_cfs_period", c.cpu_cfs_period),
+    option("advertise_ipv6_address", c.advertise_ipv6_address),
+    option("readonly_rootfs", c.readonly_rootfs), option("pids_limit", c.pids_limit),
+    option("init", c.init), option("group_add", c.group_add),
+    option("storage_opt", c.storage_opt), option("oom_score_adj", c.oom_score_adj),
+    option("memory_hard_limit", c.memory_hard_limit),
+    option("healthchecks.disable", c.healthchecks_disable), option("runtime", c.runtime),
+    option("image_pull_timeout", c.image_pull_timeout_ms));
+}
+
+// Calls f(name, member) for every entry of docker_options.
+template <class Config, class F>
+void each_docker_option(Config& c, F&& f) {
+  std::apply([&](auto... o) { (f(o.name, o.value), ...); }, docker_options(c));
+}
 
 // `port "label" {}` (dynamic) or `port "label" { static = N }`.
 struct port_spec {
@@ -231,18 +287,9 @@ typename Inspector::result_type inspect(Inspector& f, device_config& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, docker_config& x) {
-  return f(caf::meta::type_name("stevedore::docker_config"), x.image, x.load, x.command,
-           x.args, x.entrypoint, x.has_auth, x.auth, x.auth_soft_fail,
-           x.dns_search_domains, x.dns_options, x.dns_servers, x.extra_hosts,
-           x.force_pull, x.hostname, x.interactive, x.sysctl, x.ulimit, x.privileged,
-           x.ipc_mode, x.pid_mode, x.uts_mode, x.userns_mode, x.ipv4_address,
-           x.ipv6_address, x.labels, x.logging, x.mac_address, x.network_mode,
-           x.network_aliases, x.port_map, x.security_opt, x.shm_size, x.ssl, x.tty,
-           x.volumes, x.volume_driver, x.work_dir, x.mounts, x.devices, x.cap_add,
-           x.cap_drop, x.cpu_hard_limit, x.cpu_cfs_period, x.advertise_ipv6_address,
-           x.readonly_rootfs, x.pids_limit, x.init, x.group_add, x.storage_opt,
-           x.oom_score_adj, x.memory_hard_limit, x.healthchecks_disable, x.runtime,
-           x.image_pull_timeout_ms);
+  return std::apply(
+    [&](auto... o) { return f(caf::meta::type_name("stevedore::docker_config"), o.value...); },
+    docker_options(x));
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, port_spec& x) {

@@ -1,5 +1,7 @@
 #include "policy/interpolate.hpp"
 
+#include <type_traits>
+
 #include <cctype>
 
 namespace stevedore::policy {
@@ -96,66 +98,63 @@ private:
   std::vector<std::string>& warnings_;
 };
 
-// Calls `in` for every string option of a docker config that interpolation
-// reaches (one list for interpolate_config and mentions_interpolation): str,
-// list, values (of a map) and keys_and_values, each with the field's path.
+// The strings of one option, by its type: str, list, values (of a map) or
+// keys_and_values (labels, whose keys are interpolated too), each with the
+// field's path. A member of a type not listed here stops the build: say
+// which of its strings are interpolated.
+template <class Visitor, class T>
+void option_strings(Visitor& in, const std::string& name, T& value) {
+  using U = std::remove_const_t<T>;
+  if constexpr (std::is_same_v<U, std::string>) {
+    in.str(name, value);
+  } else if constexpr (std::is_same_v<U, std::vector<std::string>>) {
+    in.list(name, value);
+  } else if constexpr (std::is_same_v<U, string_map>) {
+    if (name == "labels")
+      in.keys_and_values(name, value);
+    else
+      in.values(name, value);
+  } else if constexpr (std::is_same_v<U, auth_config>) {
+    in.str(name + ".username", value.username);
+    in.str(name + ".password", value.password);
+    in.str(name + ".email", value.email);
+    in.str(name + ".server_address", value.server_address);
+  } else if constexpr (std::is_same_v<U, logging_config>) {
+    in.str(name + ".type", value.type);
+    in.values(name + ".config", value.config);
+  } else if constexpr (std::is_same_v<U, std::vector<mount_config>>) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      auto& m = value[i];
+      auto at = name + "[" + std::to_string(i) + "]";
+      in.str(at + ".type", m.type);
+      in.str(at + ".target", m.target);
+      in.str(at + ".source", m.source);
+      in.values(at + ".volume_options.labels", m.volume_options.labels);
+      in.str(at + ".volume_options.driver_config.name", m.volume_options.driver_config.name);
+      in.values(at + ".volume_options.driver_config.options",
+                m.volume_options.driver_config.options);
+      in.str(at + ".bind_options.propagation", m.bind_propagation);
+    }
+  } else if constexpr (std::is_same_v<U, std::vector<device_config>>) {
+    for (size_t i = 0; i < value.size(); ++i) {
+      auto& d = value[i];
+      auto at = name + "[" + std::to_string(i) + "]";
+      in.str(at + ".host_path", d.host_path);
+      in.str(at + ".container_path", d.container_path);
+      in.str(at + ".cgroup_permissions", d.cgroup_permissions);
+    }
+  } else {
+    static_assert(std::is_arithmetic_v<U> || std::is_same_v<U, std::map<std::string, std::int64_t>>,
+                  "a docker option of a new type: say which of its strings are interpolated");
+  }
+}
+
+// Calls `in` for every string of every option of a docker config
+// (messages/task_spec.hpp's one list), for interpolate_config and
+// mentions_interpolation.
 template <class Config, class Visitor>
 void each_string_option(Config& c, Visitor& in) {
-  in.str("image", c.image);
-  in.str("load", c.load);
-  in.str("command", c.command);
-  in.list("args", c.args);
-  in.list("entrypoint", c.entrypoint);
-  in.str("auth.username", c.auth.username);
-  in.str("auth.password", c.auth.password);
-  in.str("auth.email", c.auth.email);
-  in.str("auth.server_address", c.auth.server_address);
-  in.list("dns_search_domains", c.dns_search_domains);
-  in.list("dns_options", c.dns_options);
-  in.list("dns_servers", c.dns_servers);
-  in.list("extra_hosts", c.extra_hosts);
-  in.str("hostname", c.hostname);
-  in.values("sysctl", c.sysctl);
-  in.values("ulimit", c.ulimit);
-  in.str("ipc_mode", c.ipc_mode);
-  in.str("pid_mode", c.pid_mode);
-  in.str("uts_mode", c.uts_mode);
-  in.str("userns_mode", c.userns_mode);
-  in.str("ipv4_address", c.ipv4_address);
-  in.str("ipv6_address", c.ipv6_address);
-  in.keys_and_values("labels", c.labels);
-  in.str("logging.type", c.logging.type);
-  in.values("logging.config", c.logging.config);
-  in.str("mac_address", c.mac_address);
-  in.str("network_mode", c.network_mode);
-  in.list("network_aliases", c.network_aliases);
-  in.list("security_opt", c.security_opt);
-  in.list("volumes", c.volumes);
-  in.str("volume_driver", c.volume_driver);
-  in.str("work_dir", c.work_dir);
-  for (size_t i = 0; i < c.mounts.size(); ++i) {
-    auto& m = c.mounts[i];
-    auto at = "mounts[" + std::to_string(i) + "]";
-    in.str(at + ".target", m.target);
-    in.str(at + ".source", m.source);
-    in.values(at + ".volume_options.labels", m.volume_options.labels);
-    in.str(at + ".volume_options.driver_config.name", m.volume_options.driver_config.name);
-    in.values(at + ".volume_options.driver_config.options",
-              m.volume_options.driver_config.options);
-    in.str(at + ".bind_options.propagation", m.bind_propagation);
-  }
-  for (size_t i = 0; i < c.devices.size(); ++i) {
-    auto& d = c.devices[i];
-    auto at = "devices[" + std::to_string(i) + "]";
-    in.str(at + ".host_path", d.host_path);
-    in.str(at + ".container_path", d.container_path);
-    in.str(at + ".cgroup_permissions", d.cgroup_permissions);
-  }
-  in.list("cap_add", c.cap_add);
-  in.list("cap_drop", c.cap_drop);
-  in.list("group_add", c.group_add);
-  in.values("storage_opt", c.storage_opt);
-  in.str("runtime", c.runtime);
+  each_docker_option(c, [&](const char* name, auto& value) { option_strings(in, name, value); });
 }
 
 // Whether any string it is shown holds a '$' (a reference or an escape).

@@ -8,6 +8,7 @@ stevedore_test(policy_mapping_test
     volumes_test.cpp
     ports_test.cpp
     interpolate_test.cpp
+    options_test.cpp
     task_env_test.cpp
     create_body_test.cpp
     plan_test.cpp
