@@ -16,6 +16,7 @@
 #include "actors/errors.hpp"
 #include "actors/packed_text.hpp"
 #include "actors/task_actor_state.hpp"
+#include "policy/lifecycle.hpp"
 
 namespace stevedore {
 
@@ -32,15 +33,8 @@ std::string stop_signal_for(const task_spec& task, const image_info& image) {
 }
 
 std::string signal_name(int number) {
-  static const char* names[] = {
-    nullptr,   "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT",
-    "SIGBUS",  "SIGFPE",  "SIGKILL",   "SIGUSR1", "SIGSEGV",   "SIGUSR2", "SIGPIPE",
-    "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",   "SIGSTOP", "SIGTSTP",
-    "SIGTTIN", "SIGTTOU", "SIGURG",    "SIGXCPU", "SIGXFSZ",   "SIGVTALRM", "SIGPROF",
-    "SIGWINCH", "SIGIO",  "SIGPWR",    "SIGSYS"};
-  if (number > 0 && number < static_cast<int>(sizeof(names) / sizeof(names[0])))
-    return names[number];
-  return {};
+  const char* name = lifecycle::signal_name(number);
+  return name ? name : std::string();
 }
 
 exit_result exit_result_of(const container_info& info) {

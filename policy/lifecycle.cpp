@@ -66,16 +66,6 @@ bool timer_allowed(phase p, task_state st, timer t) noexcept {
   return false;
 }
 
-std::string stop_signal(const rules& r, const lifecycle& lc) {
-  if (!r.kill_signal.empty())
-    return std::string(r.kill_signal);
-  if (!lc.image_stop_signal.empty())
-    return lc.image_stop_signal;
-  return "SIGTERM";
-}
-
-namespace {
-
 const char* signal_name(std::int64_t number) {
   static const char* names[] = {
     nullptr,   "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP", "SIGABRT",
@@ -87,6 +77,17 @@ const char* signal_name(std::int64_t number) {
     return names[number];
   return nullptr;
 }
+
+std::string stop_signal(const rules& r, const lifecycle& lc) {
+  if (!r.kill_signal.empty())
+    return std::string(r.kill_signal);
+  if (!lc.image_stop_signal.empty())
+    return lc.image_stop_signal;
+  return "SIGTERM";
+}
+
+namespace {
+
 
 bool daemon_away(const error_info& err) {
   return err.kind == errc::daemon_unreachable || err.kind == errc::timeout;
@@ -726,21 +727,18 @@ struct stepper {
     return !id.empty() && id == lc.container_id && lc.at == phase::running && !terminal();
   }
 
-  void on(const ev::died& d) {
-    if (!about_ours(d.id)) {
+  // A die or destroy on the event stream, or a recheck after the stream was
+  // down: the inspect tells what became of the container.
+  void look_again(const std::string& id) {
+    if (!about_ours(id)) {
       ignored = true;
       return;
     }
     inspect();
   }
 
-  void on(const ev::recheck& d) {
-    if (!about_ours(d.id)) {
-      ignored = true;
-      return;
-    }
-    inspect();
-  }
+  void on(const ev::died& d) { look_again(d.id); }
+  void on(const ev::recheck& r) { look_again(r.id); }
 
   void on(const ev::oom& o) {
     if (!about_ours(o.id) || lc.oom_told) {

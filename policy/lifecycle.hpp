@@ -246,6 +246,9 @@ struct transition {
 // and takes the next one back, so no step copies the container id.
 transition step(const rules& r, lifecycle lc, const event& e);
 
+// "SIGKILL" for 9 ..., null for numbers without a name.
+const char* signal_name(std::int64_t number);
+
 // The stop signal: the task's kill_signal, else the image's STOPSIGNAL, else SIGTERM.
 std::string stop_signal(const rules& r, const lifecycle& lc);
 
