@@ -132,11 +132,13 @@ option_ref<T> option(const char* name, T& value) {
 
 // Every member of a docker config, listed once, in the struct's order, each
 // with its option's name in a job file (a block by the block's name; "" for
-// has_auth, which no job file names). The CAF inspector below and
+// has_auth, which no job file names). The CAF inspector below,
 // interpolation (policy/interpolate.cpp, which reaches every string this
-// list holds, by type) read this list; decoding (policy/config_decode.cpp)
-// and the create body (policy/create_body.cpp) map each option by name.
-// A new option is one line here, its decoding and its mapping.
+// list holds, by type) and decoding (policy/config_decode.cpp: by the
+// member's type, or by a reader of the option's own) walk this list; the
+// create body (policy/create_body.cpp) maps each option to the daemon's
+// field. A new option is one line here plus its mapping (and a reader if
+// its value needs a check).
 template <class Config>
 auto docker_options(Config& c) {
   return std::make_tuple(

@@ -523,65 +523,102 @@ void read_ssl(object_reader& r, docker_config& c) {
   }
 }
 
+// The options that need more than reading their value by type (a check, a
+// range, a block, another spelling); every other option of docker_options
+// is read by its member's type. A reader here is found by the option's name.
+using option_reader = void (*)(object_reader&, docker_config&);
+
+void read_dns_servers(object_reader& r, docker_config& c) {
+  read_checked_list(r, "dns_servers", c.dns_servers, check_dns_server);
+}
+void read_extra_hosts(object_reader& r, docker_config& c) {
+  read_checked_list(r, "extra_hosts", c.extra_hosts, check_extra_host);
+}
+void read_volumes(object_reader& r, docker_config& c) {
+  read_checked_list(r, "volumes", c.volumes, check_volume);
+}
+void read_ipv4(object_reader& r, docker_config& c) {
+  read_address(r, "ipv4_address", c.ipv4_address, false);
+}
+void read_ipv6(object_reader& r, docker_config& c) {
+  read_address(r, "ipv6_address", c.ipv6_address, true);
+}
+void read_shm_size(object_reader& r, docker_config& c) {
+  read_ranged(r, "shm_size", c.shm_size, 0, INT64_MAX, "must not be negative");
+}
+void read_pids_limit(object_reader& r, docker_config& c) {
+  read_ranged(r, "pids_limit", c.pids_limit, 0, INT64_MAX, "must not be negative");
+}
+void read_oom_score_adj(object_reader& r, docker_config& c) {
+  read_ranged(r, "oom_score_adj", c.oom_score_adj, -1000, 1000, "must be between -1000 and 1000");
+}
+void read_memory_hard_limit(object_reader& r, docker_config& c) {
+  read_size(r, "memory_hard_limit", c.memory_hard_limit, ranges::max_memory_mb, "MB");
+}
+void read_nothing(object_reader&, docker_config&) {}
+
+const std::map<std::string_view, option_reader>& option_readers() {
+  static const std::map<std::string_view, option_reader> readers = {
+    {"image", read_image},
+    {"", read_nothing}, // has_auth: set by read_auth
+    {"auth", read_auth},
+    {"dns_servers", read_dns_servers},
+    {"extra_hosts", read_extra_hosts},
+    {"ulimit", read_ulimit},
+    {"ipv4_address", read_ipv4},
+    {"ipv6_address", read_ipv6},
+    {"logging", read_logging},
+    {"mac_address", read_mac},
+    {"port_map", read_port_map},
+    {"shm_size", read_shm_size},
+    {"SSL", read_ssl},
+    {"volumes", read_volumes},
+    {"mounts", read_mounts},
+    {"devices", read_devices},
+    {"cpu_cfs_period", read_cfs_period},
+    {"pids_limit", read_pids_limit},
+    {"oom_score_adj", read_oom_score_adj},
+    {"memory_hard_limit", read_memory_hard_limit},
+    {"healthchecks.disable", read_healthchecks},
+    {"image_pull_timeout", read_pull_timeout},
+  };
+  return readers;
+}
+
+// The types object_reader::get reads as they are.
+template <class T>
+constexpr bool read_by_type = std::is_same_v<T, std::string> || std::is_same_v<T, bool> ||
+                              std::is_same_v<T, std::vector<std::string>> ||
+                              std::is_same_v<T, string_map>;
+
 } // namespace
 
+std::vector<std::string> options_without_reader() {
+  std::vector<std::string> missing;
+  docker_config c;
+  each_docker_option(c, [&](const char* name, auto& member) {
+    using T = std::decay_t<decltype(member)>;
+    if (!read_by_type<T> && !option_readers().count(name))
+      missing.emplace_back(name);
+  });
+  return missing;
+}
+
+// Walks docker_options: an option with a reader of its own is read by it,
+// every other by its member's type; a member of a type get() cannot read and
+// without a reader is reported by options_without_reader (a unit test).
 docker_config decode_docker_config(decode_context& ctx, const node& config,
                                    const std::string& path) {
   docker_config c;
   object_reader r(ctx, config, path);
-  read_image(r, c);
-  r.get("load", c.load);
-  r.get("command", c.command);
-  r.get("args", c.args);
-  r.get("entrypoint", c.entrypoint);
-  read_auth(r, c);
-  r.get("auth_soft_fail", c.auth_soft_fail);
-  r.get("dns_search_domains", c.dns_search_domains);
-  r.get("dns_options", c.dns_options);
-  read_checked_list(r, "dns_servers", c.dns_servers, check_dns_server);
-  read_checked_list(r, "extra_hosts", c.extra_hosts, check_extra_host);
-  r.get("force_pull", c.force_pull);
-  r.get("hostname", c.hostname);
-  r.get("interactive", c.interactive);
-  r.get("sysctl", c.sysctl);
-  read_ulimit(r, c);
-  r.get("privileged", c.privileged);
-  r.get("ipc_mode", c.ipc_mode);
-  r.get("pid_mode", c.pid_mode);
-  r.get("uts_mode", c.uts_mode);
-  r.get("userns_mode", c.userns_mode);
-  read_address(r, "ipv4_address", c.ipv4_address, false);
-  read_address(r, "ipv6_address", c.ipv6_address, true);
-  r.get("labels", c.labels);
-  read_logging(r, c);
-  read_mac(r, c);
-  r.get("network_mode", c.network_mode);
-  r.get("network_aliases", c.network_aliases);
-  read_port_map(r, c);
-  r.get("security_opt", c.security_opt);
-  read_ranged(r, "shm_size", c.shm_size, 0, INT64_MAX, "must not be negative");
-  read_ssl(r, c);
-  r.get("tty", c.tty);
-  read_checked_list(r, "volumes", c.volumes, check_volume);
-  r.get("volume_driver", c.volume_driver);
-  r.get("work_dir", c.work_dir);
-  read_mounts(r, c);
-  read_devices(r, c);
-  r.get("cap_add", c.cap_add);
-  r.get("cap_drop", c.cap_drop);
-  r.get("cpu_hard_limit", c.cpu_hard_limit);
-  read_cfs_period(r, c);
-  r.get("advertise_ipv6_address", c.advertise_ipv6_address);
-  r.get("readonly_rootfs", c.readonly_rootfs);
-  read_ranged(r, "pids_limit", c.pids_limit, 0, INT64_MAX, "must not be negative");
-  r.get("init", c.init);
-  r.get("group_add", c.group_add);
-  r.get("storage_opt", c.storage_opt);
-  read_ranged(r, "oom_score_adj", c.oom_score_adj, -1000, 1000, "must be between -1000 and 1000");
-  read_size(r, "memory_hard_limit", c.memory_hard_limit, ranges::max_memory_mb, "MB");
-  read_healthchecks(r, c);
-  r.get("runtime", c.runtime);
-  read_pull_timeout(r, c);
+  const auto& readers = option_readers();
+  each_docker_option(c, [&](const char* name, auto& member) {
+    using T = std::decay_t<decltype(member)>;
+    if (auto it = readers.find(name); it != readers.end())
+      it->second(r, c);
+    else if constexpr (read_by_type<T>)
+      r.get(name, member);
+  });
   r.finish(unknown_option);
   return c;
 }

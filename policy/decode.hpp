@@ -185,8 +185,16 @@ bool is_empty_value(const node& n);
 
 // The task's `config` block (config_decode.cpp). config is the object; path
 // names it ("job.web.group.cache.task.redis.config").
+// It walks docker_options (messages/task_spec.hpp): an option is read by
+// its member's type unless it has a reader of its own (a check, a range, a
+// block); a new plain option needs no line here.
 docker_config decode_docker_config(decode_context& ctx, const node& config,
                                    const std::string& path);
+
+// The options of docker_options that decode_docker_config cannot read: a
+// member of a type it does not read by type and without a reader of its own.
+// Empty when every option is decoded (a unit test holds it so).
+std::vector<std::string> options_without_reader();
 
 // HCL job file tree (job_decode.cpp); also HCL1's JSON form ({"job": {...}}).
 job_spec decode_job_hcl(decode_context& ctx, const node& root);

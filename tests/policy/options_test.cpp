@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "messages/task_spec.hpp"
+#include "policy/decode.hpp"
 #include "policy/interpolate.hpp"
 #include "policy/rules.hpp"
 
@@ -150,6 +151,25 @@ TEST(DockerOptions, DecodingKnowsEveryListedOption) {
         << name << ": " << to_string(p);
   }
   EXPECT_GT(names.size(), 50u);
+}
+
+// Every option is read: by its member's type or by a reader of its own.
+TEST(DockerOptions, EveryOptionHasAReader) {
+  EXPECT_EQ(options_without_reader(), std::vector<std::string>{});
+}
+
+// Decoding follows the list: a value of each plain type lands in its member.
+TEST(DockerOptions, PlainOptionsAreReadByTheirMembersType) {
+  std::string text = "job \"j\" {\n group \"g\" {\n task \"t\" {\n driver = \"docker\"\n"
+                     " config {\n image = \"busybox:1\"\n hostname = \"h1\"\n init = true\n"
+                     " group_add = [\"wheel\"]\n storage_opt = { size = \"1G\" }\n }\n }\n }\n}\n";
+  auto job = read_job(text, "t.hcl");
+  ASSERT_TRUE(job.problems.empty()) << to_string(job.problems.front());
+  const auto& c = job.value.groups.at(0).tasks.at(0).config;
+  EXPECT_EQ(c.hostname, "h1");
+  EXPECT_TRUE(c.init);
+  EXPECT_EQ(c.group_add, std::vector<std::string>{"wheel"});
+  EXPECT_EQ(c.storage_opt.at("size"), "1G");
 }
 
 } // namespace
