@@ -141,6 +141,14 @@ public:
     }
     return true;
   }
+  // Takes what is already in the mailbox, waiting for nothing (for tests on
+  // the deterministic scheduler, where everything sent has arrived).
+  void drain() {
+    for (bool empty = false; !empty;)
+      self_->receive([&](event_atom, const task_event& ev) { events.push_back(ev); },
+                     [&](done_atom, const task_status& st) { final_status = st; finished = true; },
+                     caf::after(std::chrono::seconds(0)) >> [&] { empty = true; });
+  }
   bool until_state(task_state st, std::chrono::milliseconds limit = 5s) {
     return until([&] { return reached(st); }, limit);
   }

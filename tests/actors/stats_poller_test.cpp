@@ -11,6 +11,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/types.hpp"
+#include "tests/support/deterministic.hpp"
 #include "tests/support/fake_engine.hpp"
 
 namespace stevedore {
@@ -18,18 +19,13 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::fake_engine;
-
-caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
-  cfg.set("scheduler.policy", caf::atom("testing"));
-  add_message_types(cfg);
-  return cfg;
-}
+using testing::testing_config;
 
 class StatsPollerTest : public ::testing::Test {
 protected:
   StatsPollerTest()
     : sys_(testing_config(cfg_)),
-      sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())),
+      sched_(testing::coordinator_of(sys_)),
       self_(sys_) {
     fake_->add_image("busybox:1");
   }

@@ -1,5 +1,7 @@
 // The task actor against the fake engine and a fake image manager, on the
-// real scheduler with millisecond timers.
+// real scheduler with millisecond timers. The tests whose point is an order
+// of events (a stop racing an exit, the daemon away) are in
+// task_actor_order_test.cpp, on the deterministic scheduler.
 #include "tests/actors/actor_harness.hpp"
 
 namespace stevedore::testing {
@@ -121,33 +123,6 @@ TEST(TaskActor, ASigkillNobodyExplainsIsAnExitAfterTheOomGraceNotAnOom) {
   ASSERT_NE(running, hist.end());
   ASSERT_NE(exited, hist.end());
   EXPECT_GE(exited->at_ms - running->at_ms, 150);
-}
-
-TEST(TaskActor, AStopWhileAnExitWaitsForItsOomEventEndsCleanly) {
-  actor_harness h;
-  h.settings.oom_grace = 5s; // longer than the test waits: only the stop can end it
-  h.docker->script_container("killed-a1b2c3", exits_after(30ms, 137));
-  probe p(h.sys());
-  auto task = h.start(make_instance("killed"), p);
-  ASSERT_TRUE(p.until_state(ts::running));
-  // Until the die has come and the exit is held (the task's status says so).
-  auto held = [&] {
-    caf::scoped_actor self{h.sys()};
-    bool yes = false;
-    self->request(task, 2s, status_atom::value)
-      .receive([&](actor_status& st) { yes = st.details.count("exit_held") > 0; },
-               [](caf::error&) {});
-    return yes;
-  };
-  auto deadline = std::chrono::steady_clock::now() + 3s;
-  while (!held() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
-  ASSERT_TRUE(held());
-  caf::anon_send(task, stop_atom::value);
-  ASSERT_TRUE(p.until_done(2s));
-  EXPECT_EQ(p.final_status.state, ts::cleaned);
-  EXPECT_EQ(p.final_status.exit.exit_code, 137);
-  EXPECT_FALSE(h.docker->container("killed-a1b2c3"));
 }
 
 TEST(TaskActor, AdoptsARunningContainerOfItsOwn) {
@@ -302,51 +277,6 @@ TEST(TaskActor, TheTaskKillSignalWinsOverTheImageStopSignal) {
   auto sigs = h.docker->signals_of(id);
   ASSERT_FALSE(sigs.empty());
   EXPECT_EQ(sigs.front(), "SIGINT");
-}
-
-TEST(TaskActor, KeepsItsStateWhileTheDaemonIsAwayThenRechecks) {
-  actor_harness h;
-  h.docker->script_container("web-a1b2c3", exits_after(400ms, 7));
-  probe p(h.sys());
-  auto task = h.start(make_instance("web"), p);
-  ASSERT_TRUE(p.until_state(ts::running));
-  h.docker->set_down(true); // the event stream drops; the die event will be missed
-  ASSERT_TRUE(p.until([&] { return p.has_message("warning", "waiting for the Docker daemon"); }));
-  EXPECT_EQ(h.status(task).state, ts::running);
-  std::this_thread::sleep_for(500ms); // the container exits while the daemon is away
-  EXPECT_EQ(h.status(task).state, ts::running) << "an API error is not the container's death";
-  EXPECT_FALSE(p.reached(ts::exited));
-  h.docker->set_down(false);
-  fingerprint healthy;
-  healthy.health = daemon_health::healthy;
-  caf::anon_send(task, health_atom::value, healthy);
-  ASSERT_TRUE(p.until_done());
-  EXPECT_EQ(p.final_status.exit.exit_code, 7);
-  EXPECT_EQ(p.final_status.state, ts::failed);
-}
-
-TEST(TaskActor, AStopWhileTheDaemonIsAwayIsSignalledWhenItReturns) {
-  actor_harness h;
-  h.settings.cleanup_container = false; // keeps the signals observable
-  probe p(h.sys());
-  auto inst = make_instance("web");
-  inst.task.edit().kill_timeout_ms = 5000;
-  auto task = h.start(inst, p);
-  ASSERT_TRUE(p.until_state(ts::running));
-  auto id = h.status(task).container_id;
-  h.docker->set_down(true);
-  caf::anon_send(task, stop_atom::value);
-  ASSERT_TRUE(p.until([&] { return p.has_message("warning", "waiting for the Docker daemon"); }));
-  EXPECT_TRUE(h.docker->signals_of(id).empty()) << "nothing reached the container";
-  EXPECT_EQ(h.status(task).state, ts::stopping);
-  h.docker->set_down(false);
-  fingerprint healthy;
-  healthy.health = daemon_health::healthy;
-  caf::anon_send(task, health_atom::value, healthy);
-  ASSERT_TRUE(p.until_done());
-  EXPECT_EQ(h.docker->signals_of(id), std::vector<std::string>{"SIGTERM"});
-  EXPECT_EQ(p.final_status.exit.exit_code, 143);
-  EXPECT_EQ(p.final_status.state, ts::cleaned);
 }
 
 TEST(TaskActor, StopWhilePullingEndsCleanWithoutAContainer) {
