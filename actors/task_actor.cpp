@@ -24,28 +24,9 @@ std::string task_id_of(const task_instance& inst) {
   return inst.alloc_id + "/" + inst.task->name;
 }
 
-std::string stop_signal_for(const task_spec& task, const image_info& image) {
-  if (!task.kill_signal.empty())
-    return task.kill_signal;
-  if (!image.stop_signal.empty())
-    return image.stop_signal;
-  return "SIGTERM";
-}
-
 std::string signal_name(int number) {
   const char* name = lifecycle::signal_name(number);
   return name ? name : std::string();
-}
-
-exit_result exit_result_of(const container_info& info) {
-  exit_result r;
-  r.exit_code = info.exit_code;
-  r.oom_killed = info.oom_killed;
-  r.error = info.error;
-  if (info.exit_code > 128 && info.exit_code < 128 + 65)
-    r.signal = signal_name(static_cast<int>(info.exit_code - 128));
-  r.finished_at_ms = now_ms();
-  return r;
 }
 
 namespace {

@@ -135,16 +135,8 @@ struct task_services {
 // "{alloc_id}/{task}": a task's id in its supervisor.
 std::string task_id_of(const task_instance& inst);
 
-// The stop signal: the task's kill_signal, else the image's STOPSIGNAL, else
-// SIGTERM.
-std::string stop_signal_for(const task_spec& task, const image_info& image);
-
 // "SIGKILL" for 9 ... (empty for numbers without a name).
 std::string signal_name(int number);
-
-// The exit result an inspect of a stopped container tells: exit code, the
-// signal when the code is 128+n, OOMKilled, the daemon's State.Error.
-exit_result exit_result_of(const container_info& info);
 
 // True when the container carries the com.stevedore.* labels that `inst`'s
 // create body gives (created by a supervisor for exactly this task of this

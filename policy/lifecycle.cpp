@@ -86,8 +86,19 @@ std::string stop_signal(const rules& r, const lifecycle& lc) {
   return "SIGTERM";
 }
 
-namespace {
+exit_result exit_of(const ev::inspected& i, std::int64_t now_ms) {
+  exit_result x;
+  x.exit_code = i.exit_code;
+  x.oom_killed = i.oom_killed;
+  x.error = i.error;
+  if (i.exit_code > 128 && i.exit_code < 128 + 65)
+    if (const char* name = signal_name(i.exit_code - 128))
+      x.signal = name;
+  x.finished_at_ms = now_ms;
+  return x;
+}
 
+namespace {
 
 bool daemon_away(const error_info& err) {
   return err.kind == errc::daemon_unreachable || err.kind == errc::timeout;
@@ -703,14 +714,7 @@ struct stepper {
     }
     if (lc.held_exit)
       return; // already waiting for a late oom event
-    exit_result x;
-    x.exit_code = i.exit_code;
-    x.oom_killed = i.oom_killed;
-    x.error = i.error;
-    if (i.exit_code > 128 && i.exit_code < 128 + 65)
-      if (const char* name = signal_name(i.exit_code - 128))
-        x.signal = name;
-    x.finished_at_ms = now;
+    exit_result x = exit_of(i, now);
     // The kernel's OOM kill is a SIGKILL (137) whose oom event dockerd may
     // send after the die event and set OOMKilled after the inspect: a
     // SIGKILL the task did not send waits a moment for that event.

@@ -252,6 +252,10 @@ const char* signal_name(std::int64_t number);
 // The stop signal: the task's kill_signal, else the image's STOPSIGNAL, else SIGTERM.
 std::string stop_signal(const rules& r, const lifecycle& lc);
 
+// The exit an inspect of a stopped container tells: its code, the signal
+// when the code is 128+n, OOMKilled, the daemon's State.Error; at `now_ms`.
+exit_result exit_of(const ev::inspected& i, std::int64_t now_ms);
+
 // "create", "kill", ...: the name of a command's or event's kind, for tests and traces.
 const char* command_name(const command& c) noexcept;
 const char* event_name(const event_data& e) noexcept;

@@ -57,29 +57,6 @@ TEST(FormatDuration, PrintsAsNomadDoes) {
   EXPECT_EQ(format_duration_ms(3723000), "1h2m3s");
 }
 
-TEST(TaskHelpers, StopSignalPrefersTheTaskThenTheImage) {
-  task_spec t;
-  image_info img;
-  EXPECT_EQ(stop_signal_for(t, img), "SIGTERM");
-  img.stop_signal = "SIGUSR1";
-  EXPECT_EQ(stop_signal_for(t, img), "SIGUSR1");
-  t.kill_signal = "SIGINT";
-  EXPECT_EQ(stop_signal_for(t, img), "SIGINT");
-}
-
-TEST(TaskHelpers, ExitResultNamesTheSignalOfCodesAbove128) {
-  container_info info;
-  info.exit_code = 137;
-  info.oom_killed = true;
-  auto r = exit_result_of(info);
-  EXPECT_EQ(r.signal, "SIGKILL");
-  EXPECT_TRUE(r.oom_killed);
-  info.exit_code = 3;
-  EXPECT_EQ(exit_result_of(info).signal, "");
-  info.exit_code = 143;
-  EXPECT_EQ(exit_result_of(info).signal, "SIGTERM");
-}
-
 TEST(TaskHelpers, OurContainerCarriesEveryStevedoreLabelOfTheBodySent) {
   task_instance inst;
   inst.create_body_text = R"({"Image":"busybox","Labels":{"com.stevedore.alloc_id":"a1",)"

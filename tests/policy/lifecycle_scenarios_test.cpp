@@ -436,5 +436,32 @@ TEST(LifecycleScenario, AGarbledCreateAnswerIsSettledByTheNameNotLeaked) {
   EXPECT_EQ(d.count<cmd::clear_holder>(), 1) << "the garbled create's container was removed";
 }
 
+TEST(LifecycleHelpers, TheStopSignalIsTheTasksThenTheImagesThenSigterm) {
+  lc::rules r;
+  lc::lifecycle l;
+  EXPECT_EQ(lc::stop_signal(r, l), "SIGTERM");
+  l.image_stop_signal = "SIGUSR1";
+  EXPECT_EQ(lc::stop_signal(r, l), "SIGUSR1");
+  r.kill_signal = "SIGINT";
+  EXPECT_EQ(lc::stop_signal(r, l), "SIGINT");
+}
+
+TEST(LifecycleHelpers, AnExitNamesTheSignalOfCodesAbove128) {
+  ev::inspected i{0, false, 137, true, "boom"};
+  auto x = lc::exit_of(i, 42);
+  EXPECT_EQ(x.signal, "SIGKILL");
+  EXPECT_TRUE(x.oom_killed);
+  EXPECT_EQ(x.error, "boom");
+  EXPECT_EQ(x.finished_at_ms, 42);
+  i.exit_code = 3;
+  EXPECT_EQ(lc::exit_of(i, 0).signal, "");
+  i.exit_code = 143;
+  EXPECT_EQ(lc::exit_of(i, 0).signal, "SIGTERM");
+  i.exit_code = 128 + 64; // no name: a code, not a signal
+  EXPECT_EQ(lc::exit_of(i, 0).signal, "");
+  EXPECT_STREQ(lc::signal_name(9), "SIGKILL");
+  EXPECT_EQ(lc::signal_name(0), nullptr);
+}
+
 } // namespace
 } // namespace stevedore::testing
