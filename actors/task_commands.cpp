@@ -75,7 +75,7 @@ void acquire(self_ptr self, const cmd::acquire& c) {
   image_request req;
   req.holder = s.task_id();
   req.reference = s.inst->image;
-  req.parsed = s.inst->parsed_image; // parsed once, by the plan
+  req.parsed = *s.inst->parsed_image; // parsed once, by the plan
   req.pull = s.inst->pull;
   req.archive = s.inst->image_archive;
   req.has_auth = config.has_auth;

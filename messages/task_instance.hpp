@@ -64,7 +64,9 @@ struct task_instance {
   cow<task_spec> task;
   std::string container_name;  // "{task}-{alloc_id}"
   std::string image;           // normalised reference ("docker.io/library/redis:3.2")
-  image_ref parsed_image;      // `image`, parsed once by the planner (for the image manager)
+  // `image`, parsed once by the planner (for the image manager); one value
+  // shared by a plan's instances of the same image, as `task` is.
+  cow<image_ref> parsed_image;
   pull_policy pull = pull_policy::pull_if_missing; // how the image is obtained
   std::string image_archive;   // host path of the tar for load_from_tar, else empty
   std::vector<task_port> ports; // every port of the task, in the order declared

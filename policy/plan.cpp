@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <map>
 #include <random>
 
 #include "policy/create_body.hpp"
@@ -59,7 +60,7 @@ void decide_image(task_instance& inst, const path_resolver& resolve, const std::
     return;
   }
   inst.image = canonical_string(*ref);
-  inst.parsed_image = *ref;
+  inst.parsed_image = cow<image_ref>(*ref);
   if (!c.load.empty()) {
     inst.pull = pull_policy::load_from_tar;
     // Go's filepath.Join semantics: a leading '/' does not escape local/.
@@ -198,6 +199,8 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
   auto root = client.alloc_root.empty() ? std::string(default_alloc_root) : client.alloc_root;
   std::vector<error_info> problems;
   std::vector<std::string> warnings;
+  // One parsed reference for all the plan's instances of an image.
+  std::map<std::string, cow<image_ref>> parsed_images;
   for (size_t g = 0; g < job.groups.size(); ++g) {
     const auto& group = job.groups[g];
     // One copy of each task for all the group's instances (see complete_instance).
@@ -222,6 +225,8 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
         auto inst = make_instance(job, group, shared[t], alloc, siblings[task.name]);
         complete_instance(inst, job, group, client, options, siblings, task_path(job, group, task),
                           problems, warnings, out.create_bodies);
+        if (auto [seen, fresh] = parsed_images.try_emplace(inst.image, inst.parsed_image); !fresh)
+          inst.parsed_image = seen->second;
         out.instances.push_back(std::move(inst));
       }
     }

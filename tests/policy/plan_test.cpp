@@ -249,10 +249,24 @@ TEST(plan, the_instance_carries_its_image_parsed) {
   ASSERT_TRUE(plan.ok()) << to_string(plan.problems.front());
   const auto& inst = plan.instances.at(0);
   EXPECT_EQ(inst.image, "127.0.0.1:5000/team/app:1");
-  EXPECT_EQ(inst.parsed_image.registry, "127.0.0.1:5000");
-  EXPECT_EQ(inst.parsed_image.repository, "team/app");
-  EXPECT_EQ(inst.parsed_image.tag, "1");
-  EXPECT_EQ(inst.parsed_image.digest, "");
+  EXPECT_EQ(inst.parsed_image->registry, "127.0.0.1:5000");
+  EXPECT_EQ(inst.parsed_image->repository, "team/app");
+  EXPECT_EQ(inst.parsed_image->tag, "1");
+  EXPECT_EQ(inst.parsed_image->digest, "");
+}
+
+// A group's instances of one image share one parsed reference (as they
+// share the task): ten thousand of them hold it once.
+TEST(plan, the_instances_of_one_image_share_its_parsed_reference) {
+  docker_config cfg;
+  cfg.image = "127.0.0.1:5000/team/app:1";
+  auto job = test::one_task_job(cfg);
+  job.groups[0].count = 3;
+  auto plan = plan_job(job, test::test_client(), test::fixed_plan());
+  ASSERT_TRUE(plan.ok()) << to_string(plan.problems.front());
+  ASSERT_EQ(plan.instances.size(), 3u);
+  EXPECT_TRUE(plan.instances[0].parsed_image.shares(plan.instances[1].parsed_image));
+  EXPECT_TRUE(plan.instances[0].parsed_image.shares(plan.instances[2].parsed_image));
 }
 
 } // namespace
