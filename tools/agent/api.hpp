@@ -17,6 +17,16 @@
 //   GET  /v1/images                {"images": [{image_id, references, holders, state, cleanup_at_ms}]}
 //   GET  /v1/node                  fingerprint attributes and health (503 unless healthy)
 //   GET  /v1/events                chunked JSON lines, one per task event
+//   GET  /v1/events/recent         {"events": [...]}: the last 256 task events, oldest first
+//   GET  /v1/actors                ?kind=&state=&sort=&order=asc|desc&offset=&limit= ->
+//                                  {"total", "offset", "limit", "actors": [{id, kind, name,
+//                                  state, mailbox, messages, rate, last_message, last_at_ms,
+//                                  age_ms, details}]}
+//   GET  /v1/actors/{id}           {"actor": {...}} plus "task" (a task actor), "images" (the
+//                                  image manager) or "node" (the fingerprinter); {id} is a
+//                                  CAF actor id, a task id, "supervisor" or a service's kind
+//   POST /v1/actors/{id}/trace     ?count=N&for=DURATION (default 1000, 60s; count=0 stops)
+//   GET  /v1/actors/{id}/trace     {"on", "until_ms", "left", "entries": [{at_ms, dir, kind}]}
 //   GET  /metrics                  Prometheus text format
 //
 // Task ids hold a '/' ("{alloc_id}/{task}"): in a path it may be written as
@@ -26,6 +36,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "messages/client_config.hpp"
 #include "policy/intake.hpp"
@@ -63,6 +75,13 @@ private:
   void get_logs(const std::string& id, http_request& req, std::shared_ptr<responder> res);
   void get_events(std::shared_ptr<responder> res);
   void get_metrics(std::shared_ptr<responder> res);
+  // api_actors.cpp: the inspection routes.
+  void get_actors(http_request& req, std::shared_ptr<responder> res);
+  void actor_route(const std::vector<std::string>& segs, http_request& req,
+                   std::shared_ptr<responder> res);
+  void get_actor(const std::string& who, std::shared_ptr<responder> res);
+  void post_trace(const std::string& who, http_request& req, std::shared_ptr<responder> res);
+  void get_recent_events(std::shared_ptr<responder> res);
 
   std::shared_ptr<backend> backend_;
   std::shared_ptr<metrics> metrics_;
