@@ -714,31 +714,80 @@ void fill_statuses(self_ptr self, std::vector<std::pair<std::size_t, caf::actor>
         });
 }
 
-// The page of `rows` (sorted, filtered), its task actors asked first when
-// the order needed their answers, else only the page's.
-void deliver_page(self_ptr self, const actor_query& q, std::vector<actor_status> rows,
-                  std::shared_ptr<std::unordered_map<std::uint64_t, caf::actor>> stubs,
-                  caf::typed_response_promise<actor_page> rp) {
-  if (policy::sorts_without_asking(q)) {
-    policy::sort_actors(rows, q, now_ms());
-    auto [first, last] = policy::actor_page_bounds(rows.size(), q);
-    actor_page page;
-    page.total = static_cast<std::int64_t>(rows.size());
-    std::vector<actor_status> shown(rows.begin() + first, rows.begin() + last);
-    std::vector<std::pair<std::size_t, caf::actor>> ask;
-    for (std::size_t i = 0; i < shown.size(); ++i)
-      if (auto it = stubs->find(shown[i].id); it != stubs->end())
-        ask.emplace_back(i, it->second);
-    fill_statuses(self, std::move(ask), std::move(shown), [rp, page](std::vector<actor_status> got) mutable {
-      page.actors = std::move(got);
-      rp.deliver(std::move(page));
-    });
-    return;
-  }
+// A row of the list before any task actor is asked: a service's (or the
+// supervisor's) whole status, or what the registry knows of a task. Cheap:
+// ten thousand of them are made and sorted for a page of a hundred.
+struct list_row {
+  const actor_status* service = nullptr;
+  const std::string* task_id = nullptr;
+  const task_entry* task = nullptr;
+  std::uint64_t id = 0;
+
+  std::string_view kind() const { return service ? std::string_view(service->kind) : "task"; }
+  std::string_view name() const { return service ? std::string_view(service->name) : *task_id; }
+  std::string_view state() const { return service ? std::string_view(service->state) : to_string(task->state); }
+};
+
+// By the query's key (id, kind, name or state), ties by id.
+void sort_rows(std::vector<list_row>& rows, const actor_query& q) {
+  using key_fn = std::string_view (list_row::*)() const;
+  const key_fn key = q.sort == "kind" ? &list_row::kind : q.sort == "name" ? &list_row::name
+                   : q.sort == "state" ? &list_row::state : nullptr;
+  const bool desc = q.descending;
+  std::sort(rows.begin(), rows.end(), [key, desc](const list_row& a, const list_row& b) {
+    if (key) {
+      const auto ka = (a.*key)(), kb = (b.*key)();
+      if (ka != kb)
+        return desc ? kb < ka : ka < kb;
+      return a.id < b.id;
+    }
+    return desc ? b.id < a.id : a.id < b.id;
+  });
+}
+
+// The page when the registry knows the order: only the page's task actors
+// are asked (a task that does not answer in time shows what the registry knows).
+void page_by_registry(self_ptr self, const actor_query& q, std::vector<actor_status> services,
+                      caf::typed_response_promise<actor_page> rp) {
+  std::vector<list_row> rows;
+  for (const auto& st : services)
+    rows.push_back(list_row{&st, nullptr, nullptr, st.id});
+  if (q.kind.empty() || q.kind == "task")
+    for (const auto& [id, e] : self->state.tasks)
+      if (e.actor && std::string_view(to_string(e.state)).substr(0, q.state.size()) == q.state)
+        rows.push_back(list_row{nullptr, &id, &e, e.actor.id()});
+  sort_rows(rows, q);
+  auto [first, last] = policy::actor_page_bounds(rows.size(), q);
+  std::vector<actor_status> shown;
   std::vector<std::pair<std::size_t, caf::actor>> ask;
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    if (auto it = stubs->find(rows[i].id); it != stubs->end())
-      ask.emplace_back(i, it->second);
+  for (std::size_t i = first; i < last; ++i) {
+    const auto& r = rows[i];
+    if (r.service) {
+      shown.push_back(*r.service);
+      continue;
+    }
+    ask.emplace_back(shown.size(), caf::actor_cast<caf::actor>(r.task->actor));
+    shown.push_back(registry_actor_status(*r.task_id, *r.task));
+  }
+  actor_page page;
+  page.total = static_cast<std::int64_t>(rows.size());
+  fill_statuses(self, std::move(ask), std::move(shown), [rp, page](std::vector<actor_status> got) mutable {
+    page.actors = std::move(got);
+    rp.deliver(std::move(page));
+  });
+}
+
+// The page when the order needs the actors' own answers (messages, rate,
+// ...): every matching task actor is asked, then the answers sorted.
+void page_by_asking(self_ptr self, const actor_query& q, std::vector<actor_status> rows,
+                    caf::typed_response_promise<actor_page> rp) {
+  std::vector<std::pair<std::size_t, caf::actor>> ask;
+  if (q.kind.empty() || q.kind == "task")
+    for (const auto& [id, e] : self->state.tasks)
+      if (e.actor && std::string_view(to_string(e.state)).substr(0, q.state.size()) == q.state) {
+        ask.emplace_back(rows.size(), caf::actor_cast<caf::actor>(e.actor));
+        rows.push_back(registry_actor_status(id, e));
+      }
   fill_statuses(self, std::move(ask), std::move(rows), [rp, q](std::vector<actor_status> got) mutable {
     got.erase(std::remove_if(got.begin(), got.end(),
                              [&](const actor_status& st) { return !policy::actor_matches(q, st); }),
@@ -753,7 +802,7 @@ void deliver_page(self_ptr self, const actor_query& q, std::vector<actor_status>
 }
 
 // GET /v1/actors: the services are asked (a handful), the tasks filtered on
-// the registry's state; then deliver_page.
+// the registry's state; then a page by the registry or by asking.
 caf::result<actor_page> query_actors(self_ptr self, const actor_query& q) {
   if (auto ok = policy::check_actor_query(q); !ok)
     return to_caf(ok.error());
@@ -765,22 +814,14 @@ caf::result<actor_page> query_actors(self_ptr self, const actor_query& q) {
   std::vector<actor_status> rows(svcs.size());
   fill_statuses(self, std::move(svcs), std::move(rows), [self, q, rp](std::vector<actor_status> got) {
     got.push_back(own_status(self));
-    std::vector<actor_status> rows;
+    std::vector<actor_status> services;
     for (auto& st : got)
       if (!st.kind.empty() && policy::actor_matches(q, st))
-        rows.push_back(std::move(st));
-    auto stubs = std::make_shared<std::unordered_map<std::uint64_t, caf::actor>>();
-    if (q.kind.empty() || q.kind == "task")
-      for (const auto& [id, e] : self->state.tasks) {
-        if (!e.actor)
-          continue;
-        auto st = registry_actor_status(id, e);
-        if (!policy::actor_matches(q, st))
-          continue;
-        stubs->emplace(st.id, caf::actor_cast<caf::actor>(e.actor));
-        rows.push_back(std::move(st));
-      }
-    deliver_page(self, q, std::move(rows), std::move(stubs), rp);
+        services.push_back(std::move(st));
+    if (policy::sorts_without_asking(q))
+      page_by_registry(self, q, std::move(services), rp);
+    else
+      page_by_asking(self, q, std::move(services), rp);
   });
   return rp;
 }
