@@ -473,6 +473,39 @@ TEST_F(routes, events_stream_as_json_lines_until_the_client_leaves) {
   EXPECT_EQ(backend_->subscribers(), 0u) << "the subscription outlived its client";
 }
 
+TEST_F(routes, the_console_page_is_served_at_the_root_with_everything_in_it) {
+  for (const char* path : {"/", "/console"}) {
+    auto r = get(path);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << path;
+    EXPECT_EQ(r->header("content-type"), "text/html; charset=utf-8");
+    EXPECT_NE(r->body.find("<title>stevedore console</title>"), std::string::npos);
+    EXPECT_NE(r->body.find("/v1/actors"), std::string::npos);
+    EXPECT_EQ(r->body.find("src=\"http"), std::string::npos) << "nothing fetched from outside";
+    EXPECT_EQ(r->body.find("href=\"http"), std::string::npos);
+  }
+}
+
+TEST_F(routes, actor_queries_are_checked_before_the_backend_is_asked) {
+  const std::pair<const char*, const char*> bad[] = {
+    {"/v1/actors?sort=size", "{\"error\":\"sort: unknown key 'size' (expected one of id, kind, name, state, messages, mailbox, rate, last, age)\"}"},
+    {"/v1/actors?limit=x", "{\"error\":\"limit: expected a whole number, got 'x'\"}"},
+    {"/v1/actors?order=up", "{\"error\":\"order: expected asc or desc, got 'up'\"}"},
+    {"/v1/actors?offset=-2", "{\"error\":\"offset: must be 0 or more\"}"},
+  };
+  for (const auto& [path, error] : bad) {
+    auto r = get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << path;
+    EXPECT_EQ(r->body, error);
+  }
+  // This backend offers no inspection: the routes say so in one line.
+  auto r = get("/v1/actors");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body, "{\"error\":\"inspection: this backend offers none\"}");
+}
+
 TEST_F(routes, metrics_count_tasks_by_state_and_answers) {
   backend_->add_task(running_task("a1/t"));
   auto failed = running_task("a2/t");

@@ -7,6 +7,7 @@
 #include "policy/decode.hpp"
 #include "policy/rules.hpp"
 #include "tools/agent/answer.hpp"
+#include "tools/agent/console_page.hpp"
 #include "tools/agent/encode.hpp"
 #include "tools/agent/request_json.hpp"
 
@@ -113,6 +114,11 @@ void api::handle(http_request req, std::shared_ptr<responder> res) {
     return a.error(400, errc::invalid_input, "path " + req.path + ": broken percent escape");
   const auto& s = *segs;
   const std::size_t n = s.size();
+  if (n == 0 || (n == 1 && s[0] == "console")) {
+    if (method_is(req, a, {"GET"}))
+      a.text(200, std::string(console_page()), "text/html; charset=utf-8");
+    return;
+  }
   if (n == 1 && s[0] == "metrics") {
     if (method_is(req, a, {"GET"}))
       get_metrics(res);

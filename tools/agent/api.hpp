@@ -28,6 +28,7 @@
 //   POST /v1/actors/{id}/trace     ?count=N&for=DURATION (default 1000, 60s; count=0 stops)
 //   GET  /v1/actors/{id}/trace     {"on", "until_ms", "left", "entries": [{at_ms, dir, kind}]}
 //   GET  /metrics                  Prometheus text format
+//   GET  / (or /console)           the inspection console's page (console/index.html)
 //
 // Task ids hold a '/' ("{alloc_id}/{task}"): in a path it may be written as
 // is or percent-encoded (%2F). A path whose last segment is an action name
