@@ -33,5 +33,7 @@ if(TARGET stevedore_agent_supervisor)
     LIBS stevedore_testenv stevedore_agent_testing simdjson::simdjson
     LABELS agent INTEGRATION)
   add_dependencies(console_integration_test stevedore)
-  target_compile_definitions(console_integration_test PRIVATE STEVEDORE_BIN="$<TARGET_FILE:stevedore>")
+  target_compile_definitions(console_integration_test PRIVATE STEVEDORE_BIN="$<TARGET_FILE:stevedore>"
+    CONSOLE_BROWSER_JS="${CMAKE_CURRENT_LIST_DIR}/console_browser.js"
+    CONSOLE_ARTEFACTS="${CMAKE_CURRENT_BINARY_DIR}/console-screenshots")
 endif()

@@ -6,6 +6,7 @@
 // exit code, signal, node, actors, trace, stop, job status and stop), its
 // one-line errors, and the token from --token-file or STEVEDORE_TOKEN.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -211,6 +212,44 @@ TEST_F(console_live, the_client_sends_the_token_from_a_file_or_the_environment) 
   EXPECT_EQ(with_env.exit_code, 0) << with_env.err;
   std::error_code ec;
   fs::remove_all(tmpl, ec);
+}
+
+// The page in Debian's headless chromium (tests/tools/console_browser.js,
+// playwright-core): two ticking tasks; the screenshots stay in the build folder.
+TEST_F(console_live, the_page_in_a_real_browser_follows_tasks_and_stops_one) {
+  const char* skip = ::access("/usr/bin/chromium", X_OK) != 0 ? "Debian's chromium is not installed"
+                     : std::system("node -e 0 >/dev/null 2>&1") != 0 ? "node is not installed"
+                     : std::system("NODE_PATH=$(npm root -g) node -e 'require(\"playwright-core\")' >/dev/null 2>&1") != 0
+                       ? "playwright-core is not installed (tools/install-deps.sh installs it from the npm registry)"
+                       : nullptr;
+  if (skip)
+    GTEST_SKIP() << skip;
+  start_agent();
+  const std::string file = scratch_.write("tick.nomad",
+    "job \"" + job_ + "\" {\n  group \"g\" {\n    count = 2\n    task \"tick\" {\n      driver = \"docker\"\n"
+    "      kill_timeout = \"2s\"\n      config {\n        image = \"" + env_.image + "\"\n"
+    "        command = \"sh\"\n        args = [\"-c\", \"trap 'exit 0' TERM; i=0; while true; do echo tick-$i; "
+    "i=$((i+1)); sleep 1; done\"]\n      }\n    }\n  }\n}\n");
+  auto run = cli("job run " + file);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::vector<std::string> ids;
+  for (std::size_t at = 0; (at = run.out.find("started ", at)) != std::string::npos; at += 8)
+    ids.push_back(run.out.substr(at + 8, run.out.find('\n', at) - at - 8));
+  ASSERT_EQ(ids.size(), 2u) << run.out;
+  ASSERT_NE(wait_body("/v1/actors?kind=task&state=running", "\"total\":2", 20s).find("\"total\":2"),
+            std::string::npos);
+  fs::create_directories(CONSOLE_ARTEFACTS);
+  const std::string cmd = "NODE_PATH=$(npm root -g) timeout 60 node '" CONSOLE_BROWSER_JS "' http://127.0.0.1:" +
+                          std::to_string(port_) + "/ '" CONSOLE_ARTEFACTS "' " + ids[0] + " " + ids[1] + " 2>&1";
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p))
+      out += buf;
+    EXPECT_EQ(::pclose(p), 0) << out;
+  }
+  EXPECT_NE(out.find("\nok\n"), std::string::npos) << out;
+  EXPECT_TRUE(fs::exists(fs::path(CONSOLE_ARTEFACTS) / "console-stopped.png"));
 }
 
 } // namespace
