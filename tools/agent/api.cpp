@@ -206,6 +206,11 @@ void api::handle(http_request req, std::shared_ptr<responder> res) {
         get_recent_events(res);
       return;
     }
+    if (n == 2 && s[1] == "ws") {
+      if (method_is(req, a, {"GET"}))
+        actors_socket(req, res);
+      return;
+    }
     if (s[1] == "actors") {
       if (n > 2)
         return actor_route(s, req, res);

@@ -27,6 +27,9 @@
 //                                  CAF actor id, a task id, "supervisor" or a service's kind
 //   POST /v1/actors/{id}/trace     ?count=N&for=DURATION (default 1000, 60s; count=0 stops)
 //   GET  /v1/actors/{id}/trace     {"on", "until_ms", "left", "entries": [{at_ms, dir, kind}]}
+//   GET  /v1/ws                    WebSocket ?rate=MS (100..60000, default 1000) and the
+//                                  /v1/actors query: {"type": "actors", ...the page} each
+//                                  period when it changed; the client sends {"rate": MS}
 //   GET  /metrics                  Prometheus text format
 //   GET  / (or /console)           the inspection console's page (console/index.html)
 //
@@ -83,6 +86,7 @@ private:
   void get_actor(const std::string& who, std::shared_ptr<responder> res);
   void post_trace(const std::string& who, http_request& req, std::shared_ptr<responder> res);
   void get_recent_events(std::shared_ptr<responder> res);
+  void actors_socket(http_request& req, std::shared_ptr<responder> res);
 
   std::shared_ptr<backend> backend_;
   std::shared_ptr<metrics> metrics_;

@@ -1,10 +1,14 @@
 // The inspection routes of the agent's API (api.hpp): pages of actors, one
 // actor with what its kind adds, its message trace, the recent events.
+#include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <chrono>
 
 #include "policy/actor_query.hpp"
+#include "policy/ast.hpp"
 #include "policy/duration.hpp"
+#include "tools/agent/log_stream.hpp"
 #include "tools/agent/answer.hpp"
 
 namespace stevedore::agent {
@@ -183,6 +187,76 @@ void api::get_recent_events(std::shared_ptr<responder> res) {
       a.json_body(200, body);
     });
   });
+}
+
+namespace {
+
+constexpr std::int64_t min_push_ms = 100, max_push_ms = 60000;
+
+// One WebSocket's pushes: the query, the period the client chose, what was
+// sent last (a page is sent again only when it changed).
+struct actor_pusher : std::enable_shared_from_this<actor_pusher> {
+  std::shared_ptr<backend> b;
+  std::shared_ptr<file_worker> timers;
+  std::shared_ptr<responder> res;
+  actor_query q;
+  std::atomic<std::int64_t> rate_ms{1000};
+  std::atomic<bool> open{true};
+  std::string last; // touched by one push at a time
+
+  void push() {
+    if (!open.load())
+      return;
+    b->actors(q, [self = shared_from_this()](result<actor_page> r) {
+      if (r) {
+        json body = page_json(*r, self->q);
+        body.set("type", "actors");
+        std::string text = body.dump();
+        if (text != self->last && self->open.load()) {
+          self->last = text;
+          self->res->write(std::move(text), {});
+        }
+      }
+      self->timers->after(std::chrono::milliseconds(self->rate_ms.load()), [self] { self->push(); });
+    });
+  }
+
+  // {"rate": MS} from the client.
+  void on_message(const std::string& text) {
+    auto tree = policy::parse_json(text, "message");
+    if (!tree)
+      return;
+    for (const auto& [k, v] : tree->fields)
+      if (k == "rate" && v.type == policy::node::kind::number)
+        rate_ms.store(std::clamp<std::int64_t>(static_cast<std::int64_t>(v.number), min_push_ms, max_push_ms));
+  }
+};
+
+} // namespace
+
+void api::actors_socket(http_request& req, std::shared_ptr<responder> res) {
+  answer a(metrics_, res);
+  if (!req.websocket)
+    return a.error(400, errc::invalid_input, "/v1/ws: expected a WebSocket upgrade");
+  auto q = read_query(req, a);
+  if (!q)
+    return;
+  auto rate = int_param(req, "rate", 1000, a);
+  if (!rate)
+    return;
+  if (*rate < min_push_ms || *rate > max_push_ms)
+    return a.error(400, errc::invalid_input, "rate: must be between 100 and 60000 (ms)");
+  auto p = std::make_shared<actor_pusher>();
+  p->b = backend_;
+  p->timers = files_;
+  p->res = res;
+  p->q = *q;
+  p->rate_ms = *rate;
+  res->on_message([p](std::string text) { p->on_message(text); });
+  res->on_close([p] { p->open = false; });
+  metrics_->observe_http(101);
+  res->begin_stream(101, "");
+  p->push();
 }
 
 } // namespace stevedore::agent
