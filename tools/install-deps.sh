@@ -10,7 +10,7 @@ set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ libcaf-dev libboost-dev libsimdjson-dev libspdlog-dev
   libfmt-dev libgtest-dev libcli11-dev libssl-dev libsqlite3-dev libgoogle-perftools-dev liblz4-dev
-  pkg-config)
+  pkg-config libncurses-dev)
 # dockerd needs containerd, runc, tini (docker-init) and iptables: docker.io
 # depends on all four, but they are listed so a missing one is visible here.
 # iproute2 (`ip`) is used to find and remove the docker0 bridge.
@@ -21,7 +21,7 @@ testenv_pkgs=(docker.io containerd runc tini iptables docker-registry apache2-ut
   busybox-static openssl curl iproute2 ca-certificates)
 # The console's browser test: Debian's chromium driven by playwright-core
 # (from the npm registry, installed globally below with Debian's npm).
-browser_pkgs=(chromium nodejs npm)
+browser_pkgs=(chromium nodejs npm tmux)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" != "--build" ]]; then

@@ -252,5 +252,55 @@ TEST_F(console_live, the_page_in_a_real_browser_follows_tasks_and_stops_one) {
   EXPECT_TRUE(fs::exists(fs::path(CONSOLE_ARTEFACTS) / "console-stopped.png"));
 }
 
+// `stevedore console` in tmux: the table shows the task running, the filter
+// and the stop key work, and the stopped task leaves "running" on screen.
+TEST_F(console_live, the_terminal_console_shows_filters_and_stops_a_task) {
+  if (std::system("tmux -V >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "tmux is not installed (tools/install-deps.sh installs it)";
+  start_agent();
+  auto run = cli("job run " + job_file());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string id = run.out.substr(8, run.out.find('\n') - 8);
+  ASSERT_NE(wait_body("/v1/actors?kind=task&state=running", "\"total\":1", 20s).find("\"total\":1"),
+            std::string::npos);
+  const std::string session = "stevedore-console-it-" + std::to_string(::getpid());
+  auto tmux = [&](const std::string& args) { return std::system(("tmux " + args + " >/dev/null 2>&1").c_str()); };
+  auto screen = [&] {
+    std::string out;
+    if (FILE* p = ::popen(("tmux capture-pane -p -t " + session).c_str(), "r")) {
+      char buf[512];
+      while (std::fgets(buf, sizeof buf, p))
+        out += buf;
+      ::pclose(p);
+    }
+    return out;
+  };
+  auto wait_screen = [&](auto pred) {
+    for (int i = 0; i < 50; ++i, std::this_thread::sleep_for(100ms))
+      if (pred(screen()))
+        return true;
+    return false;
+  };
+  ASSERT_EQ(tmux("new-session -d -s " + session + " -x 200 -y 30 '" STEVEDORE_BIN " console --rate 200" + addr_ + "'"), 0);
+  const bool shown = wait_screen([&](const std::string& s) {
+    return s.find(id) != std::string::npos && s.find("running") != std::string::npos &&
+           s.find("image_manager") != std::string::npos;
+  });
+  EXPECT_TRUE(shown) << screen();
+  tmux("send-keys -t " + session + " / task Enter");
+  EXPECT_TRUE(wait_screen([&](const std::string& s) {
+    return s.find("filter 'task'") != std::string::npos && s.find("image_manager") == std::string::npos;
+  })) << screen();
+  tmux("send-keys -t " + session + " k");
+  EXPECT_TRUE(wait_screen([&](const std::string& s) {
+    const auto row = s.find(id + " ");
+    const bool left = row == std::string::npos || s.compare(s.find_first_not_of(' ', row + id.size()), 7, "running") != 0;
+    return s.find("stopping " + id) != std::string::npos && left;
+  })) << screen();
+  tmux("send-keys -t " + session + " q");
+  std::this_thread::sleep_for(300ms);
+  tmux("kill-session -t " + session);
+}
+
 } // namespace
 } // namespace stevedore::agent::test
