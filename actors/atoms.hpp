@@ -28,6 +28,8 @@ using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using exec_atom = caf::atom_constant<caf::atom("exec")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using images_atom = caf::atom_constant<caf::atom("images")>;
+using trace_atom = caf::atom_constant<caf::atom("trace")>;
+using events_atom = caf::atom_constant<caf::atom("events")>;
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 
 } // namespace stevedore

@@ -197,15 +197,12 @@ caf::behavior container_events(self_ptr self, std::shared_ptr<docker::client> do
       for (auto& [id, watcher] : s.watchers)
         self->send(watcher, recheck_atom::value, id);
     },
+    trace_start_handler(self),
+    trace_read_handler(self),
     [self](status_atom) {
       auto& s = self->state;
-      actor_status st;
-      st.kind = "container_events";
-      st.name = "events";
-      st.state = s.stream.valid() ? "streaming" : "reconnecting";
-      st.messages = s.seen.messages;
-      st.last_message = s.seen.last;
-      st.last_at_ms = s.seen.last_at_ms;
+      auto st = s.seen.status(self, "container_events", "events",
+                              s.stream.valid() ? "streaming" : "reconnecting");
       st.details["watched"] = std::to_string(s.watchers.size());
       st.details["events"] = std::to_string(s.events);
       st.details["reconnects"] = std::to_string(s.reconnects);

@@ -202,6 +202,8 @@ impl_actor::behavior_type fingerprinter(self_ptr self, std::shared_ptr<docker::c
         drop_watcher(self, who.address());
       }
     },
+    trace_start_handler(self),
+    trace_read_handler(self),
     [self](poll_atom) {
       self->state.seen.note("poll");
       start_poll(self);
@@ -209,8 +211,7 @@ impl_actor::behavior_type fingerprinter(self_ptr self, std::shared_ptr<docker::c
     [self](status_atom) {
       self->state.seen.note("status");
       auto& s = self->state;
-      actor_status st{"fingerprinter", "docker", to_string(s.current.health), s.seen.messages, s.seen.last,
-                      s.seen.last_at_ms, {}};
+      auto st = s.seen.status(self, "fingerprinter", "docker", to_string(s.current.health));
       st.details = {{"polls", std::to_string(s.current.polls)},
                     {"watchers", std::to_string(s.watchers.size())},
                     {"polling", s.round ? "true" : "false"},

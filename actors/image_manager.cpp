@@ -566,8 +566,7 @@ std::vector<image_record> records(self_ptr self) {
 
 actor_status status_of(self_ptr self) {
   auto& s = self->state;
-  actor_status st{"image_manager", "images", s.jobs.empty() ? "idle" : "pulling", s.seen.messages, s.seen.last,
-                  s.seen.last_at_ms, {}};
+  auto st = s.seen.status(self, "image_manager", "images", s.jobs.empty() ? "idle" : "pulling");
   std::size_t leases = 0, scheduled = 0;
   for (const auto& [id, img] : s.images) {
     leases += img.holders.size();
@@ -606,6 +605,8 @@ impl_actor::behavior_type image_manager(self_ptr self, std::shared_ptr<docker::c
       self->state.seen.note("release");
       release_lease(self, holder, image_id);
     },
+    trace_start_handler(self),
+    trace_read_handler(self),
     [self](images_atom) {
       self->state.seen.note("images");
       return records(self);

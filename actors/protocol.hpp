@@ -16,9 +16,18 @@
 
 #include "actors/atoms.hpp"
 #include "messages/node.hpp"
+#include "messages/result.hpp"
 #include "messages/task_state.hpp"
 
 namespace stevedore {
+
+// What every actor answers besides (status_atom) -> actor_status: a trace of
+// its messages (activity.hpp).
+//   trace, count, for_ms: record the next `count` messages for at most
+//     `for_ms` (count 0: stop).  trace: what was recorded.
+using trace_messages = caf::typed_actor<
+  caf::replies_to<trace_atom, std::int64_t, std::int64_t>::with<unit>,
+  caf::replies_to<trace_atom>::with<actor_trace>>;
 
 // Image manager (one per supervisor): pull de-duplication, leases, delayed
 // cleanup, the auth chain.
@@ -33,7 +42,7 @@ using image_manager_actor = caf::typed_actor<
   caf::replies_to<acquire_atom, image_request>::with<image_lease>,
   caf::reacts_to<release_atom, std::string /*holder*/, std::string /*image_id*/>,
   caf::replies_to<images_atom>::with<std::vector<image_record>>,
-  caf::replies_to<status_atom>::with<actor_status>>;
+  caf::replies_to<status_atom>::with<actor_status>>::extend_with<trace_messages>;
 
 // Fingerprinter (one per supervisor): polls version, info and the bridge
 // network every stevedore.fingerprint.period.
@@ -47,7 +56,7 @@ using fingerprinter_actor = caf::typed_actor<
   caf::reacts_to<watch_atom, caf::actor>,
   caf::reacts_to<unwatch_atom, caf::actor>,
   caf::reacts_to<poll_atom>,
-  caf::replies_to<status_atom>::with<actor_status>>;
+  caf::replies_to<status_atom>::with<actor_status>>::extend_with<trace_messages>;
 
 // Stats poller (one per supervisor): one-shot stats of the containers that
 // someone reads, each stevedore.stats.interval while read, never a stream
@@ -64,7 +73,7 @@ using stats_poller_actor = caf::typed_actor<
   caf::replies_to<stats_atom, std::string /*task_id*/>::with<task_stats>,
   caf::reacts_to<caf::subscribe_atom, std::string /*task_id*/, caf::actor /*reader*/>,
   caf::reacts_to<caf::unsubscribe_atom, std::string /*task_id*/, caf::actor /*reader*/>,
-  caf::replies_to<status_atom>::with<actor_status>>;
+  caf::replies_to<status_atom>::with<actor_status>>::extend_with<trace_messages>;
 
 // A message from a typed actor to a dynamically typed one (a subscriber, the
 // container event stream), with the sender set: a typed actor's send()

@@ -382,16 +382,12 @@ poller_impl::behavior_type stats_poller(self_ptr self, std::shared_ptr<docker::c
       }
       drop_reader(self, task, reader.address());
     },
+    trace_start_handler(self),
+    trace_read_handler(self),
     [self](status_atom) {
       self->state.seen.note("status");
       auto& s = self->state;
-      actor_status st;
-      st.kind = "stats_poller";
-      st.name = "stats";
-      st.state = s.ticking ? "polling" : "idle";
-      st.messages = s.seen.messages;
-      st.last_message = s.seen.last;
-      st.last_at_ms = s.seen.last_at_ms;
+      auto st = s.seen.status(self, "stats_poller", "stats", s.ticking ? "polling" : "idle");
       std::size_t watched = 0;
       for (const auto& [id, t] : s.tasks)
         watched += !t.container_id.empty();

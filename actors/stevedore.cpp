@@ -467,6 +467,26 @@ void supervisor::stats(std::string task_id, reply<task_stats> done) {
   impl_->ask_async<task_stats>(std::move(done), stats_atom::value, std::move(task_id));
 }
 
+void supervisor::actors(actor_query q, reply<actor_page> done) {
+  impl_->ask_async<actor_page>(std::move(done), status_atom::value, std::move(q));
+}
+
+void supervisor::actor(std::string who, reply<actor_status> done) {
+  impl_->ask_async<actor_status>(std::move(done), status_atom::value, std::move(who));
+}
+
+void supervisor::trace(std::string who, std::int64_t count, std::int64_t for_ms, reply<unit> done) {
+  impl_->ask_async<unit>(std::move(done), trace_atom::value, std::move(who), count, for_ms);
+}
+
+void supervisor::trace(std::string who, reply<actor_trace> done) {
+  impl_->ask_async<actor_trace>(std::move(done), trace_atom::value, std::move(who));
+}
+
+void supervisor::recent_events(reply<std::vector<task_event>> done) {
+  impl_->ask_async<std::vector<task_event>>(std::move(done), events_atom::value);
+}
+
 subscription supervisor::subscribe(std::function<void(const task_event&)> on_event,
                                    std::string task_id) {
   auto& d = *impl_;

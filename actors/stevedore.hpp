@@ -137,6 +137,18 @@ public:
   void images(reply<std::vector<image_record>> done);
   void stats(std::string task_id, reply<task_stats> done);
 
+  // -- inspection (the console): see supervisor.hpp for what each asks --
+  // A page of actors, filtered and sorted.
+  void actors(actor_query q, reply<actor_page> done);
+  // One actor by "supervisor", a service's kind, a task id or a CAF actor id.
+  void actor(std::string who, reply<actor_status> done);
+  // Traces that actor's next `count` messages for at most `for_ms` (count 0: stop).
+  void trace(std::string who, std::int64_t count, std::int64_t for_ms, reply<unit> done);
+  // What its trace recorded.
+  void trace(std::string who, reply<actor_trace> done);
+  // The last 256 task events but pull progress, oldest first.
+  void recent_events(reply<std::vector<task_event>> done);
+
   // -- events --
   // on_event hears every task_event (of one task when task_id is set) from
   // now on, in order per task, on a CAF worker thread; it must not block.

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <deque>
+#include <charconv>
 #include <map>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -21,6 +23,7 @@
 #include "actors/packed_text.hpp"
 #include "actors/task_dir.hpp"
 #include "actors/timer_service.hpp"
+#include "policy/actor_query.hpp"
 #include "policy/constraints.hpp"
 #include "policy/intake.hpp"
 #include "policy/plan.hpp"
@@ -98,7 +101,17 @@ struct supervisor_state {
   std::int64_t started = 0;
   std::int64_t refused = 0;
   activity seen;                               // inspection
+  // The most recent task events but pull progress, a ring: `recent_next`
+  // is where the next one goes once it is full.
+  std::vector<task_event> recent;
+  std::size_t recent_next = 0;
 };
+
+// Task events the ring keeps (the console's "recent events").
+constexpr std::size_t recent_events_kept = 256;
+// How long a console waits for one actor's answer before showing what the
+// supervisor knows of it (a stuck actor must not hold the list).
+constexpr auto inspect_timeout = std::chrono::seconds(1);
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
@@ -384,6 +397,13 @@ void on_task_event(self_ptr self, const task_event& ev) {
       e.last->exit = ev.exit;
     }
   }
+  if (ev.kind != "progress") {
+    if (s.recent.size() < recent_events_kept)
+      s.recent.push_back(ev);
+    else
+      s.recent[s.recent_next] = ev;
+    s.recent_next = (s.recent_next + 1) % recent_events_kept;
+  }
   // The subscribers get the task's own message: no copy of the event.
   if (!s.subscribers.empty())
     fan_out(self, self->current_mailbox_element()->move_content_to_message());
@@ -442,7 +462,7 @@ void gather(self_ptr self, caf::typed_response_promise<std::vector<task_status>>
 
 actor_status own_status(self_ptr self) {
   auto& s = self->state;
-  auto st = s.seen.status("supervisor", "supervisor",
+  auto st = s.seen.status(self, "supervisor", "supervisor",
                           s.shutting_down ? "shutting_down" : to_string(s.fp.health));
   std::size_t live = 0;
   for (const auto& [id, e] : s.tasks)
@@ -568,6 +588,241 @@ caf::result<std::vector<actor_status>> all_statuses(self_ptr self) {
           if (--*left == 0)
             rp.deliver(std::move(*acc));
         });
+  return rp;
+}
+
+// -- inspection (the console) ---------------------------------------------------
+
+// The recent events, oldest first.
+std::vector<task_event> recent_events(const supervisor_state& s) {
+  if (s.recent.size() < recent_events_kept)
+    return s.recent;
+  std::vector<task_event> out(s.recent.begin() + static_cast<std::ptrdiff_t>(s.recent_next), s.recent.end());
+  out.insert(out.end(), s.recent.begin(), s.recent.begin() + static_cast<std::ptrdiff_t>(s.recent_next));
+  return out;
+}
+
+// The services by the kind their status names.
+std::vector<std::pair<const char*, caf::actor>> named_services(const task_services& svc) {
+  return {{"image_manager", caf::actor_cast<caf::actor>(svc.images)},
+          {"fingerprinter", caf::actor_cast<caf::actor>(svc.fingerprinter)},
+          {"stats_poller", caf::actor_cast<caf::actor>(svc.stats)},
+          {"container_events", svc.events},
+          {"timer_service", svc.timers}};
+}
+
+// A task's actor status as the registry knows it, until its actor answers.
+actor_status registry_actor_status(const std::string& id, const task_entry& e) {
+  actor_status st;
+  st.kind = "task";
+  st.name = id;
+  st.state = to_string(e.state);
+  st.id = e.actor ? e.actor.id() : 0;
+  return st;
+}
+
+// The actor a console names: "supervisor", a service's kind, a task id or a
+// CAF actor id. A null actor is the supervisor itself.
+result<caf::actor> named_actor(self_ptr self, const std::string& who) {
+  auto& s = self->state;
+  std::uint64_t num = 0;
+  const auto* end = who.data() + who.size();
+  const bool numeric = !who.empty() && std::from_chars(who.data(), end, num).ptr == end;
+  if (who == "supervisor" || (numeric && num == self->id()))
+    return caf::actor{};
+  for (auto& [kind, a] : named_services(s.svc))
+    if (a && (who == kind || (numeric && a.id() == num)))
+      return a;
+  if (auto i = s.tasks.find(who); i != s.tasks.end()) {
+    if (!i->second.actor)
+      return make_error(errc::not_found, "actor " + who, "the task has ended; its actor is gone");
+    return caf::actor_cast<caf::actor>(i->second.actor);
+  }
+  if (numeric)
+    for (const auto& [id, e] : s.tasks)
+      if (e.actor && e.actor.id() == num)
+        return caf::actor_cast<caf::actor>(e.actor);
+  return make_error(errc::not_found, "actor " + who, "no such actor in this supervisor");
+}
+
+// Asks `who` (never the supervisor) and delivers its answer or error.
+template <class T, class... Ts>
+void ask_into(self_ptr self, const caf::actor& who, caf::typed_response_promise<T> rp, Ts... xs) {
+  self->request(who, inspect_timeout, xs...)
+    .then([rp](T& x) mutable { rp.deliver(std::move(x)); },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+}
+
+caf::result<actor_status> named_status(self_ptr self, const std::string& who) {
+  auto a = named_actor(self, who);
+  if (!a)
+    return to_caf(a.error());
+  if (!*a)
+    return own_status(self);
+  auto rp = self->make_response_promise<actor_status>();
+  ask_into(self, *a, rp, status_atom::value);
+  return rp;
+}
+
+caf::result<unit> named_trace_on(self_ptr self, const std::string& who, std::int64_t count,
+                                 std::int64_t for_ms) {
+  auto a = named_actor(self, who);
+  if (!a)
+    return to_caf(a.error());
+  if (!*a) {
+    self->state.seen.trace_on(count, for_ms);
+    return unit{};
+  }
+  auto rp = self->make_response_promise<unit>();
+  ask_into(self, *a, rp, trace_atom::value, count, for_ms);
+  return rp;
+}
+
+caf::result<actor_trace> named_trace(self_ptr self, const std::string& who) {
+  auto a = named_actor(self, who);
+  if (!a)
+    return to_caf(a.error());
+  if (!*a)
+    return self->state.seen.trace_report();
+  auto rp = self->make_response_promise<actor_trace>();
+  ask_into(self, *a, rp, trace_atom::value);
+  return rp;
+}
+
+using statuses_fn = std::function<void(std::vector<actor_status>)>;
+
+// Asks each actor of `who` for its status, in place of rows[i] (which stays
+// as it is when the actor does not answer in time), then calls `then`.
+void fill_statuses(self_ptr self, std::vector<std::pair<std::size_t, caf::actor>> who,
+                   std::vector<actor_status> rows, statuses_fn then) {
+  auto acc = std::make_shared<std::vector<actor_status>>(std::move(rows));
+  auto left = std::make_shared<std::size_t>(who.size());
+  auto done = std::make_shared<statuses_fn>(std::move(then));
+  if (who.empty())
+    return (*done)(std::move(*acc));
+  for (auto& [i, a] : who)
+    self->request(a, inspect_timeout, status_atom::value)
+      .then(
+        [acc, left, done, i = i](actor_status& st) {
+          (*acc)[i] = std::move(st);
+          if (--*left == 0)
+            (*done)(std::move(*acc));
+        },
+        [acc, left, done](caf::error&) {
+          if (--*left == 0)
+            (*done)(std::move(*acc));
+        });
+}
+
+// A row of the list before any task actor is asked: a service's (or the
+// supervisor's) whole status, or what the registry knows of a task. Cheap:
+// ten thousand of them are made and sorted for a page of a hundred.
+struct list_row {
+  const actor_status* service = nullptr;
+  const std::string* task_id = nullptr;
+  const task_entry* task = nullptr;
+  std::uint64_t id = 0;
+
+  std::string_view kind() const { return service ? std::string_view(service->kind) : "task"; }
+  std::string_view name() const { return service ? std::string_view(service->name) : *task_id; }
+  std::string_view state() const { return service ? std::string_view(service->state) : to_string(task->state); }
+};
+
+// By the query's key (id, kind, name or state), ties by id.
+void sort_rows(std::vector<list_row>& rows, const actor_query& q) {
+  using key_fn = std::string_view (list_row::*)() const;
+  const key_fn key = q.sort == "kind" ? &list_row::kind : q.sort == "name" ? &list_row::name
+                   : q.sort == "state" ? &list_row::state : nullptr;
+  const bool desc = q.descending;
+  std::sort(rows.begin(), rows.end(), [key, desc](const list_row& a, const list_row& b) {
+    if (key) {
+      const auto ka = (a.*key)(), kb = (b.*key)();
+      if (ka != kb)
+        return desc ? kb < ka : ka < kb;
+      return a.id < b.id;
+    }
+    return desc ? b.id < a.id : a.id < b.id;
+  });
+}
+
+// The page when the registry knows the order: only the page's task actors
+// are asked (a task that does not answer in time shows what the registry knows).
+void page_by_registry(self_ptr self, const actor_query& q, std::vector<actor_status> services,
+                      caf::typed_response_promise<actor_page> rp) {
+  std::vector<list_row> rows;
+  for (const auto& st : services)
+    rows.push_back(list_row{&st, nullptr, nullptr, st.id});
+  if (q.kind.empty() || q.kind == "task")
+    for (const auto& [id, e] : self->state.tasks)
+      if (e.actor && std::string_view(to_string(e.state)).substr(0, q.state.size()) == q.state)
+        rows.push_back(list_row{nullptr, &id, &e, e.actor.id()});
+  sort_rows(rows, q);
+  auto [first, last] = policy::actor_page_bounds(rows.size(), q);
+  std::vector<actor_status> shown;
+  std::vector<std::pair<std::size_t, caf::actor>> ask;
+  for (std::size_t i = first; i < last; ++i) {
+    const auto& r = rows[i];
+    if (r.service) {
+      shown.push_back(*r.service);
+      continue;
+    }
+    ask.emplace_back(shown.size(), caf::actor_cast<caf::actor>(r.task->actor));
+    shown.push_back(registry_actor_status(*r.task_id, *r.task));
+  }
+  actor_page page;
+  page.total = static_cast<std::int64_t>(rows.size());
+  fill_statuses(self, std::move(ask), std::move(shown), [rp, page](std::vector<actor_status> got) mutable {
+    page.actors = std::move(got);
+    rp.deliver(std::move(page));
+  });
+}
+
+// The page when the order needs the actors' own answers (messages, rate,
+// ...): every matching task actor is asked, then the answers sorted.
+void page_by_asking(self_ptr self, const actor_query& q, std::vector<actor_status> rows,
+                    caf::typed_response_promise<actor_page> rp) {
+  std::vector<std::pair<std::size_t, caf::actor>> ask;
+  if (q.kind.empty() || q.kind == "task")
+    for (const auto& [id, e] : self->state.tasks)
+      if (e.actor && std::string_view(to_string(e.state)).substr(0, q.state.size()) == q.state) {
+        ask.emplace_back(rows.size(), caf::actor_cast<caf::actor>(e.actor));
+        rows.push_back(registry_actor_status(id, e));
+      }
+  fill_statuses(self, std::move(ask), std::move(rows), [rp, q](std::vector<actor_status> got) mutable {
+    got.erase(std::remove_if(got.begin(), got.end(),
+                             [&](const actor_status& st) { return !policy::actor_matches(q, st); }),
+              got.end());
+    policy::sort_actors(got, q, now_ms());
+    auto [first, last] = policy::actor_page_bounds(got.size(), q);
+    actor_page page;
+    page.total = static_cast<std::int64_t>(got.size());
+    page.actors.assign(std::make_move_iterator(got.begin() + first), std::make_move_iterator(got.begin() + last));
+    rp.deliver(std::move(page));
+  });
+}
+
+// GET /v1/actors: the services are asked (a handful), the tasks filtered on
+// the registry's state; then a page by the registry or by asking.
+caf::result<actor_page> query_actors(self_ptr self, const actor_query& q) {
+  if (auto ok = policy::check_actor_query(q); !ok)
+    return to_caf(ok.error());
+  auto rp = self->make_response_promise<actor_page>();
+  std::vector<std::pair<std::size_t, caf::actor>> svcs;
+  for (auto& [kind, a] : named_services(self->state.svc))
+    if (a)
+      svcs.emplace_back(svcs.size(), a);
+  std::vector<actor_status> rows(svcs.size());
+  fill_statuses(self, std::move(svcs), std::move(rows), [self, q, rp](std::vector<actor_status> got) {
+    got.push_back(own_status(self));
+    std::vector<actor_status> services;
+    for (auto& st : got)
+      if (!st.kind.empty() && policy::actor_matches(q, st))
+        services.push_back(std::move(st));
+    if (policy::sorts_without_asking(q))
+      page_by_registry(self, q, std::move(services), rp);
+    else
+      page_by_asking(self, q, std::move(services), rp);
+  });
   return rp;
 }
 
@@ -752,6 +1007,33 @@ auto node_handlers(self_ptr self) {
     });
 }
 
+// The console's questions: pages of actors, one actor, traces, recent events.
+auto inspect_handlers(self_ptr self) {
+  return std::make_tuple(
+    [self](status_atom, const actor_query& q) {
+      self->state.seen.note("actors");
+      return query_actors(self, q);
+    },
+    [self](status_atom, const std::string& who) {
+      self->state.seen.note("actor");
+      return named_status(self, who);
+    },
+    [self](trace_atom, const std::string& who, std::int64_t count, std::int64_t for_ms) {
+      self->state.seen.note("trace_on");
+      return named_trace_on(self, who, count, for_ms);
+    },
+    [self](trace_atom, const std::string& who) {
+      self->state.seen.note("trace_read");
+      return named_trace(self, who);
+    },
+    trace_start_handler(self),
+    trace_read_handler(self),
+    [self](events_atom) {
+      self->state.seen.note("events");
+      return recent_events(self->state);
+    });
+}
+
 // From the task actors, the fingerprinter and its own timer.
 auto internal_handlers(self_ptr self) {
   return std::make_tuple(
@@ -778,7 +1060,7 @@ supervisor_actor::behavior_type supervisor_behavior(self_ptr self, supervisor_co
   return std::apply(
     [](auto&&... handlers) -> supervisor_actor::behavior_type { return {std::move(handlers)...}; },
     std::tuple_cat(start_handlers(self), task_handlers(self), node_handlers(self),
-                   internal_handlers(self)));
+                   inspect_handlers(self), internal_handlers(self)));
 }
 } // namespace
 

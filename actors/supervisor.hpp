@@ -55,6 +55,14 @@ using first_fp_atom = caf::atom_constant<caf::atom("firstfp")>;
 //   subscribe stats: r receives (stats_atom, task_stats) each interval until
 //     unsubscribe or its death.
 //   status: its own actor status; (status, list): every actor's.
+//   (status, query): a page of actors filtered and sorted; the task actors
+//     are asked only for the page when the order is by id, kind, name or
+//     state (the registry knows those), else all the matching ones.
+//   (status, who): one actor's, named "supervisor", by a service's kind
+//     ("image_manager", ...), by task id or by CAF actor id.
+//   (trace, who, count, for_ms): that actor traces its next messages;
+//     (trace, who): what it recorded (activity.hpp).  trace without who: its own.
+//   events: the last 256 task events but pull progress, oldest first.
 //   shutdown: answered once every task has ended.
 //   event, done: from its task actors.  health: from the fingerprinter.
 using supervisor_actor = caf::typed_actor<
@@ -77,6 +85,13 @@ using supervisor_actor = caf::typed_actor<
   caf::reacts_to<caf::unsubscribe_atom, stats_atom, std::string, caf::actor>,
   caf::replies_to<status_atom>::with<actor_status>,
   caf::replies_to<status_atom, list_atom>::with<std::vector<actor_status>>,
+  caf::replies_to<status_atom, actor_query>::with<actor_page>,
+  caf::replies_to<status_atom, std::string>::with<actor_status>,
+  caf::replies_to<trace_atom, std::string, std::int64_t, std::int64_t>::with<unit>,
+  caf::replies_to<trace_atom, std::string>::with<actor_trace>,
+  caf::replies_to<trace_atom, std::int64_t, std::int64_t>::with<unit>,
+  caf::replies_to<trace_atom>::with<actor_trace>,
+  caf::replies_to<events_atom>::with<std::vector<task_event>>,
   caf::replies_to<shutdown_atom>::with<unit>,
   caf::reacts_to<event_atom, task_event>,
   caf::reacts_to<done_atom, task_status>,

@@ -83,6 +83,7 @@ void emit(self_ptr self, task_event ev) {
   ev.state = s.life.state;
   if (ev.at_ms == 0)
     ev.at_ms = now_ms();
+  s.seen.sent("event");
   for (auto& sub : s.subscribers)
     tell(self, sub, event_atom::value, ev);
 }
@@ -118,9 +119,10 @@ std::string ports_text(const task_instance& inst) {
   return ports;
 }
 
-actor_status actor_status_of(const state& s) {
+actor_status actor_status_of(self_ptr self) {
+  const auto& s = self->state;
   const auto& life = s.life;
-  auto st = s.seen.status("task", s.task_id(), to_string(life.state));
+  auto st = s.seen.status(self, "task", s.task_id(), to_string(life.state));
   if (life.wait == lc::waiting::daemon)
     st.state += " (waiting for the daemon)";
   auto& d = st.details;
@@ -304,7 +306,7 @@ auto request_handlers(self_ptr self) {
     },
     [self](status_atom) {
       self->state.seen.note("status");
-      return actor_status_of(self->state);
+      return actor_status_of(self);
     },
     [self](stop_atom) {
       self->state.seen.note("stop");
@@ -359,6 +361,7 @@ task_actor::behavior_type task_behavior(self_ptr self, std::shared_ptr<const tas
   return std::apply(
     [](auto&&... handlers) -> task_actor::behavior_type { return {std::move(handlers)...}; },
     std::tuple_cat(lifecycle_handlers(self), request_handlers(self), exec_handlers(self),
+                   std::make_tuple(trace_start_handler(self), trace_read_handler(self)),
                    log_follower::handler_list([self] { return self->state.logs.get(); })));
 }
 

@@ -92,7 +92,7 @@ using task_actor = caf::typed_actor<
   caf::reacts_to<created_atom, std::uint32_t, create_answer>,
   caf::reacts_to<holder_atom, std::uint32_t, container_info>,
   caf::reacts_to<inspected_atom, std::uint32_t, container_info>,
-  caf::reacts_to<timer_atom, std::uint8_t, std::uint32_t>>::extend_with<log_follower_messages>;
+  caf::reacts_to<timer_atom, std::uint8_t, std::uint32_t>>::extend_with<log_follower_messages, trace_messages>;
 
 // Timings and switches of a task actor; every delay is a setting so tests
 // run them in milliseconds.

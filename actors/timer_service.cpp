@@ -58,6 +58,8 @@ void arm(self_ptr self) {
 
 caf::behavior timer_service(self_ptr self) {
   return {
+    trace_start_handler(self),
+    trace_read_handler(self),
     [self](tset_atom, std::int64_t deadline_ns, const caf::actor_addr& to, caf::message& msg) {
       self->state.seen.note("set");
       auto& s = self->state;
@@ -88,13 +90,7 @@ caf::behavior timer_service(self_ptr self) {
     },
     [self](status_atom) {
       auto& s = self->state;
-      actor_status st;
-      st.kind = "timer_service";
-      st.name = "timers";
-      st.state = s.timers.empty() ? "idle" : "waiting";
-      st.messages = s.seen.messages;
-      st.last_message = s.seen.last;
-      st.last_at_ms = s.seen.last_at_ms;
+      auto st = s.seen.status(self, "timer_service", "timers", s.timers.empty() ? "idle" : "waiting");
       st.details["pending"] = std::to_string(s.timers.size());
       st.details["set"] = std::to_string(s.set);
       st.details["fired"] = std::to_string(s.fired);

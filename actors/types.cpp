@@ -56,6 +56,11 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<task_stats>("stevedore::task_stats");
   cfg.add_message_type<actor_status>("stevedore::actor_status");
   cfg.add_message_type<std::vector<actor_status>>("std::vector<stevedore::actor_status>");
+  cfg.add_message_type<actor_query>("stevedore::actor_query");
+  cfg.add_message_type<actor_page>("stevedore::actor_page");
+  cfg.add_message_type<trace_entry>("stevedore::trace_entry");
+  cfg.add_message_type<actor_trace>("stevedore::actor_trace");
+  cfg.add_message_type<std::vector<task_event>>("std::vector<stevedore::task_event>");
 }
 
 } // namespace stevedore

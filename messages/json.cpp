@@ -1,5 +1,6 @@
 #include "messages/json.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -112,9 +113,11 @@ void json::dump_to(std::string& out, int indent, int depth) const {
     case kind::integer: out += std::to_string(int_); break;
     case kind::number: {
       if (!std::isfinite(num_)) { out += "null"; break; }
+      // The shortest text that reads back as the same double (0.3, not
+      // 0.29999999999999999).
       char buf[32];
-      std::snprintf(buf, sizeof buf, "%.17g", num_);
-      out += buf;
+      auto r = std::to_chars(buf, buf + sizeof buf, num_);
+      out.append(buf, r.ptr);
       break;
     }
     case kind::string: json_escape(out, str_); break;

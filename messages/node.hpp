@@ -109,6 +109,42 @@ struct actor_status {
   std::string last_message;      // kind of the last one
   std::int64_t last_at_ms = 0;
   std::map<std::string, std::string> details; // container id, lease, ports, pulls in flight...
+  std::uint64_t id = 0;          // CAF actor id
+  std::int64_t mailbox = 0;      // messages waiting in its mailbox when it answered
+  double rate = 0;               // messages handled per second, over the last second or so
+  std::int64_t born_ms = 0;      // when it started (Unix ms): its age
+};
+
+// Which actors GET /v1/actors lists, in which order, which page of them.
+struct actor_query {
+  std::string kind;              // empty: every kind
+  std::string state;             // empty: any; else the state word starts with it
+  std::string sort = "id";       // id, kind, name, state, messages, mailbox, rate, last, age
+  bool descending = false;
+  std::int64_t offset = 0;
+  std::int64_t limit = 100;
+};
+
+// One page of actors and how many matched.
+struct actor_page {
+  std::int64_t total = 0;
+  std::vector<actor_status> actors;
+};
+
+// One traced message: received ("in") or sent ("out"), its kind and when.
+struct trace_entry {
+  std::int64_t at_ms = 0;
+  std::string dir;
+  std::string kind;
+};
+
+// An actor's message trace: on while it records (until `until_ms` or
+// `left` more messages), and what it recorded.
+struct actor_trace {
+  bool on = false;
+  std::int64_t until_ms = 0;
+  std::int64_t left = 0;
+  std::vector<trace_entry> entries;
 };
 
 template <class Inspector>
@@ -141,7 +177,24 @@ typename Inspector::result_type inspect(Inspector& f, task_stats& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, actor_status& x) {
   return f(caf::meta::type_name("stevedore::actor_status"), x.kind, x.name, x.state,
-           x.messages, x.last_message, x.last_at_ms, x.details);
+           x.messages, x.last_message, x.last_at_ms, x.details, x.id, x.mailbox, x.rate, x.born_ms);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, actor_query& x) {
+  return f(caf::meta::type_name("stevedore::actor_query"), x.kind, x.state, x.sort, x.descending,
+           x.offset, x.limit);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, actor_page& x) {
+  return f(caf::meta::type_name("stevedore::actor_page"), x.total, x.actors);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, trace_entry& x) {
+  return f(caf::meta::type_name("stevedore::trace_entry"), x.at_ms, x.dir, x.kind);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, actor_trace& x) {
+  return f(caf::meta::type_name("stevedore::actor_trace"), x.on, x.until_ms, x.left, x.entries);
 }
 
 } // namespace stevedore

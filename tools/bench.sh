@@ -11,6 +11,12 @@
 #   3. simulated daemon, zero latency: BENCH_SIM_TASKS (10000) full
 #      lifecycles in churn mode (target >= 2000/s on 2 cores), then as many
 #      live tasks held at once (target < 100 MB RSS, < 10 KB per task).
+#   4. the inspection console: `stevedore agent` on the simulated daemon with
+#      BENCH_CONSOLE_TASKS (10000) running tasks; GET /v1/actors latency
+#      (median and max of 20) for the first page, a filtered page deep in the
+#      list, a page sorted by name (the registry's order: only the page's
+#      actors are asked) and one sorted by messages (every actor asked).
+#      Target < 100 ms for the pages the registry can order.
 #
 # Installs missing packages (tools/install-deps.sh), builds Release in
 # build-bench (its own folder). Uses the test environment's
@@ -41,7 +47,8 @@ BENCH_IDLE_TASKS=${BENCH_IDLE_TASKS:-100}
 BENCH_IDLE_SECONDS=${BENCH_IDLE_SECONDS:-20}
 BENCH_SIM_TASKS=${BENCH_SIM_TASKS:-10000}
 BENCH_SIM_CONCURRENCY=${BENCH_SIM_CONCURRENCY:-64}
-BENCH_ONLY=${BENCH_ONLY:-1 2 3}
+BENCH_ONLY=${BENCH_ONLY:-1 2 3 4}
+BENCH_CONSOLE_TASKS=${BENCH_CONSOLE_TASKS:-10000}
 BENCH_JOBS=${BENCH_JOBS:-2}
 REPORTS=${BENCH_REPORTS:-$BUILD/reports}
 BENCH_CONFIG=${BENCH_CONFIG:-}
@@ -62,12 +69,12 @@ bash "$REPO/tools/install-deps.sh"
 say "building Release in $BUILD"
 cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTEVEDORE_BUILD_TESTS=OFF >/dev/null
 targets=(stevedore)
-if wants 3; then
+if wants 3 || wants 4; then
   if cmake --build "$BUILD" --target help | grep -q '^stevedore-simd:'; then
     targets+=(stevedore-simd)
   else
     say "this tree has no stevedore-simd target yet: benchmark 3 is skipped"
-    BENCH_ONLY=${BENCH_ONLY//3/}
+    BENCH_ONLY=${BENCH_ONLY//[34]/}
   fi
 fi
 cmake --build "$BUILD" -j"$BENCH_JOBS" --target "${targets[@]}"
@@ -177,6 +184,47 @@ if wants 3; then
     "   stevedore RSS $(figure stevedore.rss_live_kb "$f") KB (target < 102400), $(figure stevedore.bytes_per_task "$f") bytes/task (target < 10240);" \
     "   baseline $(figure baseline.bytes_per_task "$f") bytes/task; stevedore/baseline per task $(figure ratio.bytes_per_task "$f");" \
     "   of which the planned instance (held by either driver): $(figure stevedore.plan_bytes_per_task "$f") bytes/task")
+fi
+
+# latency PORT TARGET: "median X ms, max Y ms" of 20 GETs.
+latency() {
+  for _ in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$1$2"; done |
+    sort -n | awk '{a[NR]=$1} END {printf "median %.1f ms, max %.1f ms", a[int((NR+1)/2)]*1000, a[NR]*1000}'
+}
+
+if wants 4; then
+  con_dir=$(mktemp -d "${TMPDIR:-/tmp}/stevedore-bench-console.XXXXXX")
+  "$SIMD" --socket "$con_dir/docker.sock" --image "$SIM_IMAGE" >"$con_dir/simd.log" 2>&1 &
+  con_sim=$!
+  for _ in $(seq 100); do [[ -S "$con_dir/docker.sock" ]] && break; sleep 0.1; done
+  printf 'client {\n  options {\n    "docker.endpoint" = "unix://%s/docker.sock"\n    "stevedore.job.max_instances" = "%s"\n    "docker.cleanup.image" = "false"\n  }\n}\n' \
+    "$con_dir" "$BENCH_CONSOLE_TASKS" >"$con_dir/client.hcl"
+  groups=$(( (BENCH_CONSOLE_TASKS + 999) / 1000 ))
+  { echo 'job "console" {'
+    for ((g = 0; g < groups; g++)); do
+      n=$(( BENCH_CONSOLE_TASKS - g * 1000 )); (( n > 1000 )) && n=1000
+      printf '  group "g%d" {\n    count = %d\n    task "t" {\n      driver = "docker"\n      config {\n        image = "%s"\n        command = "sleep"\n        args = ["86400"]\n      }\n    }\n  }\n' "$g" "$n" "$SIM_IMAGE"
+    done
+    echo '}'; } >"$con_dir/job.nomad"
+  "$BIN" agent --config "$con_dir/client.hcl" --listen 127.0.0.1:0 --state-dir "$BENCH_SIM_ALLOC_DIR/stevedore-bench-console-state.$$" >"$con_dir/agent.log" 2>&1 &
+  con_agent=$!
+  for _ in $(seq 100); do grep -q 'listening on' "$con_dir/agent.log" && break; sleep 0.1; done
+  port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$con_dir/agent.log")
+  curl -s --data-binary @"$con_dir/job.nomad" "http://127.0.0.1:$port/v1/jobs" >/dev/null
+  for _ in $(seq 300); do
+    curl -s "http://127.0.0.1:$port/v1/actors?kind=task&state=running&limit=1" | grep -q "\"total\":$BENCH_CONSOLE_TASKS," && break
+    sleep 1
+  done
+  summary+=("4. the console: GET /v1/actors with $BENCH_CONSOLE_TASKS running tasks on the simulated daemon (target < 100 ms):" \
+    "   first page of 100: $(latency "$port" '/v1/actors')" \
+    "   running tasks, offset $((BENCH_CONSOLE_TASKS / 2)), 100: $(latency "$port" "/v1/actors?kind=task&state=running&offset=$((BENCH_CONSOLE_TASKS / 2))&limit=100")" \
+    "   sorted by name, descending, 100: $(latency "$port" '/v1/actors?sort=name&order=desc&limit=100')" \
+    "   sorted by messages (every actor asked), 100: $(latency "$port" '/v1/actors?sort=messages&order=desc&limit=100')")
+  kill -TERM "$con_agent" 2>/dev/null || true
+  wait "$con_agent" 2>/dev/null || true
+  kill "$con_sim" 2>/dev/null || true
+  wait "$con_sim" 2>/dev/null || true
+  rm -rf "$con_dir" "$BENCH_SIM_ALLOC_DIR/stevedore-bench-console-state.$$"
 fi
 
 echo

@@ -10,7 +10,7 @@ set -euo pipefail
 
 build_pkgs=(cmake ninja-build g++ libcaf-dev libboost-dev libsimdjson-dev libspdlog-dev
   libfmt-dev libgtest-dev libcli11-dev libssl-dev libsqlite3-dev libgoogle-perftools-dev liblz4-dev
-  pkg-config)
+  pkg-config libncurses-dev)
 # dockerd needs containerd, runc, tini (docker-init) and iptables: docker.io
 # depends on all four, but they are listed so a missing one is visible here.
 # iproute2 (`ip`) is used to find and remove the docker0 bridge.
@@ -19,10 +19,13 @@ build_pkgs=(cmake ninja-build g++ libcaf-dev libboost-dev libsimdjson-dev libspd
 ci_pkgs=(clang libclang-rt-14-dev)
 testenv_pkgs=(docker.io containerd runc tini iptables docker-registry apache2-utils
   busybox-static openssl curl iproute2 ca-certificates)
+# The console's browser test: Debian's chromium driven by playwright-core
+# (from the npm registry, installed globally below with Debian's npm).
+browser_pkgs=(chromium nodejs npm tmux)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" != "--build" ]]; then
-  want+=("${testenv_pkgs[@]}")
+  want+=("${testenv_pkgs[@]}" "${browser_pkgs[@]}")
 fi
 if [[ "${1:-}" == "--ci" ]]; then
   want+=("${ci_pkgs[@]}")
@@ -34,8 +37,25 @@ for p in "${want[@]}"; do
   [[ "$status" == "installed" ]] || missing+=("$p")
 done
 
+# playwright-core from the npm registry, once (a failed install leaves the
+# browser test to skip with a line saying why; it never fails the build).
+browser_driver() {
+  [[ "${1:-}" == "--build" ]] && return 0
+  command -v npm >/dev/null || return 0
+  local root
+  root=$(npm root -g 2>/dev/null || true)
+  [[ -n "$root" && -d "$root/playwright-core" ]] && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: playwright-core missing; run as root to install it" >&2
+    return 0
+  fi
+  npm install -g --no-audit --no-fund playwright-core@1 </dev/null ||
+    echo "install-deps: playwright-core could not be installed from the npm registry" >&2
+}
+
 if ((${#missing[@]} == 0)); then
   echo "install-deps: all ${#want[@]} packages present"
+  browser_driver "${1:-}"
   exit 0
 fi
 
@@ -61,4 +81,5 @@ trap cleanup EXIT
 
 apt-get update -q </dev/null
 apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+browser_driver "${1:-}"
 echo "install-deps: done"

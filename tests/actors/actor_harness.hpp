@@ -70,6 +70,8 @@ inline image_manager_actor::behavior_type fake_images(image_manager_actor::point
     },
     [](images_atom) { return std::vector<image_record>{}; },
     [](status_atom) { return actor_status{"image_manager", "fake", "ok", 0, "", 0, {}}; },
+    [](trace_atom, std::int64_t, std::int64_t) { return unit{}; },
+    [](trace_atom) { return actor_trace{}; },
   };
 }
 

@@ -24,3 +24,16 @@ if(TARGET stevedore_agent_supervisor)
   add_dependencies(agent_integration_test stevedore)
   target_compile_definitions(agent_integration_test PRIVATE STEVEDORE_BIN="$<TARGET_FILE:stevedore>")
 endif()
+
+# The inspection API and the command-line client against `stevedore agent`
+# on the real daemon (issue 14).
+if(TARGET stevedore_agent_supervisor)
+  stevedore_test(console_integration_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/console_integration_test.cpp
+    LIBS stevedore_testenv stevedore_agent_testing simdjson::simdjson
+    LABELS agent INTEGRATION)
+  add_dependencies(console_integration_test stevedore)
+  target_compile_definitions(console_integration_test PRIVATE STEVEDORE_BIN="$<TARGET_FILE:stevedore>"
+    CONSOLE_BROWSER_JS="${CMAKE_CURRENT_LIST_DIR}/console_browser.js"
+    CONSOLE_ARTEFACTS="${CMAKE_CURRENT_BINARY_DIR}/console-screenshots")
+endif()

@@ -168,6 +168,29 @@ public:
   void images(reply<std::vector<image_record>> done) override {
     later(std::move(done), result<std::vector<image_record>>(locked(images_)));
   }
+  // Inspection, when the test turns it on: every task as a task actor.
+  void set_inspection(bool on) {
+    std::lock_guard<std::mutex> lock(mu_);
+    inspection_ = on;
+  }
+  void actors(actor_query q, reply<actor_page> done) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!inspection_)
+      return later_locked(std::move(done), result<actor_page>(make_error(errc::unavailable, "inspection", "this backend offers none")));
+    actor_page page;
+    std::uint64_t id = 0;
+    for (const auto& [tid, t] : tasks_) {
+      actor_status st;
+      st.kind = "task";
+      st.name = tid;
+      st.state = to_string(t.state);
+      st.id = ++id;
+      if (q.state.empty() || st.state == q.state)
+        page.actors.push_back(std::move(st));
+    }
+    page.total = static_cast<std::int64_t>(page.actors.size());
+    later_locked(std::move(done), result<actor_page>(std::move(page)));
+  }
   void node(reply<fingerprint> done) override {
     later(std::move(done), result<fingerprint>(locked(fp_)));
   }
@@ -211,6 +234,7 @@ private:
   std::map<std::string, stevedore::task_stats> stats_;
   std::vector<image_record> images_;
   fingerprint fp_{daemon_health::healthy, "", {{"driver.docker", "1"}}, 0, 1};
+  bool inspection_ = false; // answers actors() when set
   exec_output exec_answer_;
   error_info start_error_;
   std::vector<job_spec> jobs_;

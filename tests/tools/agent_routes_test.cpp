@@ -1,5 +1,6 @@
 // Every route of the agent's API over real loopback sockets, against the fake
 // backend: answers, every error status, and the JSON they carry.
+#include <thread>
 #include <chrono>
 
 #include <simdjson.h>
@@ -471,6 +472,64 @@ TEST_F(routes, events_stream_as_json_lines_until_the_client_leaves) {
   for (int i = 0; i < 200 && backend_->subscribers() != 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(backend_->subscribers(), 0u) << "the subscription outlived its client";
+}
+
+TEST_F(routes, the_console_page_is_served_at_the_root_with_everything_in_it) {
+  for (const char* path : {"/", "/console"}) {
+    auto r = get(path);
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200) << path;
+    EXPECT_EQ(r->header("content-type"), "text/html; charset=utf-8");
+    EXPECT_NE(r->body.find("<title>stevedore console</title>"), std::string::npos);
+    EXPECT_NE(r->body.find("/v1/actors"), std::string::npos);
+    EXPECT_EQ(r->body.find("src=\"http"), std::string::npos) << "nothing fetched from outside";
+    EXPECT_EQ(r->body.find("href=\"http"), std::string::npos);
+  }
+}
+
+TEST_F(routes, the_actor_socket_pushes_pages_and_pushes_changes) {
+  using namespace std::chrono_literals;
+  backend_->set_inspection(true);
+  backend_->add_task(running_task("a1/t"));
+  auto plain = get("/v1/ws");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 400);
+  EXPECT_EQ(plain->body, "{\"error\":\"/v1/ws: expected a WebSocket upgrade\"}");
+  http_conn c(port_);
+  ASSERT_TRUE(c.send_raw("GET /v1/ws?rate=100 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+  ASSERT_TRUE(c.read_until("\r\n\r\n", 3s));
+  EXPECT_EQ(c.raw().rfind("HTTP/1.1 101 Switching Protocols\r\n", 0), 0u) << c.raw();
+  EXPECT_NE(c.raw().find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos) << "RFC 6455's accept key";
+  ASSERT_TRUE(c.read_until("\"name\":\"a1/t\",\"state\":\"running\"", 3s)) << c.raw();
+  EXPECT_NE(c.raw().find("\"type\":\"actors\""), std::string::npos);
+  // A change is pushed at the next period; an unchanged page is not sent again.
+  backend_->set_state("a1/t", task_state::stopping);
+  ASSERT_TRUE(c.read_until("\"state\":\"stopping\"", 3s)) << c.raw();
+  const auto size = c.raw().size();
+  std::this_thread::sleep_for(400ms);
+  c.read_until("never", 100ms);
+  EXPECT_EQ(c.raw().size(), size) << "nothing changed, nothing sent";
+}
+
+TEST_F(routes, actor_queries_are_checked_before_the_backend_is_asked) {
+  const std::pair<const char*, const char*> bad[] = {
+    {"/v1/actors?sort=size", "{\"error\":\"sort: unknown key 'size' (expected one of id, kind, name, state, messages, mailbox, rate, last, age)\"}"},
+    {"/v1/actors?limit=x", "{\"error\":\"limit: expected a whole number, got 'x'\"}"},
+    {"/v1/actors?order=up", "{\"error\":\"order: expected asc or desc, got 'up'\"}"},
+    {"/v1/actors?offset=-2", "{\"error\":\"offset: must be 0 or more\"}"},
+  };
+  for (const auto& [path, error] : bad) {
+    auto r = get(path);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400) << path;
+    EXPECT_EQ(r->body, error);
+  }
+  // This backend offers no inspection: the routes say so in one line.
+  auto r = get("/v1/actors");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body, "{\"error\":\"inspection: this backend offers none\"}");
 }
 
 TEST_F(routes, metrics_count_tasks_by_state_and_answers) {

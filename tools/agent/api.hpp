@@ -17,7 +17,21 @@
 //   GET  /v1/images                {"images": [{image_id, references, holders, state, cleanup_at_ms}]}
 //   GET  /v1/node                  fingerprint attributes and health (503 unless healthy)
 //   GET  /v1/events                chunked JSON lines, one per task event
+//   GET  /v1/events/recent         {"events": [...]}: the last 256 task events, oldest first
+//   GET  /v1/actors                ?kind=&state=&sort=&order=asc|desc&offset=&limit= ->
+//                                  {"total", "offset", "limit", "actors": [{id, kind, name,
+//                                  state, mailbox, messages, rate, last_message, last_at_ms,
+//                                  age_ms, details}]}
+//   GET  /v1/actors/{id}           {"actor": {...}} plus "task" (a task actor), "images" (the
+//                                  image manager) or "node" (the fingerprinter); {id} is a
+//                                  CAF actor id, a task id, "supervisor" or a service's kind
+//   POST /v1/actors/{id}/trace     ?count=N&for=DURATION (default 1000, 60s; count=0 stops)
+//   GET  /v1/actors/{id}/trace     {"on", "until_ms", "left", "entries": [{at_ms, dir, kind}]}
+//   GET  /v1/ws                    WebSocket ?rate=MS (100..60000, default 1000) and the
+//                                  /v1/actors query: {"type": "actors", ...the page} each
+//                                  period when it changed; the client sends {"rate": MS}
 //   GET  /metrics                  Prometheus text format
+//   GET  / (or /console)           the inspection console's page (console/index.html)
 //
 // Task ids hold a '/' ("{alloc_id}/{task}"): in a path it may be written as
 // is or percent-encoded (%2F). A path whose last segment is an action name
@@ -26,6 +40,8 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "messages/client_config.hpp"
 #include "policy/intake.hpp"
@@ -63,6 +79,14 @@ private:
   void get_logs(const std::string& id, http_request& req, std::shared_ptr<responder> res);
   void get_events(std::shared_ptr<responder> res);
   void get_metrics(std::shared_ptr<responder> res);
+  // api_actors.cpp: the inspection routes.
+  void get_actors(http_request& req, std::shared_ptr<responder> res);
+  void actor_route(const std::vector<std::string>& segs, http_request& req,
+                   std::shared_ptr<responder> res);
+  void get_actor(const std::string& who, std::shared_ptr<responder> res);
+  void post_trace(const std::string& who, http_request& req, std::shared_ptr<responder> res);
+  void get_recent_events(std::shared_ptr<responder> res);
+  void actors_socket(http_request& req, std::shared_ptr<responder> res);
 
   std::shared_ptr<backend> backend_;
   std::shared_ptr<metrics> metrics_;

@@ -39,6 +39,10 @@ struct log_files {
 using cancel_fn = std::function<void()>;
 
 class backend {
+  static error_info no_inspection() {
+    return make_error(errc::unavailable, "inspection", "this backend offers none");
+  }
+
 public:
   virtual ~backend() = default;
 
@@ -59,6 +63,21 @@ public:
   virtual void task_stats(std::string id, reply<task_stats> done) = 0;
   virtual void images(reply<std::vector<image_record>> done) = 0;
   virtual void node(reply<fingerprint> done) = 0;
+  // -- inspection (the console); a backend without it answers unavailable --
+  // A page of actors filtered and sorted (messages/node.hpp actor_query).
+  virtual void actors(actor_query /*q*/, reply<actor_page> done) { done(no_inspection()); }
+  // One actor: "supervisor", a service's kind, a task id or a CAF actor id.
+  virtual void actor(std::string /*who*/, reply<actor_status> done) { done(no_inspection()); }
+  // Its message trace: started for `count` messages and `for_ms` (count 0
+  // stops it), and read.
+  virtual void trace_on(std::string /*who*/, std::int64_t /*count*/, std::int64_t /*for_ms*/,
+                        reply<unit> done) {
+    done(no_inspection());
+  }
+  virtual void trace(std::string /*who*/, reply<actor_trace> done) { done(no_inspection()); }
+  // The last task events (but pull progress), oldest first.
+  virtual void recent_events(reply<std::vector<task_event>> done) { done(no_inspection()); }
+
   // Every task event from now on, until the returned function is called.
   virtual cancel_fn subscribe(std::function<void(const task_event&)> on_event) = 0;
 };

@@ -168,4 +168,37 @@ json exec_output_json(const exec_output& o) {
   return j;
 }
 
+json actor_status_json(const actor_status& st, std::int64_t now_ms) {
+  json j = json::object();
+  j.set("id", st.id);
+  j.set("kind", st.kind);
+  j.set("name", st.name);
+  j.set("state", st.state);
+  j.set("mailbox", st.mailbox);
+  j.set("messages", st.messages);
+  j.set("rate", static_cast<double>(static_cast<std::int64_t>(st.rate * 10)) / 10);
+  j.set("last_message", st.last_message);
+  j.set("last_at_ms", st.last_at_ms);
+  j.set("age_ms", st.born_ms ? now_ms - st.born_ms : 0);
+  j.set("details", json::object_of(st.details));
+  return j;
+}
+
+json actor_trace_json(const actor_trace& t) {
+  json j = json::object();
+  j.set("on", t.on);
+  j.set("until_ms", t.until_ms);
+  j.set("left", t.left);
+  json list = json::array();
+  for (const auto& e : t.entries) {
+    json x = json::object();
+    x.set("at_ms", e.at_ms);
+    x.set("dir", e.dir);
+    x.set("kind", e.kind);
+    list.push(std::move(x));
+  }
+  j.set("entries", std::move(list));
+  return j;
+}
+
 } // namespace stevedore::agent

@@ -25,5 +25,10 @@ json task_stats_json(const task_stats& s);
 json image_record_json(const image_record& r);
 json fingerprint_json(const fingerprint& f);
 json exec_output_json(const exec_output& o);
+// An actor of GET /v1/actors: id, kind, name, state, mailbox, messages,
+// rate (per second), last_message, last_at_ms, age_ms, details.
+json actor_status_json(const actor_status& st, std::int64_t now_ms);
+// GET /v1/actors/{id}/trace: on, until_ms, left, entries [{at_ms, dir, kind}].
+json actor_trace_json(const actor_trace& t);
 
 } // namespace stevedore::agent

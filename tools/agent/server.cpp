@@ -22,6 +22,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <boost/optional.hpp>
 
 #include "messages/json.hpp"
@@ -31,6 +32,7 @@ namespace stevedore::agent {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
 const std::string* http_request::param(std::string_view key) const {
@@ -187,6 +189,7 @@ public:
   void queue_chunk(std::string data, std::function<void(bool)> written);
   void end_stream();
   void add_close_fn(std::function<void()> fn);
+  void add_message_fn(std::function<void(std::string)> fn) { message_fns_.push_back(std::move(fn)); }
   void close();
 
 private:
@@ -206,8 +209,18 @@ private:
     std::function<void(bool)> written;
   };
 
+  // WebSocket: the handshake, then reading the client's messages until it goes.
+  void accept_websocket();
+  void read_message();
+
   std::shared_ptr<core> core_;
   beast::tcp_stream stream_;
+  // A WebSocket upgrade being answered: its request, then the stream that
+  // took the connection over (stream_ is moved into it).
+  boost::optional<http::request<http::string_body>> upgrade_;
+  boost::optional<websocket::stream<beast::tcp_stream>> ws_;
+  beast::flat_buffer ws_in_;
+  std::vector<std::function<void(std::string)>> message_fns_;
   beast::flat_buffer buffer_;                 // must persist between reads (keep-alive)
   boost::optional<http::request_parser<http::string_body>> parser_; // fresh per request
   bool keep_alive_ = false;                   // of the request being answered
@@ -304,6 +317,9 @@ public:
   }
   void on_close(std::function<void()> fn) override {
     post([f = std::move(fn)](session& s) mutable { s.add_close_fn(std::move(f)); });
+  }
+  void on_message(std::function<void(std::string)> fn) override {
+    post([f = std::move(fn)](session& s) mutable { s.add_message_fn(std::move(f)); });
   }
 
 private:
@@ -430,6 +446,9 @@ void session::dispatch_request() {
   split_target(std::string_view(req.target().data(), req.target().size()), r);
   auto ct = req[http::field::content_type];
   r.content_type = std::string(ct.data(), ct.size());
+  r.websocket = websocket::is_upgrade(req);
+  if (r.websocket)
+    upgrade_.emplace(req);
   r.body = std::move(req.body());
   stream_.expires_never();
   auto res = std::make_shared<session_responder>(shared_from_this());
@@ -478,6 +497,8 @@ void session::begin_stream(int status, std::string content_type) {
     return;
   streaming_ = true;
   keep_alive_ = false; // a stream ends its connection: no request can follow it unread
+  if (upgrade_)
+    return accept_websocket();
   stream_head_ = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(status), 11);
   stream_head_->set(http::field::server, "stevedore-agent");
   stream_head_->set(http::field::content_type, content_type);
@@ -519,9 +540,62 @@ void session::end_stream() {
   pump();
 }
 
+void session::accept_websocket() {
+  ws_.emplace(std::move(stream_));
+  beast::get_lowest_layer(*ws_).expires_never();
+  ws_->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_->set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    res.set(http::field::server, "stevedore-agent");
+  }));
+  ws_->read_message_max(64u << 10);
+  writing_ = true;
+  ws_->async_accept(*upgrade_, [self = shared_from_this()](beast::error_code ec) {
+    self->writing_ = false;
+    if (ec)
+      return self->close();
+    self->ws_->text(true);
+    self->read_message();
+    self->pump();
+  });
+}
+
+void session::read_message() {
+  ws_->async_read(ws_in_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec || self->closed_)
+      return self->close();
+    std::string text = beast::buffers_to_string(self->ws_in_.data());
+    self->ws_in_.consume(self->ws_in_.size());
+    for (auto& f : self->message_fns_)
+      f(text);
+    self->read_message();
+  });
+}
+
 void session::pump() {
   if (writing_ || closed_ || !streaming_)
     return;
+  if (ws_) {
+    if (!chunks_.empty()) {
+      auto c = std::make_shared<pending_chunk>(std::move(chunks_.front()));
+      chunks_.pop_front();
+      writing_ = true;
+      ws_->async_write(net::buffer(c->data), [self = shared_from_this(), c](beast::error_code ec, std::size_t) {
+        self->writing_ = false;
+        if (c->written)
+          c->written(!ec);
+        if (ec)
+          return self->close();
+        self->pump();
+      });
+    } else if (end_pending_) {
+      writing_ = true;
+      ws_->async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {
+        self->writing_ = false;
+        self->close();
+      });
+    }
+    return;
+  }
   if (!chunks_.empty()) {
     auto c = std::make_shared<pending_chunk>(std::move(chunks_.front()));
     chunks_.pop_front();
@@ -575,8 +649,10 @@ void session::close() {
     return;
   closed_ = true;
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.close();
+  auto& tcp_stream = ws_ ? beast::get_lowest_layer(*ws_) : stream_;
+  tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  tcp_stream.close();
+  message_fns_.clear();
   auto chunks = std::move(chunks_);
   for (auto& c : chunks)
     if (c.written)

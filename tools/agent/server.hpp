@@ -28,6 +28,10 @@ struct http_request {
   std::vector<std::pair<std::string, std::string>> query; // decoded, in order
   std::string body;
   std::string content_type;
+  // A WebSocket upgrade (GET with Upgrade: websocket): begin_stream accepts
+  // it, write() sends text messages, end_stream() closes it, and what the
+  // client sends arrives through responder::on_message.
+  bool websocket = false;
 
   // The first value of query parameter `key`, or nullptr.
   const std::string* param(std::string_view key) const;
@@ -52,6 +56,9 @@ public:
   // `fn` runs once when the client goes away before the answer ended (at
   // once if it already has), on the server's thread.
   virtual void on_close(std::function<void()> fn) = 0;
+  // A WebSocket's messages from the client, each whole, on the server's
+  // thread (set it before begin_stream). Other answers have none.
+  virtual void on_message(std::function<void(std::string)> fn) { (void)fn; }
 };
 
 using handler = std::function<void(http_request, std::shared_ptr<responder>)>;

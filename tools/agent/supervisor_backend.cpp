@@ -94,6 +94,24 @@ public:
     with(done, [&](stevedore::supervisor& sup) { sup.node(std::move(done)); });
   }
 
+  void actors(actor_query q, reply<actor_page> done) override {
+    with(done, [&](stevedore::supervisor& sup) { sup.actors(std::move(q), std::move(done)); });
+  }
+  void actor(std::string who, reply<actor_status> done) override {
+    with(done, [&](stevedore::supervisor& sup) { sup.actor(std::move(who), std::move(done)); });
+  }
+  void trace_on(std::string who, std::int64_t count, std::int64_t for_ms, reply<unit> done) override {
+    with(done, [&](stevedore::supervisor& sup) {
+      sup.trace(std::move(who), count, for_ms, std::move(done));
+    });
+  }
+  void trace(std::string who, reply<actor_trace> done) override {
+    with(done, [&](stevedore::supervisor& sup) { sup.trace(std::move(who), std::move(done)); });
+  }
+  void recent_events(reply<std::vector<task_event>> done) override {
+    with(done, [&](stevedore::supervisor& sup) { sup.recent_events(std::move(done)); });
+  }
+
   cancel_fn subscribe(std::function<void(const task_event&)> on_event) override {
     std::shared_lock<std::shared_mutex> lock(s_->mu);
     if (!s_->sup)
