@@ -289,6 +289,9 @@ void read_logging(object_reader& r, docker_config& c) {
     return;
   object_reader l(r.context(), *n, r.path_of("logging"));
   l.get("type", c.logging.type);
+  std::string driver; // Nomad 0.8's name for type, still read by 1.x
+  if (l.get("driver", driver) && c.logging.type.empty())
+    c.logging.type = driver;
   l.get("config", c.logging.config);
   l.finish(unknown_option);
 }
@@ -511,6 +514,56 @@ void read_pull_timeout(object_reader& r, docker_config& c) {
   c.image_pull_timeout_ms = ms;
 }
 
+// Docker's --cpuset-cpus: "0-3,6", numbers and ascending ranges.
+std::string check_cpuset(std::string_view s) {
+  std::string_view rest = s;
+  while (true) {
+    auto comma = rest.find(',');
+    std::string_view part = rest.substr(0, comma);
+    auto dash = part.find('-');
+    std::int64_t lo = 0, hi = 0;
+    bool ok = parse_decimal(part.substr(0, dash), lo) && lo >= 0 &&
+              (dash == std::string_view::npos ? (hi = lo, true)
+                                              : parse_decimal(part.substr(dash + 1), hi));
+    if (!ok || part.empty() || part[0] == '-' || part[0] == '+' || hi < lo)
+      return quote(s) + " is not a CPU list (e.g. \"0-3,6\")";
+    if (comma == std::string_view::npos)
+      return {};
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+// A string option whose value must be one of `allowed` ("" always is).
+void read_choice(object_reader& r, std::string_view key, std::string& out,
+                 std::initializer_list<std::string_view> allowed, std::string_view why) {
+  std::string v;
+  if (!r.get(key, v))
+    return;
+  bool ok = v.empty() || interpolated(v);
+  for (auto a : allowed)
+    ok = ok || v == a;
+  if (!ok) {
+    auto at = r.at(key);
+    r.context().problem(at.path, at.pos, quote(v) + std::string(why));
+    return;
+  }
+  out = std::move(v);
+}
+
+void read_cpuset(object_reader& r, docker_config& c) {
+  std::string v;
+  if (!r.get("cpuset_cpus", v))
+    return;
+  if (!v.empty() && !interpolated(v)) {
+    if (auto why = check_cpuset(v); !why.empty()) {
+      auto at = r.at("cpuset_cpus");
+      r.context().problem(at.path, at.pos, why);
+      return;
+    }
+  }
+  c.cpuset_cpus = std::move(v);
+}
+
 void read_ssl(object_reader& r, docker_config& c) {
   for (std::string_view key : {"SSL", "ssl"}) {
     if (!r.has(key)) {
@@ -582,6 +635,11 @@ docker_config decode_docker_config(decode_context& ctx, const node& config,
   read_healthchecks(r, c);
   r.get("runtime", c.runtime);
   read_pull_timeout(r, c);
+  r.get("ports", c.ports);
+  read_cpuset(r, c);
+  read_choice(r, "cgroupns", c.cgroupns, {"host", "private"}, " is not a cgroup namespace mode (host or private)");
+  read_choice(r, "isolation", c.isolation, {"default"},
+              " is not supported here: process and hyperv isolation are for Windows daemons (default)");
   r.finish(unknown_option);
   return c;
 }

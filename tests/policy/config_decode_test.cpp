@@ -465,7 +465,7 @@ const bad_case bad_cases[] = {
   {"auth unknown key", "auth {\nuser = \"u\"\n}", {at("auth.user", "8:8", "unknown option")}},
   {"auth twice", "auth { username = \"a\" }\nauth { username = \"b\" }",
    {at("auth", "8:1", "given more than once (first at 7:1)")}},
-  {"logging unknown key", "logging {\ndriver = \"syslog\"\n}", {at("logging.driver", "8:10", "unknown option")}},
+  {"logging unknown key", "logging {\nformat = \"syslog\"\n}", {at("logging.format", "8:10", "unknown option")}},
   {"healthchecks unknown key", "healthchecks { enabled = false }",
    {at("healthchecks.enabled", "7:26", "unknown option")}},
   {"SSL not a bool", "SSL = \"maybe\"", {at("SSL", "7:7", "expected a bool, got \"maybe\"")}},

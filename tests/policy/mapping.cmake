@@ -13,6 +13,7 @@ stevedore_test(policy_mapping_test
     create_body_test.cpp
     plan_test.cpp
     intake_test.cpp
+    nomad1_test.cpp
   LIBS stevedore_policy
   LABELS policy)
 target_compile_definitions(policy_mapping_test PRIVATE
