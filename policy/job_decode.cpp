@@ -20,6 +20,7 @@
 
 #include "policy/decode.hpp"
 #include "policy/duration.hpp"
+#include "policy/hcl2.hpp"
 #include "policy/ranges.hpp"
 #include "policy/rules.hpp"
 
@@ -727,7 +728,30 @@ job_spec decode_json_job(decode_context& ctx, const node& tree) {
 
 } // namespace
 
+namespace {
+
+// HCL1 unless the file needs HCL2 (or values are given for its variables);
+// a file HCL1 refuses is tried as HCL2 (`count = 1 + 1`), and HCL1's
+// message stands when HCL2 refuses it too.
+result<node> read_hcl_tree(std::string_view text, std::string_view file_name,
+                           const hcl2_inputs& inputs) {
+  if (looks_like_hcl2(text) || !inputs.vars.empty() || !inputs.var_files.empty())
+    return parse_hcl2(text, file_name, inputs);
+  auto tree = parse_hcl(text, file_name);
+  if (tree)
+    return tree;
+  auto second = parse_hcl2(text, file_name, inputs);
+  return second ? second : tree;
+}
+
+} // namespace
+
 decoded<job_spec> read_job(std::string_view text, std::string_view file_name) {
+  return read_job(text, file_name, hcl2_inputs{});
+}
+
+decoded<job_spec> read_job(std::string_view text, std::string_view file_name,
+                           const hcl2_inputs& inputs) {
   decode_context ctx{std::string(file_name)};
   decoded<job_spec> out;
   if (first_significant(text) == '{') {
@@ -737,7 +761,7 @@ decoded<job_spec> read_job(std::string_view text, std::string_view file_name) {
     else
       out.value = decode_json_job(ctx, *tree);
   } else {
-    auto tree = parse_hcl(text, file_name);
+    auto tree = read_hcl_tree(text, file_name, inputs);
     if (!tree)
       add_syntax_error(ctx, tree.error());
     else
