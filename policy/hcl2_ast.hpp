@@ -21,6 +21,7 @@ struct failure {
   position pos;
   std::string what;
   std::string file; // empty: the job file (else a -var-file)
+  bool verbatim = false; // `what` is a whole message already ("FILE:LINE:COL: ...")
 };
 
 struct expr;

@@ -74,6 +74,7 @@ private:
 
   // Variables
   void declare(const item& it);
+  void declare_defaults(const item& it);
   void assign(const std::string& name, const node& value, const position& pos,
               std::string_view source);
   void assign_text(const std::string& name, const std::string& text, std::string_view source);
@@ -532,6 +533,22 @@ void evaluator::declare(const item& it) {
   variables_.push_back(std::move(d));
 }
 
+// `variables { a = 1 }`: variables of any type with these defaults.
+void evaluator::declare_defaults(const item& it) {
+  for (const auto& sub : it.block->items) {
+    if (sub.is_block)
+      throw failure{sub.pos, "a variables block holds attributes (name = default)"};
+    for (const auto& v : variables_)
+      if (v.name == sub.name)
+        throw failure{sub.pos, "variable " + quote_value(sub.name) + " is declared more than once"};
+    variable_decl d;
+    d.name = sub.name;
+    d.pos = sub.pos;
+    d.value = constant(*this, sub.value);
+    variables_.push_back(std::move(d));
+  }
+}
+
 void evaluator::assign(const std::string& name, const node& value, const position& pos,
                        std::string_view source) {
   for (auto& d : variables_)
@@ -568,6 +585,17 @@ void evaluator::assign_text(const std::string& name, const std::string& text,
 
 void evaluator::read_var_file(const std::string& file, const std::string& text) {
   try {
+    if (auto first = text.find_first_not_of(" \t\r\n"); first != std::string::npos && text[first] == '{') {
+      auto tree = parse_json(text, file); // a variables file may be JSON
+      if (!tree) {
+        failure f{{}, tree.error().message, file};
+        f.verbatim = true;
+        throw f;
+      }
+      for (const auto& [name, value] : tree->fields)
+        assign(name, value, value.pos, "variable");
+      return;
+    }
     body b = parse_body(text);
     for (const auto& it : b.items) {
       if (it.is_block)
@@ -606,6 +634,8 @@ node evaluator::run(const body& file) {
   for (const auto& it : file.items) {
     if (it.is_block && it.name == "variable") {
       declare(it);
+    } else if (it.is_block && it.name == "variables") {
+      declare_defaults(it);
     } else if (it.is_block && it.name == "locals") {
       for (const auto& l : it.block->items) {
         if (l.is_block)
@@ -670,6 +700,8 @@ result<node> parse_hcl2(std::string_view text, std::string_view file_name, const
     hcl2::evaluator ev(inputs);
     return ev.run(file);
   } catch (const hcl2::failure& f) {
+    if (f.verbatim)
+      return make_error(errc::invalid_input, f.file, f.what);
     std::string_view in = f.file.empty() ? file_name : std::string_view(f.file);
     std::string place = f.pos.line > 0 ? where(in, f.pos) : std::string(in);
     return make_error(errc::invalid_input, std::string(in), place + ": " + f.what);

@@ -318,12 +318,12 @@ node fn_merge(args_t& a, const position& pos, const hcl2_inputs&) {
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (a[i].type == node::kind::null)
       continue;
-    for (const auto& [k, v] : c.object(a[i], static_cast<int>(i)).fields) {
-      auto it = std::find_if(out.begin(), out.end(), [&](const auto& f) { return f.first == k; });
+    for (const auto& field : c.object(a[i], static_cast<int>(i)).fields) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const auto& f) { return f.first == field.first; });
       if (it != out.end())
-        it->second = v;
+        it->second = field.second;
       else
-        out.emplace_back(k, v);
+        out.push_back(field);
     }
   }
   return make_object(std::move(out), pos);

@@ -240,6 +240,17 @@ TEST(hcl2_variables, defaults_then_env_then_files_then_flags) {
   EXPECT_EQ(eval("[var.image, var.count, var.tags]", in, declarations), R"(["from-flag:1",3,["a","b"]])");
 }
 
+TEST(hcl2_variables, json_var_files_and_a_variables_block) {
+  hcl2_inputs in;
+  in.var_files = {{"a.json", R"({"image": "nginx:1.19", "tags": ["testing", "internal"]})"}};
+  EXPECT_EQ(eval("[var.image, var.tags]", in, declarations), R"(["nginx:1.19",["testing","internal"]])");
+  in.var_files = {{"b.json", "{\"image\": }"}};
+  auto e = error_of(declarations, in);
+  EXPECT_EQ(e.rfind("b.json:1:", 0), 0u) << e;
+  EXPECT_EQ(eval("[var.foo, var.my_secret]", {}, "variables {\n  foo = \"value\"\n  my_secret = \"foo\"\n}\n"),
+            R"(["value","foo"])");
+}
+
 TEST(hcl2_variables, locals_see_variables_and_each_other) {
   std::string file = declarations + "locals {\n  name = \"${local.prefix}-${var.count}\"\n  prefix = upper(\"web\")\n}\n";
   EXPECT_EQ(eval("local.name", {}, file), "\"WEB-1\"");
