@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "policy/hcl2_values.hpp"
 #include "policy/rules.hpp"
@@ -162,6 +164,22 @@ TEST(hcl2_functions, every_function_of_the_library_has_a_row) {
   }
   for (const auto& name : hcl2_function_names())
     EXPECT_TRUE(tested.count(name)) << name << " has no row in function_cases";
+}
+
+TEST(hcl2_functions, the_readme_lists_every_function) {
+  std::ifstream in(std::string(STEVEDORE_PARSE_DATA_DIR) + "/../../../README.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string readme = ss.str();
+  auto start = readme.find("functions: `");
+  ASSERT_NE(start, std::string::npos);
+  std::string list = readme.substr(start + 12, readme.find('`', start + 12) - start - 12);
+  for (auto& c : list)
+    if (c == '\n')
+      c = ' ';
+  list = " " + list + " ";
+  for (const auto& name : hcl2_function_names())
+    EXPECT_NE(list.find(" " + name + " "), std::string::npos) << name << " is not in the README's list";
 }
 
 struct error_case {
