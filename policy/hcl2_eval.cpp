@@ -674,24 +674,44 @@ result<std::pair<std::string, std::string>> parse_var_argument(std::string_view 
                                              std::string(arg.substr(eq + 1)));
 }
 
-bool looks_like_hcl2(std::string_view text) {
-  for (std::string_view marker : {"var.", "local.", "%{", "locals", "dynamic \""}) {
-    for (auto at = text.find(marker); at != std::string_view::npos; at = text.find(marker, at + 1)) {
-      char before = at == 0 ? ' ' : text[at - 1];
-      bool word_start = !(std::isalnum(static_cast<unsigned char>(before)) || before == '_' ||
-                          before == '.' || before == '-');
-      if (word_start || marker == "%{")
-        return true;
-    }
-  }
-  // A top-level `variable "x" {`.
-  for (auto at = text.find("variable"); at != std::string_view::npos; at = text.find("variable", at + 1)) {
-    bool line_start = at == 0 || text[at - 1] == '\n';
-    auto after = text.find_first_not_of(" \t", at + 8);
-    if (line_start && after != std::string_view::npos && text[after] == '"')
+namespace {
+
+// `word` where no identifier character comes before it ("var." in
+// "x = var.a", not in "my.var.a").
+bool has_word(std::string_view text, std::string_view word) {
+  for (auto at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1)) {
+    char before = at == 0 ? ' ' : text[at - 1];
+    if (!(std::isalnum(static_cast<unsigned char>(before)) || before == '_' || before == '.' ||
+          before == '-'))
       return true;
   }
   return false;
+}
+
+// A line that starts (after blanks) with `keyword`, then blanks, then `next`.
+bool has_block(std::string_view text, std::string_view keyword, char next) {
+  for (std::size_t line = 0; line < text.size();) {
+    auto first = text.find_first_not_of(" \t", line);
+    if (first != std::string_view::npos && text.substr(first, keyword.size()) == keyword) {
+      auto after = text.find_first_not_of(" \t", first + keyword.size());
+      if (after != std::string_view::npos && text[after] == next)
+        return true;
+    }
+    auto nl = text.find('\n', line);
+    if (nl == std::string_view::npos)
+      break;
+    line = nl + 1;
+  }
+  return false;
+}
+
+} // namespace
+
+bool looks_like_hcl2(std::string_view text) {
+  return text.find("%{") != std::string_view::npos || has_word(text, "var.") ||
+         has_word(text, "local.") || has_block(text, "variable", '"') ||
+         has_block(text, "variables", '{') || has_block(text, "locals", '{') ||
+         has_block(text, "dynamic", '"');
 }
 
 result<node> parse_hcl2(std::string_view text, std::string_view file_name, const hcl2_inputs& inputs) {

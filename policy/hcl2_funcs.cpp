@@ -661,109 +661,127 @@ node fn_tolist(args_t& a, const position& pos, bool set) {
   return fn_distinct(one, pos, {});
 }
 
-const std::map<std::string, fn>& library() {
-  static const std::map<std::string, fn> lib = [] {
-    std::map<std::string, fn> m;
-    auto str1 = [&m](const char* name, std::function<std::string(const std::string&)> f) {
-      m[name] = [name, f](args_t& a, const position& p, const hcl2_inputs&) { return string_fn(name, a, p, f); };
-    };
-    str1("lower", [](const std::string& s) { std::string o = s; for (auto& ch : o) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch))); return o; });
-    str1("upper", [](const std::string& s) { std::string o = s; for (auto& ch : o) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch))); return o; });
-    str1("title", [](const std::string& s) {
-      std::string o = s;
-      bool start = true;
-      for (auto& ch : o) {
-        if (start) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        start = std::isspace(static_cast<unsigned char>(ch)) != 0;
-      }
-      return o; });
-    str1("trimspace", [](const std::string& s) { return trim_set(s, " \t\n\r\v\f"); });
-    str1("chomp", [](const std::string& s) { std::string o = s; while (!o.empty() && (o.back() == '\n' || o.back() == '\r')) o.pop_back(); return o; });
-    str1("strrev", [](const std::string& s) { return std::string(s.rbegin(), s.rend()); });
-    str1("base64encode", base64_encode);
-    m["format"] = fn_format;
-    m["formatlist"] = fn_formatlist;
-    m["split"] = fn_split;
-    m["join"] = fn_join;
-    m["replace"] = fn_replace;
-    m["substr"] = fn_substr;
-    m["indent"] = fn_indent;
-    m["trim"] = [](args_t& a, const position& p, const hcl2_inputs&) {
-      call_context c{"trim", p}; c.arity(a, 2, 2);
-      return make_string(trim_set(c.str(a[0], 0), c.str(a[1], 1)), p); };
-    for (const char* name : {"trimprefix", "trimsuffix", "startswith", "endswith"})
-      m[name] = [name](args_t& a, const position& p, const hcl2_inputs&) {
-        call_context c{name, p}; c.arity(a, 2, 2);
-        std::string s = c.str(a[0], 0), x = c.str(a[1], 1);
-        bool prefix = name[0] == 't' ? name[4] == 'p' : name[0] == 's';
-        bool has = s.size() >= x.size() && (prefix ? s.compare(0, x.size(), x) == 0
-                                                   : s.compare(s.size() - x.size(), x.size(), x) == 0);
-        if (name[0] == 's' || name[0] == 'e') return make_bool(has, p);
-        if (!has) return make_string(s, p);
-        return make_string(prefix ? s.substr(x.size()) : s.substr(0, s.size() - x.size()), p); };
-    m["length"] = fn_length;
-    m["concat"] = fn_concat;
-    m["merge"] = fn_merge;
-    m["lookup"] = fn_lookup;
-    m["element"] = fn_element;
-    m["contains"] = fn_contains;
-    m["keys"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_keys_values("keys", a, p); };
-    m["values"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_keys_values("values", a, p); };
-    m["coalesce"] = fn_coalesce;
-    m["coalescelist"] = fn_coalescelist;
-    m["range"] = fn_range;
-    m["distinct"] = fn_distinct;
-    m["flatten"] = fn_flatten;
-    m["reverse"] = [](args_t& a, const position& p, const hcl2_inputs&) {
-      call_context c{"reverse", p}; c.arity(a, 1, 1);
-      auto items = c.list(a[0], 0).items; std::reverse(items.begin(), items.end());
-      return make_list(std::move(items), p); };
-    m["slice"] = fn_slice;
-    m["index"] = fn_index;
-    m["compact"] = [](args_t& a, const position& p, const hcl2_inputs&) {
-      call_context c{"compact", p}; c.arity(a, 1, 1);
-      std::vector<node> out;
-      for (const auto& item : c.list(a[0], 0).items)
-        if (item.type != node::kind::null && !(item.type == node::kind::string && item.text.empty()))
-          out.push_back(item);
-      return make_list(std::move(out), p); };
-    m["zipmap"] = fn_zipmap;
-    m["sort"] = fn_sort;
-    m["chunklist"] = fn_chunklist;
-    m["one"] = [](args_t& a, const position& p, const hcl2_inputs&) {
-      call_context c{"one", p}; c.arity(a, 1, 1);
-      const auto& items = c.list(a[0], 0).items;
-      if (items.size() > 1) c.fail("the list has more than one element");
-      return items.empty() ? make_null(p) : items[0]; };
-    m["alltrue"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_truth("alltrue", a, p); };
-    m["anytrue"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_truth("anytrue", a, p); };
-    m["sum"] = [](args_t& a, const position& p, const hcl2_inputs&) {
-      call_context c{"sum", p}; c.arity(a, 1, 1);
-      double s = 0;
-      for (const auto& item : c.list(a[0], 0).items) s += c.num(item, 0);
-      return make_number(s, p); };
-    m["min"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_minmax("min", a, p); };
-    m["max"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_minmax("max", a, p); };
-    m["abs"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_math1("abs", a, p, [](double d) { return std::fabs(d); }); };
-    m["ceil"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_math1("ceil", a, p, [](double d) { return std::ceil(d); }); };
-    m["floor"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_math1("floor", a, p, [](double d) { return std::floor(d); }); };
-    m["signum"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_math1("signum", a, p, [](double d) { return d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0; }); };
-    m["pow"] = [](args_t& a, const position& p, const hcl2_inputs&) {
-      call_context c{"pow", p}; c.arity(a, 2, 2);
-      return make_number(std::pow(c.num(a[0], 0), c.num(a[1], 1)), p); };
-    m["parseint"] = fn_parseint;
-    m["tonumber"] = fn_tonumber;
-    m["tostring"] = fn_tostring;
-    m["tobool"] = fn_tobool;
-    m["tolist"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_tolist(a, p, false); };
-    m["toset"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_tolist(a, p, true); };
-    m["tomap"] = [](args_t& a, const position& p, const hcl2_inputs&) {
-      call_context c{"tomap", p}; c.arity(a, 1, 1); return c.object(a[0], 0); };
-    m["jsonencode"] = [](args_t& a, const position& p, const hcl2_inputs&) {
-      call_context c{"jsonencode", p}; c.arity(a, 1, 1); return make_string(encode_json(a[0]), p); };
-    m["jsondecode"] = fn_jsondecode;
-    m["base64decode"] = fn_base64decode;
-    m["file"] = fn_file;
+using library_map = std::map<std::string, fn>;
+
+void add_string_functions(library_map& m) {
+  auto str1 = [&m](const char* name, std::function<std::string(const std::string&)> f) {
+    m[name] = [name, f](args_t& a, const position& p, const hcl2_inputs&) { return string_fn(name, a, p, f); };
+  };
+  str1("lower", [](const std::string& s) { std::string o = s; for (auto& ch : o) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch))); return o; });
+  str1("upper", [](const std::string& s) { std::string o = s; for (auto& ch : o) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch))); return o; });
+  str1("title", [](const std::string& s) {
+    std::string o = s;
+    bool start = true;
+    for (auto& ch : o) {
+      if (start) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      start = std::isspace(static_cast<unsigned char>(ch)) != 0;
+    }
+    return o; });
+  str1("trimspace", [](const std::string& s) { return trim_set(s, " \t\n\r\v\f"); });
+  str1("chomp", [](const std::string& s) { std::string o = s; while (!o.empty() && (o.back() == '\n' || o.back() == '\r')) o.pop_back(); return o; });
+  str1("strrev", [](const std::string& s) { return std::string(s.rbegin(), s.rend()); });
+  str1("base64encode", base64_encode);
+  m["format"] = fn_format;
+  m["formatlist"] = fn_formatlist;
+  m["split"] = fn_split;
+  m["join"] = fn_join;
+  m["replace"] = fn_replace;
+  m["substr"] = fn_substr;
+  m["indent"] = fn_indent;
+  m["trim"] = [](args_t& a, const position& p, const hcl2_inputs&) {
+    call_context c{"trim", p}; c.arity(a, 2, 2);
+    return make_string(trim_set(c.str(a[0], 0), c.str(a[1], 1)), p); };
+  for (const char* name : {"trimprefix", "trimsuffix", "startswith", "endswith"})
+    m[name] = [name](args_t& a, const position& p, const hcl2_inputs&) {
+      call_context c{name, p}; c.arity(a, 2, 2);
+      std::string s = c.str(a[0], 0), x = c.str(a[1], 1);
+      bool prefix = name[0] == 't' ? name[4] == 'p' : name[0] == 's';
+      bool has = s.size() >= x.size() && (prefix ? s.compare(0, x.size(), x) == 0
+                                                 : s.compare(s.size() - x.size(), x.size(), x) == 0);
+      if (name[0] == 's' || name[0] == 'e') return make_bool(has, p);
+      if (!has) return make_string(s, p);
+      return make_string(prefix ? s.substr(x.size()) : s.substr(0, s.size() - x.size()), p); };
+}
+
+void add_collection_functions(library_map& m) {
+  m["length"] = fn_length;
+  m["concat"] = fn_concat;
+  m["merge"] = fn_merge;
+  m["lookup"] = fn_lookup;
+  m["element"] = fn_element;
+  m["contains"] = fn_contains;
+  m["keys"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_keys_values("keys", a, p); };
+  m["values"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_keys_values("values", a, p); };
+  m["coalesce"] = fn_coalesce;
+  m["coalescelist"] = fn_coalescelist;
+  m["range"] = fn_range;
+  m["distinct"] = fn_distinct;
+  m["flatten"] = fn_flatten;
+  m["reverse"] = [](args_t& a, const position& p, const hcl2_inputs&) {
+    call_context c{"reverse", p}; c.arity(a, 1, 1);
+    auto items = c.list(a[0], 0).items; std::reverse(items.begin(), items.end());
+    return make_list(std::move(items), p); };
+  m["slice"] = fn_slice;
+  m["index"] = fn_index;
+  m["compact"] = [](args_t& a, const position& p, const hcl2_inputs&) {
+    call_context c{"compact", p}; c.arity(a, 1, 1);
+    std::vector<node> out;
+    for (const auto& item : c.list(a[0], 0).items)
+      if (item.type != node::kind::null && !(item.type == node::kind::string && item.text.empty()))
+        out.push_back(item);
+    return make_list(std::move(out), p); };
+  m["zipmap"] = fn_zipmap;
+  m["sort"] = fn_sort;
+  m["chunklist"] = fn_chunklist;
+  m["one"] = [](args_t& a, const position& p, const hcl2_inputs&) {
+    call_context c{"one", p}; c.arity(a, 1, 1);
+    const auto& items = c.list(a[0], 0).items;
+    if (items.size() > 1) c.fail("the list has more than one element");
+    return items.empty() ? make_null(p) : items[0]; };
+}
+
+void add_number_functions(library_map& m) {
+  m["alltrue"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_truth("alltrue", a, p); };
+  m["anytrue"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_truth("anytrue", a, p); };
+  m["sum"] = [](args_t& a, const position& p, const hcl2_inputs&) {
+    call_context c{"sum", p}; c.arity(a, 1, 1);
+    double s = 0;
+    for (const auto& item : c.list(a[0], 0).items) s += c.num(item, 0);
+    return make_number(s, p); };
+  m["min"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_minmax("min", a, p); };
+  m["max"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_minmax("max", a, p); };
+  m["abs"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_math1("abs", a, p, [](double d) { return std::fabs(d); }); };
+  m["ceil"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_math1("ceil", a, p, [](double d) { return std::ceil(d); }); };
+  m["floor"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_math1("floor", a, p, [](double d) { return std::floor(d); }); };
+  m["signum"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_math1("signum", a, p, [](double d) { return d > 0 ? 1.0 : d < 0 ? -1.0 : 0.0; }); };
+  m["pow"] = [](args_t& a, const position& p, const hcl2_inputs&) {
+    call_context c{"pow", p}; c.arity(a, 2, 2);
+    return make_number(std::pow(c.num(a[0], 0), c.num(a[1], 1)), p); };
+  m["parseint"] = fn_parseint;
+}
+
+void add_conversion_functions(library_map& m) {
+  m["tonumber"] = fn_tonumber;
+  m["tostring"] = fn_tostring;
+  m["tobool"] = fn_tobool;
+  m["tolist"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_tolist(a, p, false); };
+  m["toset"] = [](args_t& a, const position& p, const hcl2_inputs&) { return fn_tolist(a, p, true); };
+  m["tomap"] = [](args_t& a, const position& p, const hcl2_inputs&) {
+    call_context c{"tomap", p}; c.arity(a, 1, 1); return c.object(a[0], 0); };
+  m["jsonencode"] = [](args_t& a, const position& p, const hcl2_inputs&) {
+    call_context c{"jsonencode", p}; c.arity(a, 1, 1); return make_string(encode_json(a[0]), p); };
+  m["jsondecode"] = fn_jsondecode;
+  m["base64decode"] = fn_base64decode;
+  m["file"] = fn_file;
+}
+
+const library_map& library() {
+  static const library_map lib = [] {
+    library_map m;
+    add_string_functions(m);
+    add_collection_functions(m);
+    add_number_functions(m);
+    add_conversion_functions(m);
     return m;
   }();
   return lib;

@@ -383,6 +383,11 @@ TEST(hcl2_job, looks_like_hcl2_markers) {
   EXPECT_TRUE(looks_like_hcl2("x = \"%{ if true }a%{ endif }\""));
   EXPECT_FALSE(looks_like_hcl2("job \"j\" { meta { my.var.x = \"1\" } }"));
   EXPECT_FALSE(looks_like_hcl2("job \"j\" { env { A = \"${NOMAD_PORT_http}\" } }"));
+  EXPECT_TRUE(looks_like_hcl2("locals {\n a = 1\n}\n"));
+  EXPECT_TRUE(looks_like_hcl2("variables{\n a = 1\n}\n"));
+  EXPECT_TRUE(looks_like_hcl2("job \"j\" {\n  group \"g\" {\n    dynamic \"port\" {\n"));
+  EXPECT_FALSE(looks_like_hcl2("# the locals of this job\njob \"j\" { meta { locals = \"x\" } }"));
+  EXPECT_FALSE(looks_like_hcl2("job \"j\" { meta { variables = \"x\" } }"));
 }
 
 } // namespace
