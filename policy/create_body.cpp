@@ -1,5 +1,6 @@
 #include "policy/create_body.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -150,8 +151,11 @@ std::int64_t cpu_quota(std::int64_t cpu_mhz, std::int64_t period_us, const node_
 }
 
 std::int64_t cpu_shares(const resources_spec& r, const node_facts& node) {
+  // The kernel's least cpu.shares is 2; runc refuses a container asking for
+  // less, and Nomad 1.x takes a cpu of 1 MHz.
+  constexpr std::int64_t min_shares = 2;
   if (r.cores <= 0)
-    return r.cpu;
+    return std::max(r.cpu, min_shares);
   std::int64_t cores = node.cpu_cores > 0 ? node.cpu_cores : 1;
   std::int64_t per_core = node.cpu_total_mhz > 0 ? node.cpu_total_mhz / cores : 1000;
   return r.cores * per_core;

@@ -68,8 +68,8 @@ std::vector<std::string> command_line(const docker_config& config);
 // under 1000 us, so the result is at least 1000.
 std::int64_t cpu_quota(std::int64_t cpu_mhz, std::int64_t period_us, const node_facts& node);
 
-// CpuShares: cpu in MHz, or for `cores` the cores times the node's MHz per
-// core (1000 when unknown).
+// CpuShares: cpu in MHz (at least 2, the kernel's least), or for `cores`
+// the cores times the node's MHz per core (1000 when unknown).
 std::int64_t cpu_shares(const resources_spec& r, const node_facts& node);
 
 // "2048:4096" -> {2048, 4096}; "4242" -> {4242, 4242}.

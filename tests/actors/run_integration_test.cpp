@@ -307,7 +307,7 @@ job "runports" {
           "echo hello-from-task > /tmp/w/index.html",
           "httpd -p $NOMAD_PORT_web -h /tmp/w",
           "echo port=$NOMAD_PORT_web alloc=$NOMAD_ALLOC_PORT_web host=$NOMAD_HOST_PORT_web end",
-          "sleep 6",
+          "sleep 4",
         ])]
       }
       identity {
