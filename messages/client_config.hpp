@@ -38,6 +38,20 @@ struct client_config {
   std::vector<std::string> caps_whitelist = default_capabilities(); // docker.caps.whitelist ("ALL" allows all)
   std::vector<std::string> allow_runtimes = {"runc", "nvidia"};     // docker.allow_runtimes (Nomad >= 0.12)
   std::int64_t pull_activity_timeout_ms = 2 * 60 * 1000;            // docker.pull_activity_timeout
+  // Nomad 1.x plugin settings (plugin "docker" { config { ... } }):
+  std::int64_t pids_limit = 0;            // pids_limit: the most a task may ask; 0: unlimited
+  std::int64_t oom_score_adj = 0;         // oom_score_adj: stored
+  std::vector<std::string> allowed_modes; // allowed_modes: stored
+  std::vector<std::string> extra_labels;  // extra_labels: com.hashicorp.nomad.* labels, globs allowed
+  bool disable_log_collection = false;    // disable_log_collection: stored
+  std::string infra_image = "gcr.io/google_containers/pause-amd64:3.1"; // infra_image: stored
+  std::string logging_type = "json-file"; // logging { type }: tasks without a logging block
+  std::map<std::string, std::string> logging_config = {{"max-file", "2"}, {"max-size", "2m"}};
+  // gc { dangling_containers { enabled period creation_grace dry_run } }: for the reconciler
+  bool dangling_enabled = true;
+  std::int64_t dangling_period_ms = 5 * 60 * 1000;
+  std::int64_t dangling_creation_grace_ms = 5 * 60 * 1000;
+  bool dangling_dry_run = false;
   std::int64_t max_concurrent_pulls = 4;  // stevedore.pull.max_concurrent
   std::int64_t fingerprint_period_ms = 15 * 1000; // stevedore.fingerprint.period
   std::int64_t stats_interval_ms = 1000;  // stevedore.stats.interval
@@ -66,7 +80,10 @@ typename Inspector::result_type inspect(Inspector& f, client_config& x) {
            x.auth_helper, x.tls_cert, x.tls_key, x.tls_ca, x.cleanup_image,
            x.cleanup_image_delay_ms, x.cleanup_container, x.volumes_enabled,
            x.volumes_selinuxlabel, x.privileged_enabled, x.caps_whitelist,
-           x.allow_runtimes, x.pull_activity_timeout_ms, x.max_concurrent_pulls,
+           x.allow_runtimes, x.pull_activity_timeout_ms, x.pids_limit, x.oom_score_adj,
+           x.allowed_modes, x.extra_labels, x.disable_log_collection, x.infra_image,
+           x.logging_type, x.logging_config, x.dangling_enabled, x.dangling_period_ms,
+           x.dangling_creation_grace_ms, x.dangling_dry_run, x.max_concurrent_pulls,
            x.fingerprint_period_ms, x.stats_interval_ms, x.max_group_count, x.max_job_tasks,
            x.max_job_instances, x.max_job_bytes, x.node_id, x.node_name,
            x.node_class, x.datacenter, x.region, x.node_meta, x.bind_address,

@@ -117,6 +117,11 @@ struct docker_config {
   bool healthchecks_disable = false;       // healthchecks { disable = true }
   std::string runtime;
   std::int64_t image_pull_timeout_ms = 5 * 60 * 1000;
+  // Nomad 1.x: group network port labels this task publishes.
+  std::vector<std::string> ports;
+  std::string cpuset_cpus;                 // "0-3,6"
+  std::string cgroupns;                    // "host" or "private"; empty: daemon default
+  std::string isolation;                   // "default" (process and hyperv are Windows only)
 };
 
 // One option of a docker config: its name in a job file and the member.
@@ -167,7 +172,9 @@ auto docker_options(Config& c) {
     option("storage_opt", c.storage_opt), option("oom_score_adj", c.oom_score_adj),
     option("memory_hard_limit", c.memory_hard_limit),
     option("healthchecks.disable", c.healthchecks_disable), option("runtime", c.runtime),
-    option("image_pull_timeout", c.image_pull_timeout_ms));
+    option("image_pull_timeout", c.image_pull_timeout_ms), option("ports", c.ports),
+    option("cpuset_cpus", c.cpuset_cpus), option("cgroupns", c.cgroupns),
+    option("isolation", c.isolation));
 }
 
 // Calls f(name, member) for every entry of docker_options.
@@ -180,6 +187,15 @@ void each_docker_option(Config& c, F&& f) {
 struct port_spec {
   std::string label;
   std::int64_t static_port = 0; // 0: dynamic
+  std::int64_t to = 0;          // group network: the port inside the container; 0: the host port
+  std::string host_network;     // group network: a client host_network; stevedore has one address
+};
+
+// A group's `network { mode port "label" { static to host_network } }`
+// (Nomad >= 0.12): ports allocated once per allocation, shared by its tasks.
+struct network_spec {
+  std::string mode = "host";    // "host" or "none" ("bridge" and "cni/*" are refused)
+  std::vector<port_spec> ports; // reserved (static) first, then dynamic, as Nomad keeps them
 };
 
 struct resources_spec {
@@ -187,6 +203,9 @@ struct resources_spec {
   std::int64_t memory_mb = 300;
   std::int64_t mbits = 10;
   std::vector<port_spec> ports;
+  std::int64_t disk_mb = 0;       // accepted (Nomad's ephemeral disk); not enforced
+  std::int64_t memory_max_mb = 0; // Nomad >= 1.1: the hard limit, memory becomes the reservation
+  std::int64_t cores = 0;         // whole cores instead of cpu MHz
 };
 
 // `logs { max_files, max_file_size }` (size in MB).
@@ -240,11 +259,13 @@ struct group_spec {
   std::vector<constraint_spec> constraints;
   std::vector<task_spec> tasks;
   bool implicit = false;        // a task written outside any group: a group of one, named after it
+  bool has_network = false;     // a group `network` block was given
+  network_spec network;
 };
 
 struct job_spec {
   std::string name;             // the job's ID
-  std::string type = "service"; // service, batch, system
+  std::string type = "service"; // service, batch, system, sysbatch
   std::string region = "global";
   std::vector<std::string> datacenters;
   std::int64_t priority = 50;
@@ -295,12 +316,17 @@ typename Inspector::result_type inspect(Inspector& f, docker_config& x) {
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, port_spec& x) {
-  return f(caf::meta::type_name("stevedore::port_spec"), x.label, x.static_port);
+  return f(caf::meta::type_name("stevedore::port_spec"), x.label, x.static_port, x.to,
+           x.host_network);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, network_spec& x) {
+  return f(caf::meta::type_name("stevedore::network_spec"), x.mode, x.ports);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, resources_spec& x) {
   return f(caf::meta::type_name("stevedore::resources_spec"), x.cpu, x.memory_mb,
-           x.mbits, x.ports);
+           x.mbits, x.ports, x.disk_mb, x.memory_max_mb, x.cores);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, logs_spec& x) {
@@ -328,7 +354,7 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, group_spec& x) {
   return f(caf::meta::type_name("stevedore::group_spec"), x.name, x.count, x.restart,
-           x.meta, x.constraints, x.tasks, x.implicit);
+           x.meta, x.constraints, x.tasks, x.implicit, x.has_network, x.network);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_spec& x) {

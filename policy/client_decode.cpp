@@ -229,7 +229,7 @@ bool apply_option(decode_context& ctx, std::string_view name, const node& n,
     set(ctx, n, path, out.volumes_selinuxlabel, as_string);
   } else if (name == "docker.privileged.enabled") {
     set(ctx, n, path, out.privileged_enabled, as_bool);
-  } else if (name == "docker.caps.whitelist") {
+  } else if (name == "docker.caps.whitelist" || name == "docker.caps.allowlist") {
     set(ctx, n, path, out.caps_whitelist, to_capabilities);
   } else if (name == "docker.allow_runtimes") {
     set(ctx, n, path, out.allow_runtimes, to_name_list);
@@ -360,6 +360,71 @@ void read_client_block(decode_context& ctx, const node& body, client_config& out
   c.finish("unknown field");
 }
 
+// gc { image image_delay container dangling_containers { ... } }
+void read_plugin_gc(decode_context& ctx, const node& body, const std::string& path,
+                    client_config& out) {
+  object_reader g(ctx, body, path);
+  g.get("image", out.cleanup_image);
+  g.get_duration_ms("image_delay", out.cleanup_image_delay_ms);
+  g.get("container", out.cleanup_container);
+  if (const node* d = g.block("dangling_containers")) {
+    object_reader dr(ctx, *d, g.path_of("dangling_containers"));
+    dr.get("enabled", out.dangling_enabled);
+    dr.get("dry_run", out.dangling_dry_run);
+    for (auto [key, field] : {std::pair{"period", &out.dangling_period_ms},
+                              std::pair{"creation_grace", &out.dangling_creation_grace_ms}}) {
+      std::int64_t ms = *field;
+      if (!dr.get_duration_ms(key, ms))
+        continue;
+      if (ms <= 0) {
+        auto at = dr.at(key);
+        ctx.problem(at.path, at.pos, "must be longer than 0s");
+        continue;
+      }
+      *field = ms;
+    }
+    dr.finish(unknown_option);
+  }
+  g.finish(unknown_option);
+}
+
+// The settings Nomad 1.x added: pids_limit, extra_labels, logging,
+// disable_log_collection, infra_image, oom_score_adj, allowed_modes.
+void read_plugin_nomad1(object_reader& r, client_config& out) {
+  decode_context& ctx = r.context();
+  std::int64_t pids = out.pids_limit;
+  if (r.get("pids_limit", pids)) {
+    if (pids < 0) {
+      auto at = r.at("pids_limit");
+      ctx.problem(at.path, at.pos, "must not be negative, got " + std::to_string(pids));
+    } else {
+      out.pids_limit = pids;
+    }
+  }
+  std::int64_t oom = out.oom_score_adj;
+  if (r.get("oom_score_adj", oom)) {
+    if (oom < -1000 || oom > 1000) {
+      auto at = r.at("oom_score_adj");
+      ctx.problem(at.path, at.pos, "must be between -1000 and 1000, got " + std::to_string(oom));
+    } else {
+      out.oom_score_adj = oom;
+    }
+  }
+  r.get("allowed_modes", out.allowed_modes);
+  r.get("extra_labels", out.extra_labels);
+  r.get("disable_log_collection", out.disable_log_collection);
+  r.get("infra_image", out.infra_image);
+  if (const node* logging = r.block("logging")) {
+    object_reader l(ctx, *logging, r.path_of("logging"));
+    string_map config;
+    if (l.get("type", out.logging_type))
+      out.logging_config.clear(); // the defaults belong to json-file
+    if (l.get("config", config))
+      out.logging_config = std::move(config);
+    l.finish(unknown_option);
+  }
+}
+
 // plugin "docker" { config { ... } }: Nomad >= 0.9's form of the docker.* options.
 void read_docker_plugin(decode_context& ctx, const node& body, const std::string& path,
                         client_config& out, seen_settings& seen) {
@@ -389,14 +454,8 @@ void read_docker_plugin(decode_context& ctx, const node& body, const std::string
     seen.any_tls = true;
     t.finish(unknown_option);
   }
-  if (const node* gc = r.block("gc")) {
-    object_reader g(ctx, *gc, r.path_of("gc"));
-    g.get("image", out.cleanup_image);
-    g.get_duration_ms("image_delay", out.cleanup_image_delay_ms);
-    g.get("container", out.cleanup_container);
-    g.ignore("dangling_containers", not_used);
-    g.finish(unknown_option);
-  }
+  if (const node* gc = r.block("gc"))
+    read_plugin_gc(ctx, *gc, r.path_of("gc"), out);
   if (const node* volumes = r.block("volumes")) {
     object_reader v(ctx, *volumes, r.path_of("volumes"));
     v.get("enabled", out.volumes_enabled);
@@ -411,8 +470,8 @@ void read_docker_plugin(decode_context& ctx, const node& body, const std::string
   if (const node* n = r.one("pull_activity_timeout"))
     set(ctx, *n, r.path_of("pull_activity_timeout"), out.pull_activity_timeout_ms,
         positive_duration);
-  for (auto key : {"infra_image", "infra_image_pull_timeout", "extra_labels", "logging",
-                   "disable_log_collection", "nvidia_runtime", "image_pull_timeout",
+  read_plugin_nomad1(r, out);
+  for (auto key : {"infra_image_pull_timeout", "nvidia_runtime", "image_pull_timeout",
                    "windows_allow_insecure_container_admin", "container_exists_attempts"})
     r.ignore(key, not_used);
   r.finish(unknown_option);

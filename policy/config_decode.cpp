@@ -289,6 +289,9 @@ void read_logging(object_reader& r, docker_config& c) {
     return;
   object_reader l(r.context(), *n, r.path_of("logging"));
   l.get("type", c.logging.type);
+  std::string driver; // Nomad 0.8's name for type, still read by 1.x
+  if (l.get("driver", driver) && c.logging.type.empty())
+    c.logging.type = driver;
   l.get("config", c.logging.config);
   l.finish(unknown_option);
 }
@@ -511,6 +514,56 @@ void read_pull_timeout(object_reader& r, docker_config& c) {
   c.image_pull_timeout_ms = ms;
 }
 
+// Docker's --cpuset-cpus: "0-3,6", numbers and ascending ranges.
+std::string check_cpuset(std::string_view s) {
+  std::string_view rest = s;
+  while (true) {
+    auto comma = rest.find(',');
+    std::string_view part = rest.substr(0, comma);
+    auto dash = part.find('-');
+    std::int64_t lo = 0, hi = 0;
+    bool ok = parse_decimal(part.substr(0, dash), lo) && lo >= 0 &&
+              (dash == std::string_view::npos ? (hi = lo, true)
+                                              : parse_decimal(part.substr(dash + 1), hi));
+    if (!ok || part.empty() || part[0] == '-' || part[0] == '+' || hi < lo)
+      return quote(s) + " is not a CPU list (e.g. \"0-3,6\")";
+    if (comma == std::string_view::npos)
+      return {};
+    rest.remove_prefix(comma + 1);
+  }
+}
+
+// A string option whose value must be one of `allowed` ("" always is).
+void read_choice(object_reader& r, std::string_view key, std::string& out,
+                 std::initializer_list<std::string_view> allowed, std::string_view why) {
+  std::string v;
+  if (!r.get(key, v))
+    return;
+  bool ok = v.empty() || interpolated(v);
+  for (auto a : allowed)
+    ok = ok || v == a;
+  if (!ok) {
+    auto at = r.at(key);
+    r.context().problem(at.path, at.pos, quote(v) + std::string(why));
+    return;
+  }
+  out = std::move(v);
+}
+
+void read_cpuset(object_reader& r, docker_config& c) {
+  std::string v;
+  if (!r.get("cpuset_cpus", v))
+    return;
+  if (!v.empty() && !interpolated(v)) {
+    if (auto why = check_cpuset(v); !why.empty()) {
+      auto at = r.at("cpuset_cpus");
+      r.context().problem(at.path, at.pos, why);
+      return;
+    }
+  }
+  c.cpuset_cpus = std::move(v);
+}
+
 void read_ssl(object_reader& r, docker_config& c) {
   for (std::string_view key : {"SSL", "ssl"}) {
     if (!r.has(key)) {
@@ -555,6 +608,14 @@ void read_oom_score_adj(object_reader& r, docker_config& c) {
 void read_memory_hard_limit(object_reader& r, docker_config& c) {
   read_size(r, "memory_hard_limit", c.memory_hard_limit, ranges::max_memory_mb, "MB");
 }
+void read_cgroupns(object_reader& r, docker_config& c) {
+  read_choice(r, "cgroupns", c.cgroupns, {"host", "private"},
+              " is not a cgroup namespace mode (host or private)");
+}
+void read_isolation(object_reader& r, docker_config& c) {
+  read_choice(r, "isolation", c.isolation, {"default"},
+              " is not supported here: process and hyperv isolation are for Windows daemons (default)");
+}
 void read_nothing(object_reader&, docker_config&) {}
 
 const std::map<std::string_view, option_reader>& option_readers() {
@@ -581,6 +642,9 @@ const std::map<std::string_view, option_reader>& option_readers() {
     {"memory_hard_limit", read_memory_hard_limit},
     {"healthchecks.disable", read_healthchecks},
     {"image_pull_timeout", read_pull_timeout},
+    {"cpuset_cpus", read_cpuset},
+    {"cgroupns", read_cgroupns},
+    {"isolation", read_isolation},
   };
   return readers;
 }

@@ -1,5 +1,6 @@
 #include "policy/create_body.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -119,10 +120,10 @@ void add_storage(json& host, const volume_plan& volumes, const docker_config& c)
     host.set("Mounts", mounts_field(volumes.mounts));
 }
 
-json log_config(const logging_config& logging) {
+json log_config(const std::string& type, const string_map& config) {
   json out = json::object();
-  out.set("Type", logging.type);
-  out.set("Config", json::object_of(logging.config));
+  out.set("Type", type);
+  out.set("Config", json::object_of(config));
   return out;
 }
 
@@ -147,6 +148,17 @@ std::int64_t cpu_quota(std::int64_t cpu_mhz, std::int64_t period_us, const node_
   if (!(quota >= static_cast<double>(min_cfs_quota_us)))
     return min_cfs_quota_us;
   return quota > max_quota ? static_cast<std::int64_t>(max_quota) : static_cast<std::int64_t>(quota);
+}
+
+std::int64_t cpu_shares(const resources_spec& r, const node_facts& node) {
+  // The kernel's least cpu.shares is 2; runc refuses a container asking for
+  // less, and Nomad 1.x takes a cpu of 1 MHz.
+  constexpr std::int64_t min_shares = 2;
+  if (r.cores <= 0)
+    return std::max(r.cpu, min_shares);
+  std::int64_t cores = node.cpu_cores > 0 ? node.cpu_cores : 1;
+  std::int64_t per_core = node.cpu_total_mhz > 0 ? node.cpu_total_mhz / cores : 1000;
+  return r.cores * per_core;
 }
 
 bool parse_ulimit(const std::string& text, std::int64_t& soft, std::int64_t& hard) {
@@ -233,7 +245,8 @@ json devices_field(const std::vector<device_config>& devices) {
 void add_resources(json& host, const task_spec& task, const node_facts& node,
                    const std::string& path, std::vector<error_info>& problems) {
   const auto& c = task.config;
-  host.set("CpuShares", task.resources.cpu);
+  host.set("CpuShares", cpu_shares(task.resources, node));
+  set_if(host, "CpusetCpus", c.cpuset_cpus);
   if (c.cpu_hard_limit) {
     auto period = c.cpu_cfs_period > 0 ? c.cpu_cfs_period : default_cfs_period_us;
     host.set("CpuPeriod", period);
@@ -241,10 +254,15 @@ void add_resources(json& host, const task_spec& task, const node_facts& node,
   }
   std::int64_t memory = 0;
   mb_to_bytes(task.resources.memory_mb, resources_path(path) + ".memory", memory, problems);
-  if (c.memory_hard_limit > 0) {
+  // memory_hard_limit (config) wins over memory_max (resources), as in Nomad.
+  std::int64_t hard_mb = c.memory_hard_limit > 0 ? c.memory_hard_limit : task.resources.memory_max_mb;
+  if (hard_mb > 0) {
     // `memory` becomes the soft reservation, the hard limit the ceiling.
     std::int64_t hard = 0;
-    mb_to_bytes(c.memory_hard_limit, path + ".memory_hard_limit", hard, problems);
+    mb_to_bytes(hard_mb,
+                c.memory_hard_limit > 0 ? path + ".memory_hard_limit"
+                                        : resources_path(path) + ".memory_max",
+                hard, problems);
     host.set("Memory", hard);
     host.set("MemoryReservation", memory);
     memory = hard;
@@ -308,12 +326,18 @@ void add_security(json& host, const docker_config& c) {
   set_if(host, "PidMode", c.pid_mode);
   set_if(host, "UTSMode", c.uts_mode);
   set_if(host, "UsernsMode", c.userns_mode);
+  set_if(host, "CgroupnsMode", c.cgroupns);
+  set_if(host, "Isolation", c.isolation);
   set_if(host, "Sysctls", c.sysctl);
 }
 
-void add_runtime_options(json& host, const docker_config& c) {
+void add_runtime_options(json& host, const docker_config& c, const client_config& client) {
+  // Without a logging block the client's (Nomad 1.x: json-file, 2 files of
+  // 2m), so the daemon's own log files do not grow without bound.
   if (!c.logging.type.empty())
-    host.set("LogConfig", log_config(c.logging));
+    host.set("LogConfig", log_config(c.logging.type, c.logging.config));
+  else if (!client.logging_type.empty())
+    host.set("LogConfig", log_config(client.logging_type, client.logging_config));
   if (c.init)
     host.set("Init", true);
   set_if(host, "Runtime", c.runtime);
@@ -346,7 +370,9 @@ json to_create_body(const task_instance& inst, const volume_plan& volumes,
   add_resources(host, *inst.task, node, path, problems);
   add_networking(host, inst, client);
   add_security(host, c);
-  add_runtime_options(host, c);
+  add_runtime_options(host, c, client);
+  if (c.pids_limit == 0 && client.pids_limit > 0)
+    host.set("PidsLimit", client.pids_limit); // the node's limit applies to every task
   body.set("HostConfig", std::move(host));
   json net = networking_config(c);
   if (!net.is_null())

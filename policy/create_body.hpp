@@ -18,10 +18,11 @@
 //   healthchecks.disable                 -> Healthcheck {Test: ["NONE"]}
 //   /alloc /local /secrets, volumes      -> HostConfig.Binds (+ docker.volumes.selinuxlabel)
 //   volume_driver / mounts               -> HostConfig.VolumeDriver / Mounts
-//   resources.cpu                        -> CpuShares
+//   resources.cpu (cores: cores x MHz per core) -> CpuShares; cpuset_cpus -> CpusetCpus
 //   cpu_hard_limit, cpu_cfs_period       -> CpuQuota, CpuPeriod (see cpu_quota())
-//   resources.memory, memory_hard_limit  -> Memory, MemoryReservation, MemorySwap (= Memory: no swap)
-//   pids_limit / ulimit / devices        -> PidsLimit / Ulimits / Devices
+//   resources.memory, memory_hard_limit or resources.memory_max
+//                                        -> Memory, MemoryReservation, MemorySwap (= Memory: no swap)
+//   pids_limit (else the client's) / ulimit / devices -> PidsLimit / Ulimits / Devices
 //   shm_size / oom_score_adj             -> ShmSize / OomScoreAdj
 //   network_mode (default "bridge")      -> NetworkMode
 //   dns_servers / dns_search_domains / dns_options / extra_hosts
@@ -29,8 +30,10 @@
 //   privileged / cap_add / cap_drop / security_opt / readonly_rootfs / group_add
 //                                        -> Privileged / CapAdd / CapDrop / SecurityOpt / ReadonlyRootfs / GroupAdd
 //   ipc_mode / pid_mode / uts_mode / userns_mode -> IpcMode / PidMode / UTSMode / UsernsMode
+//   cgroupns / isolation                 -> CgroupnsMode / Isolation
 //   sysctl / storage_opt                 -> Sysctls / StorageOpt
-//   logging {type, config}               -> LogConfig {Type, Config}
+//   logging {type, config}, else the client's logging (json-file, max-file 2, max-size 2m)
+//                                        -> LogConfig {Type, Config}
 //   init / runtime                       -> Init / Runtime
 //   network_aliases, ipv4/ipv6_address   -> NetworkingConfig.EndpointsConfig[network_mode] {Aliases, IPAMConfig}
 #pragma once
@@ -65,6 +68,10 @@ std::vector<std::string> command_line(const docker_config& config);
 // under 1000 us, so the result is at least 1000.
 std::int64_t cpu_quota(std::int64_t cpu_mhz, std::int64_t period_us, const node_facts& node);
 
+// CpuShares: cpu in MHz (at least 2, the kernel's least), or for `cores`
+// the cores times the node's MHz per core (1000 when unknown).
+std::int64_t cpu_shares(const resources_spec& r, const node_facts& node);
+
 // "2048:4096" -> {2048, 4096}; "4242" -> {4242, 4242}.
 bool parse_ulimit(const std::string& text, std::int64_t& soft, std::int64_t& hard);
 
@@ -78,7 +85,7 @@ void add_resources(json& host, const task_spec& task, const node_facts& node,
                    const std::string& path, std::vector<error_info>& problems);
 void add_networking(json& host, const task_instance& inst, const client_config& client);
 void add_security(json& host, const docker_config& config);
-void add_runtime_options(json& host, const docker_config& config);
+void add_runtime_options(json& host, const docker_config& config, const client_config& client);
 json networking_config(const docker_config& config); // null when none is needed
 
 } // namespace stevedore::policy

@@ -241,6 +241,16 @@ void check_resources(decode_context& ctx, const resources_spec& r, const field_l
 // unique). `labels` and `statics` carry what the task has used so far.
 void check_port(decode_context& ctx, const port_spec& p, const field_ref& at,
                 unique_names& labels, unique_names& statics);
+// A group network port's `to` (-1..65535) and host_network (a warning: one
+// address here).
+void check_group_port(decode_context& ctx, const port_spec& p, const field_ref& to_at,
+                      const field_ref& host_network_at);
+// "host" and "none" are run; "bridge" and "cni/*" are refused in one line.
+void check_network_mode(decode_context& ctx, const network_spec& n, const field_locator& loc);
+// Every label of config.ports names a port of the group's network (net:
+// null when the group has none).
+void check_task_ports(decode_context& ctx, const task_spec& t, const network_spec* net,
+                      const field_locator& config_loc);
 void check_logs(decode_context& ctx, const logs_spec& l, const field_locator& loc);
 void check_artifact(decode_context& ctx, const artifact_spec& a, const field_locator& loc);
 // Task-wide checks after all fields are read: name, driver, kill signal, kill

@@ -71,7 +71,7 @@ intake_result intake(std::string_view text, const intake_options& options) {
     out.problems.push_back(std::move(*e));
     return out;
   }
-  return after_read(read_job(text, options.file_name), options);
+  return after_read(read_job(text, options.file_name, options.variables), options);
 }
 
 intake_result intake(const node& tree, const intake_options& options) {

@@ -27,6 +27,7 @@
 #include "messages/task_instance.hpp"
 #include "messages/task_spec.hpp"
 #include "policy/ast.hpp"
+#include "policy/hcl2.hpp"
 #include "policy/plan.hpp"
 
 namespace stevedore::policy {
@@ -42,6 +43,7 @@ struct intake_options {
   client_config client;                 // what the job is checked and planned against
   intake_step last = intake_step::plan; // the last step to run
   plan_options plan;                    // alloc id seed, taken ports, node facts, keep_create_body
+  hcl2_inputs variables;                // an HCL2 job file's -var, -var-file, NOMAD_VAR_* and file()
 };
 
 struct intake_result {

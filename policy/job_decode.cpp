@@ -20,6 +20,7 @@
 
 #include "policy/decode.hpp"
 #include "policy/duration.hpp"
+#include "policy/hcl2.hpp"
 #include "policy/ranges.hpp"
 #include "policy/rules.hpp"
 
@@ -55,7 +56,7 @@ void check_range(decode_context& ctx, const field_locator& loc, std::string_view
 
 restart_spec default_restart(std::string_view job_type) {
   restart_spec r; // service and system: 2 attempts in 30m, 15s apart, then fail
-  if (job_type == "batch") {
+  if (job_type == "batch" || job_type == "sysbatch") {
     r.attempts = 3;
     r.interval_ms = 24 * 60 * 60 * 1000;
   }
@@ -120,8 +121,19 @@ void check_constraint(decode_context& ctx, const constraint_spec& c, const field
 }
 
 void check_resources(decode_context& ctx, const resources_spec& r, const field_locator& loc) {
-  check_range(ctx, loc, "cpu", r.cpu, 20, ranges::max_cpu_mhz, "MHz");
+  // Nomad 1.x takes 1 MHz (0.8 wanted 20).
+  check_range(ctx, loc, "cpu", r.cpu, 1, ranges::max_cpu_mhz, "MHz");
   check_range(ctx, loc, "memory", r.memory_mb, 10, ranges::max_memory_mb, "MB");
+  check_range(ctx, loc, "disk", r.disk_mb, 0, ranges::max_memory_mb, "MB");
+  check_range(ctx, loc, "cores", r.cores, 0, 4096, "");
+  if (r.memory_max_mb != 0 && r.memory_max_mb < r.memory_mb) {
+    auto at = loc("memory_max");
+    ctx.problem(at.path, at.pos,
+                std::to_string(r.memory_max_mb) + " MB is below the task's memory of " +
+                  std::to_string(r.memory_mb) + " MB");
+  } else if (r.memory_max_mb != 0) {
+    check_range(ctx, loc, "memory_max", r.memory_max_mb, 0, ranges::max_memory_mb, "MB");
+  }
   if (r.mbits < 0) {
     auto at = loc("mbits");
     ctx.problem(at.path, at.pos, "must not be negative, got " + std::to_string(r.mbits));
@@ -144,6 +156,51 @@ void check_port(decode_context& ctx, const port_spec& p, const field_ref& at,
   }
   if (p.static_port > 0)
     statics.add(ctx, std::to_string(p.static_port), at, "static port");
+}
+
+void check_group_port(decode_context& ctx, const port_spec& p, const field_ref& to_at,
+                      const field_ref& host_network_at) {
+  // -1: the host port inside the container too (Nomad's Connect uses it).
+  if (p.to < -1 || p.to > 65535)
+    ctx.problem(to_at.path, to_at.pos, "port " + std::to_string(p.to) + " out of range 1..65535");
+  if (!p.host_network.empty() && p.host_network != "default")
+    ctx.warning(host_network_at.path, host_network_at.pos,
+                "host network " + quote(p.host_network) +
+                  " ignored: stevedore publishes every port on stevedore.bind_address");
+}
+
+void check_network_mode(decode_context& ctx, const network_spec& n, const field_locator& loc) {
+  auto at = loc("mode");
+  if (n.mode == "host")
+    return;
+  if (n.mode == "none") {
+    if (!n.ports.empty())
+      ctx.problem(at.path, at.pos, "a network in mode \"none\" cannot have ports");
+    return;
+  }
+  if (n.mode == "bridge" || n.mode.rfind("cni/", 0) == 0) {
+    ctx.problem(at.path, at.pos,
+                "network mode " + quote(n.mode) +
+                  " is not supported by stevedore (it needs a network namespace shared by the "
+                  "group's tasks); use mode \"host\", the default, and publish ports with "
+                  "config.ports");
+    return;
+  }
+  ctx.problem(at.path, at.pos, "unknown network mode " + quote(n.mode) + " (host or none)");
+}
+
+void check_task_ports(decode_context& ctx, const task_spec& t, const network_spec* net,
+                      const field_locator& config_loc) {
+  auto at = config_loc("ports");
+  for (std::size_t i = 0; i < t.config.ports.size(); ++i) {
+    const auto& label = t.config.ports[i];
+    bool found = false;
+    for (const auto& p : net ? net->ports : std::vector<port_spec>{})
+      found = found || p.label == label;
+    if (!found)
+      ctx.problem(item_path(at.path, i), at.pos,
+                  "port " + quote(label) + " is not in the group's network block");
+  }
 }
 
 void check_logs(decode_context& ctx, const logs_spec& l, const field_locator& loc) {
@@ -286,10 +343,10 @@ void check_job_shape(decode_context& ctx, const job_spec& j, const field_locator
     auto at = loc("id");
     ctx.problem(at.path, at.pos, "job ID " + quote(j.name) + " contains a space");
   }
-  if (j.type != "service" && j.type != "batch" && j.type != "system") {
+  if (j.type != "service" && j.type != "batch" && j.type != "system" && j.type != "sysbatch") {
     auto at = loc("type");
     ctx.problem(at.path, at.pos,
-                "unknown job type " + quote(j.type) + " (service, batch or system)");
+                "unknown job type " + quote(j.type) + " (service, batch, system or sysbatch)");
   }
   if (j.priority < 1 || j.priority > 100) {
     auto at = loc("priority");
@@ -401,17 +458,52 @@ void read_network(decode_context& ctx, const node& body, const std::string& path
   r.finish("unknown field");
 }
 
+void read_group_network(decode_context& ctx, const node& body, const std::string& path,
+                        network_spec& net) {
+  object_reader r(ctx, body, path);
+  r.get("mode", net.mode);
+  std::vector<port_spec> reserved, dynamic;
+  unique_names labels, statics;
+  std::string port_path = r.path_of("port");
+  for (const auto& lb : r.labelled_blocks("port")) {
+    object_reader pr(ctx, *lb.body, field_path(port_path, lb.label));
+    port_spec p;
+    p.label = lb.label;
+    pr.get("static", p.static_port);
+    pr.get("to", p.to);
+    pr.get("host_network", p.host_network);
+    pr.finish("unknown field");
+    check_port(ctx, p, {pr.path(), lb.pos}, labels, statics);
+    check_group_port(ctx, p, pr.at("to"), pr.at("host_network"));
+    (p.static_port > 0 ? reserved : dynamic).push_back(std::move(p));
+  }
+  net.ports = std::move(reserved);
+  net.ports.insert(net.ports.end(), dynamic.begin(), dynamic.end());
+  r.ignore("mbits", "deprecated by Nomad; ignored");
+  for (auto key : {"dns", "hostname", "cni"})
+    r.ignore(key, not_supported);
+  r.finish("unknown field");
+  check_network_mode(ctx, net, locator(r));
+}
+
 void read_resources(decode_context& ctx, const node& body, const std::string& path,
                     resources_spec& res) {
   object_reader r(ctx, body, path);
   r.get("cpu", res.cpu);
   r.get("memory", res.memory_mb);
+  r.get("disk", res.disk_mb);
+  r.get("memory_max", res.memory_max_mb);
+  r.get("cores", res.cores);
+  if (r.has("cores") && r.has("cpu")) {
+    auto at = r.at("cores");
+    ctx.problem(at.path, at.pos, "a task asks for cpu or for cores, not both");
+  }
   if (const node* net = r.block("network"))
     read_network(ctx, *net, r.path_of("network"), res);
   r.ignore("iops", not_supported);
   r.ignore("device", not_supported);
-  r.ignore("memory_max", not_supported);
-  r.ignore("cores", not_supported);
+  r.ignore("numa", not_supported);
+  r.ignore("secrets", not_supported);
   r.finish("unknown field");
   check_resources(ctx, res, locator(r));
 }
@@ -432,7 +524,7 @@ artifact_spec read_artifact(decode_context& ctx, const node& body, const std::st
 }
 
 task_spec read_task(decode_context& ctx, const labelled_block& lb, const std::string& path,
-                    const restart_spec& group_restart) {
+                    const restart_spec& group_restart, const network_spec* group_net) {
   object_reader r(ctx, *lb.body, path);
   task_spec t;
   t.name = lb.label;
@@ -490,6 +582,7 @@ task_spec read_task(decode_context& ctx, const labelled_block& lb, const std::st
   static const node no_config{};
   object_reader cr(ctx, config ? *config : no_config, r.path_of("config"));
   check_task(ctx, t, task_loc, locator(cr));
+  check_task_ports(ctx, t, group_net, locator(cr));
   return t;
 }
 
@@ -506,16 +599,20 @@ group_spec read_group(decode_context& ctx, const labelled_block& lb, const std::
   }
   r.get("meta", g.meta);
   g.constraints = read_constraints(r);
+  if (const node* net = r.block("network")) {
+    g.has_network = true;
+    read_group_network(ctx, *net, r.path_of("network"), g.network);
+  }
   unique_names names;
   std::string task_path = r.path_of("task");
   for (const auto& tb : r.labelled_blocks("task")) {
     std::string p = field_path(task_path, tb.label);
     if (!names.add(ctx, tb.label, {p, tb.pos}, "task"))
       continue;
-    g.tasks.push_back(read_task(ctx, tb, p, g.restart));
+    g.tasks.push_back(read_task(ctx, tb, p, g.restart, g.has_network ? &g.network : nullptr));
   }
   for (auto key : {"ephemeral_disk", "update", "reschedule", "migrate", "vault", "spread",
-                   "affinity", "network", "service", "volume", "shutdown_delay",
+                   "affinity", "service", "volume", "shutdown_delay",
                    "stop_after_client_disconnect", "max_client_disconnect", "scaling", "consul",
                    "disconnect", "prevent_reschedule_on_lost"})
     r.ignore(key, not_supported);
@@ -559,7 +656,7 @@ job_spec read_job_block(decode_context& ctx, const labelled_block& lb) {
     g.name = tb.label;
     g.implicit = true;
     g.restart = default_restart(job.type);
-    g.tasks.push_back(read_task(ctx, tb, p, g.restart));
+    g.tasks.push_back(read_task(ctx, tb, p, g.restart, nullptr));
     job.groups.push_back(std::move(g));
   }
   for (auto key : {"all_at_once", "namespace", "parameterized", "periodic", "update", "vault",
@@ -631,7 +728,30 @@ job_spec decode_json_job(decode_context& ctx, const node& tree) {
 
 } // namespace
 
+namespace {
+
+// HCL1 unless the file needs HCL2 (or values are given for its variables);
+// a file HCL1 refuses is tried as HCL2 (`count = 1 + 1`), and HCL1's
+// message stands when HCL2 refuses it too.
+result<node> read_hcl_tree(std::string_view text, std::string_view file_name,
+                           const hcl2_inputs& inputs) {
+  if (looks_like_hcl2(text) || !inputs.vars.empty() || !inputs.var_files.empty())
+    return parse_hcl2(text, file_name, inputs);
+  auto tree = parse_hcl(text, file_name);
+  if (tree)
+    return tree;
+  auto second = parse_hcl2(text, file_name, inputs);
+  return second ? second : tree;
+}
+
+} // namespace
+
 decoded<job_spec> read_job(std::string_view text, std::string_view file_name) {
+  return read_job(text, file_name, hcl2_inputs{});
+}
+
+decoded<job_spec> read_job(std::string_view text, std::string_view file_name,
+                           const hcl2_inputs& inputs) {
   decode_context ctx{std::string(file_name)};
   decoded<job_spec> out;
   if (first_significant(text) == '{') {
@@ -641,7 +761,7 @@ decoded<job_spec> read_job(std::string_view text, std::string_view file_name) {
     else
       out.value = decode_json_job(ctx, *tree);
   } else {
-    auto tree = parse_hcl(text, file_name);
+    auto tree = read_hcl_tree(text, file_name, inputs);
     if (!tree)
       add_syntax_error(ctx, tree.error());
     else

@@ -106,7 +106,7 @@ std::vector<constraint_spec> read_constraints(object_reader& parent) {
   return out;
 }
 
-void read_ports(object_reader& net, std::string_view key, bool reserved,
+void read_ports(object_reader& net, std::string_view key, bool reserved, bool group,
                 std::vector<port_spec>& out, unique_names& labels, unique_names& statics) {
   auto entries = list_of_objects(net, key);
   std::string base = net.path_of(key);
@@ -123,10 +123,17 @@ void read_ports(object_reader& net, std::string_view key, bool reserved,
         net.context().problem(at.path, at.pos, "a reserved port needs a Value");
       }
     }
-    r.ignore("To", not_supported);
-    r.ignore("HostNetwork", not_supported);
+    if (group) {
+      r.get("To", p.to);
+      r.get("HostNetwork", p.host_network);
+    } else {
+      r.ignore("To", not_supported);
+      r.ignore("HostNetwork", not_supported);
+    }
     r.finish(unknown_field);
     check_port(net.context(), p, {r.path(), r.pos()}, labels, statics);
+    if (group)
+      check_group_port(net.context(), p, r.at("To"), r.at("HostNetwork"));
     out.push_back(std::move(p));
   }
 }
@@ -145,23 +152,55 @@ void read_resources(decode_context& ctx, const node& body, const std::string& pa
     n.get("MBits", res.mbits);
     unique_names labels, statics;
     std::vector<port_spec> ports;
-    read_ports(n, "ReservedPorts", true, ports, labels, statics);
-    read_ports(n, "DynamicPorts", false, ports, labels, statics);
+    read_ports(n, "ReservedPorts", true, false, ports, labels, statics);
+    read_ports(n, "DynamicPorts", false, false, ports, labels, statics);
     res.ports = std::move(ports);
     for (auto key : {"Device", "CIDR", "IP", "Mode", "DNS", "Hostname"})
       n.ignore(key, not_supported);
     n.finish(unknown_field);
   }
-  for (auto key : {"DiskMB", "IOPS", "Devices", "MemoryMaxMB", "Cores", "NUMA"})
+  r.get("DiskMB", res.disk_mb);
+  r.get("MemoryMaxMB", res.memory_max_mb);
+  r.get("Cores", res.cores);
+  if (res.cores > 0 && r.has("CPU") && !is_empty_value(*r.one("CPU"))) {
+    auto at = r.at("Cores");
+    ctx.problem(at.path, at.pos, "a task asks for CPU or for Cores, not both");
+  }
+  for (auto key : {"IOPS", "Devices", "NUMA", "SecretsMB"})
     r.ignore(key, not_supported);
   r.finish(unknown_field);
   check_resources(ctx, res,
-                  locator(r, {{"cpu", "CPU"}, {"memory", "MemoryMB"}, {"mbits", "Networks"}}));
+                  locator(r, {{"cpu", "CPU"}, {"memory", "MemoryMB"}, {"mbits", "Networks"},
+                              {"disk", "DiskMB"}, {"memory_max", "MemoryMaxMB"},
+                              {"cores", "Cores"}}));
+}
+
+// TaskGroup.Networks[0]: {"Mode", "ReservedPorts", "DynamicPorts"}.
+void read_group_networks(decode_context& ctx, object_reader& g, group_spec& out) {
+  auto networks = list_of_objects(g, "Networks");
+  for (std::size_t i = 1; i < networks.size(); ++i)
+    ctx.problem(item_path(g.path_of("Networks"), i), networks[i]->pos,
+                "only one network per group");
+  if (networks.empty())
+    return;
+  out.has_network = true;
+  object_reader n(ctx, *networks[0], item_path(g.path_of("Networks"), 0));
+  std::string mode;
+  if (n.get("Mode", mode) && !mode.empty())
+    out.network.mode = mode;
+  unique_names labels, statics;
+  read_ports(n, "ReservedPorts", true, true, out.network.ports, labels, statics);
+  read_ports(n, "DynamicPorts", false, true, out.network.ports, labels, statics);
+  n.ignore("MBits", "deprecated by Nomad; ignored");
+  for (auto key : {"Device", "CIDR", "IP", "DNS", "Hostname", "CNI"})
+    n.ignore(key, not_supported);
+  n.finish(unknown_field);
+  check_network_mode(ctx, out.network, locator(n, {{"mode", "Mode"}}));
 }
 
 task_spec read_task(decode_context& ctx, const node& body, const std::string& group_path,
                     std::size_t index, const restart_spec& group_restart,
-                    unique_names& names) {
+                    unique_names& names, const network_spec* group_net) {
   task_spec t;
   t.driver.clear();
   std::string provisional = item_path(field_path(group_path, "Tasks"), index);
@@ -249,6 +288,7 @@ task_spec read_task(decode_context& ctx, const node& body, const std::string& gr
     return r.at(key);
   };
   check_task(ctx, t, task_loc, locator(cr));
+  check_task_ports(ctx, t, group_net, locator(cr));
   return t;
 }
 
@@ -273,12 +313,14 @@ group_spec read_group(decode_context& ctx, const node& body, const std::string& 
     read_restart(ctx, *restart, r.path_of("RestartPolicy"), g.restart);
   r.get("Meta", g.meta);
   g.constraints = read_constraints(r);
+  read_group_networks(ctx, r, g);
   unique_names task_names;
   auto tasks = list_of_objects(r, "Tasks");
   for (std::size_t i = 0; i < tasks.size(); ++i)
-    g.tasks.push_back(read_task(ctx, *tasks[i], path, i, g.restart, task_names));
+    g.tasks.push_back(read_task(ctx, *tasks[i], path, i, g.restart, task_names,
+                                g.has_network ? &g.network : nullptr));
   for (auto key : {"EphemeralDisk", "Update", "Migrate", "ReschedulePolicy", "Affinities",
-                   "Spreads", "Networks", "Services", "Volumes", "ShutdownDelay",
+                   "Spreads", "Services", "Volumes", "ShutdownDelay",
                    "StopAfterClientDisconnect", "MaxClientDisconnect", "Scaling", "Consul",
                    "Disconnect", "PreventRescheduleOnLost"})
     r.ignore(key, not_supported);

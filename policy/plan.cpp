@@ -87,7 +87,50 @@ struct allocation {
   std::int64_t index = 0;
   std::string name;
   std::string dir;
+  std::vector<task_port> group_ports; // the group network's, allocated once
 };
+
+std::string group_path(const job_spec& job, const group_spec& group) {
+  return "job." + job.name + ".group." + group.name;
+}
+
+// The group network's ports for one allocation: `to` (when above 0) is the
+// container side, else the host port, as Nomad's docker driver maps them.
+std::vector<task_port> allocate_group_ports(const job_spec& job, const group_spec& group,
+                                            const std::string& alloc_id, port_pool& pool,
+                                            std::vector<error_info>& problems) {
+  if (!group.has_network)
+    return {};
+  std::map<std::string, std::int64_t> to;
+  for (const auto& p : group.network.ports)
+    if (p.to > 0)
+      to[p.label] = p.to;
+  return allocate_ports(group.network.ports, to, pool, seed_of(alloc_id + "/network"),
+                        group_path(job, group) + ".network", problems);
+}
+
+// What a task publishes: its own (resources.network) ports, then the group
+// ports its config.ports names. A group port published by two tasks would
+// bind the same host port twice.
+std::vector<task_port> published_ports(const task_spec& task, std::vector<task_port> own,
+                                       const std::vector<task_port>& group_ports,
+                                       std::map<std::string, std::string>& publisher,
+                                       const std::string& path, std::vector<error_info>& problems) {
+  for (const auto& label : task.config.ports) {
+    for (const auto& p : group_ports) {
+      if (p.label != label)
+        continue;
+      auto [it, fresh] = publisher.emplace(label, task.name);
+      if (!fresh && it->second != task.name)
+        problems.push_back(make_error(errc::conflict, path + ".config.ports",
+                                      "port " + quote_value(label) + " is published by task " +
+                                        quote_value(it->second) + " of this group already"));
+      else
+        own.push_back(p);
+    }
+  }
+  return own;
+}
 
 // The instance of `task` in `alloc` with identity, folders and ports set.
 task_instance make_instance(const job_spec& job, const group_spec& group, const cow<task_spec>& task,
@@ -108,11 +151,14 @@ task_instance make_instance(const job_spec& job, const group_spec& group, const 
 // Env, interpolation, rules, labels, image, volumes and body of one instance.
 void complete_instance(task_instance& inst, const job_spec& job, const group_spec& group,
                        const client_config& client, const plan_options& options,
-                       const sibling_ports& siblings, const std::string& path,
-                       std::vector<error_info>& problems, std::vector<std::string>& warnings,
-                       std::vector<json>& bodies) {
+                       const sibling_ports& siblings, const std::vector<task_port>& group_ports,
+                       const std::string& path, std::vector<error_info>& problems,
+                       std::vector<std::string>& warnings, std::vector<json>& bodies) {
   auto node = node_values(client, options.node);
-  auto builtin = builtin_env(inst, job, group, client, siblings);
+  auto builtin = builtin_env(inst, job, group, client, siblings, group_ports);
+  // A group network in mode "none": the task has no network unless it says.
+  if (group.has_network && group.network.mode == "none" && inst.task->config.network_mode.empty())
+    inst.task.edit().config.network_mode = "none";
   inst.env = final_env(builtin, inst.task->env, node, path, warnings);
   interpolation_scope scope{&inst.env, &node};
   // A config without a '$' stays shared with the group's other instances.
@@ -176,14 +222,41 @@ bool valid_alloc_id(const std::string& id) {
   });
 }
 
+bool glob_match(std::string_view pattern, std::string_view text) {
+  auto star = pattern.find('*');
+  if (star == std::string_view::npos)
+    return pattern == text;
+  auto head = pattern.substr(0, star);
+  if (text.substr(0, head.size()) != head)
+    return false;
+  auto rest = pattern.substr(star + 1);
+  for (std::size_t i = head.size(); i <= text.size(); ++i)
+    if (glob_match(rest, text.substr(i)))
+      return true;
+  return false;
+}
+
 string_map stevedore_labels(const task_instance& inst, const client_config& client) {
-  return {
+  string_map out = {
     {"com.stevedore.alloc_id", inst.alloc_id},
     {"com.stevedore.group", inst.group_name},
     {"com.stevedore.job", inst.job_name},
     {"com.stevedore.node", client.node_id},
     {"com.stevedore.task", inst.task->name},
   };
+  if (client.extra_labels.empty())
+    return out;
+  // Nomad 1.x's extra_labels: these names, matched by the client's globs.
+  const std::pair<const char*, std::string> extra[] = {
+    {"job_name", inst.job_name},        {"job_id", inst.job_name},
+    {"task_group_name", inst.group_name}, {"task_name", inst.task->name},
+    {"namespace", "default"},           {"node_name", client.node_name},
+    {"node_id", client.node_id}};
+  for (const auto& [name, value] : extra)
+    for (const auto& pattern : client.extra_labels)
+      if (glob_match(pattern, name))
+        out[std::string("com.hashicorp.nomad.") + name] = value;
+  return out;
 }
 
 plan_result plan_job(const job_spec& job, const client_config& client, const plan_options& options) {
@@ -214,16 +287,21 @@ plan_result plan_job(const job_spec& job, const client_config& client, const pla
       alloc.name = job.name + "." + group.name + "[" + std::to_string(index) + "]";
       alloc.dir = join_path(root, alloc.id);
       // Ports first for every task: each task's env names its siblings' ports.
+      alloc.group_ports = allocate_group_ports(job, group, alloc.id, pool, problems);
       sibling_ports siblings;
       for (const auto& task : group.tasks)
         siblings[task.name] =
           allocate_ports(task.resources.ports, task.config.port_map, pool,
                          seed_of(alloc.id + "/" + task.name),
                          task_path(job, group, task) + ".resources.network", problems);
+      std::map<std::string, std::string> publisher; // group port label -> task
       for (size_t t = 0; t < group.tasks.size(); ++t) {
         const auto& task = group.tasks[t];
-        auto inst = make_instance(job, group, shared[t], alloc, siblings[task.name]);
-        complete_instance(inst, job, group, client, options, siblings, task_path(job, group, task),
+        auto path = task_path(job, group, task);
+        auto ports = published_ports(task, siblings[task.name], alloc.group_ports, publisher,
+                                     path, problems);
+        auto inst = make_instance(job, group, shared[t], alloc, std::move(ports));
+        complete_instance(inst, job, group, client, options, siblings, alloc.group_ports, path,
                           problems, warnings, out.create_bodies);
         if (auto [seen, fresh] = parsed_images.try_emplace(inst.image, inst.parsed_image); !fresh)
           inst.parsed_image = seen->second;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "messages/client_config.hpp"
@@ -60,6 +61,9 @@ void check_task_rules(const task_spec& task, const client_config& client,
                       const std::string& task_path, rule_stage stage,
                       std::vector<error_info>& problems);
 
+// A glob with '*' (any run of characters) against text.
+bool glob_match(std::string_view pattern, std::string_view text);
+
 // A random RFC 4122 version 4 UUID.
 std::string random_alloc_id();
 
@@ -72,7 +76,9 @@ std::string derived_alloc_id(const std::string& seed, const std::string& group,
 bool valid_alloc_id(const std::string& id);
 
 // The labels every container gets, on top of (and overriding) the task's:
-// com.stevedore.alloc_id, .job, .group, .task, .node.
+// com.stevedore.alloc_id, .job, .group, .task, .node; and with the client's
+// extra_labels, com.hashicorp.nomad.<name> for each of job_name, job_id,
+// task_group_name, task_name, namespace, node_name, node_id a glob matches.
 string_map stevedore_labels(const task_instance& inst, const client_config& client);
 
 } // namespace stevedore::policy

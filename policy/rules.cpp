@@ -97,6 +97,11 @@ void check_task_rules(const task_spec& task, const client_config& client,
   check_volumes(c, client, path, problems, defer);
   check_runtime(c, client, path, defer, problems);
   check_load(c, path, defer, problems);
+  if (client.pids_limit > 0 && (c.pids_limit > client.pids_limit || c.pids_limit < 0))
+    problems.push_back(make_error(errc::not_permitted, path + ".pids_limit",
+                                  "pids_limit " + std::to_string(c.pids_limit) +
+                                    " is over this node's limit of " +
+                                    std::to_string(client.pids_limit) + " (pids_limit)"));
 }
 
 std::vector<error_info> check_job_limits(const job_spec& job, const client_config& client) {

@@ -15,6 +15,7 @@
 #include "messages/error.hpp"
 #include "messages/task_spec.hpp"
 #include "policy/ast.hpp"
+#include "policy/hcl2.hpp"
 
 namespace stevedore::policy {
 
@@ -34,6 +35,10 @@ struct decoded {
 // A job file in HCL or in Nomad's JSON job form ({"Job": {...}}), told apart
 // by its first non-blank character.
 decoded<job_spec> read_job(std::string_view text, std::string_view file_name);
+// The same with values for an HCL2 file's variables (-var, -var-file,
+// NOMAD_VAR_*) and its file() reader (policy/hcl2.hpp).
+decoded<job_spec> read_job(std::string_view text, std::string_view file_name,
+                           const hcl2_inputs& inputs);
 
 // A job parsed already into a JSON tree (parse_json): HCL's shape
 // ({"job": {...}}) or Nomad's JSON job form.

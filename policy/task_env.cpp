@@ -42,7 +42,8 @@ std::string clean_env_key(std::string_view key) {
 }
 
 string_map builtin_env(const task_instance& inst, const job_spec& job, const group_spec& group,
-                       const client_config& client, const sibling_ports& siblings) {
+                       const client_config& client, const sibling_ports& siblings,
+                       const std::vector<task_port>& group_ports) {
   string_map env;
   env["NOMAD_ALLOC_DIR"] = "/alloc";
   env["NOMAD_TASK_DIR"] = "/local";
@@ -50,6 +51,8 @@ string_map builtin_env(const task_instance& inst, const job_spec& job, const gro
   env["NOMAD_MEMORY_LIMIT"] = std::to_string(inst.task->resources.memory_mb);
   if (inst.task->config.memory_hard_limit > 0)
     env["NOMAD_MEMORY_MAX_LIMIT"] = std::to_string(inst.task->config.memory_hard_limit);
+  else if (inst.task->resources.memory_max_mb > 0)
+    env["NOMAD_MEMORY_MAX_LIMIT"] = std::to_string(inst.task->resources.memory_max_mb);
   env["NOMAD_CPU_LIMIT"] = std::to_string(inst.task->resources.cpu);
   env["NOMAD_ALLOC_ID"] = inst.alloc_id;
   env["NOMAD_ALLOC_NAME"] = inst.alloc_name;
@@ -75,6 +78,14 @@ string_map builtin_env(const task_instance& inst, const job_spec& job, const gro
       env["NOMAD_IP_" + suffix] = ip;
       env["NOMAD_PORT_" + suffix] = std::to_string(p.host_port);
     }
+  }
+  for (const auto& p : group_ports) {
+    auto host = std::to_string(p.host_port);
+    env["NOMAD_IP_" + p.label] = env["NOMAD_HOST_IP_" + p.label] = ip;
+    env["NOMAD_ADDR_" + p.label] = env["NOMAD_HOST_ADDR_" + p.label] = join_host_port(ip, p.host_port);
+    env["NOMAD_HOST_PORT_" + p.label] = host;
+    env["NOMAD_PORT_" + p.label] = env["NOMAD_ALLOC_PORT_" + p.label] =
+      std::to_string(p.container_port);
   }
   add_meta(env, job.meta);
   add_meta(env, group.meta);

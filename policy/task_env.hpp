@@ -10,6 +10,11 @@
 //   NOMAD_ADDR_<label>       NOMAD_IP:NOMAD_HOST_PORT (always the host side)
 //   NOMAD_{ADDR,IP,PORT}_<task>_<label>  the same, host side, for the other
 //                            tasks of the same group instance
+// Group network ports (Nomad 1.x, every task of the allocation gets them):
+//   NOMAD_PORT_<label>, NOMAD_ALLOC_PORT_<label>  `to` when set, else the host port
+//   NOMAD_HOST_PORT_<label>                       the port on the node
+//   NOMAD_IP_<label>, NOMAD_HOST_IP_<label>       the node address
+//   NOMAD_ADDR_<label>, NOMAD_HOST_ADDR_<label>   IP:host port
 // Meta: job, group and task meta merged (task wins), each key both as
 // written and upper-cased: NOMAD_META_foo and NOMAD_META_FOO.
 // Keys are cleaned as Nomad does: characters other than [A-Za-z0-9_] (or a
@@ -37,7 +42,8 @@ std::string clean_env_key(std::string_view key);
 // (name, resources, meta) and the ports of `inst`; job and group give their
 // meta; the client gives datacenter, region and the published address.
 string_map builtin_env(const task_instance& inst, const job_spec& job, const group_spec& group,
-                       const client_config& client, const sibling_ports& siblings = {});
+                       const client_config& client, const sibling_ports& siblings = {},
+                       const std::vector<task_port>& group_ports = {});
 
 // The final environment: `builtin` plus the task's own env, whose values are
 // interpolated against `builtin` and `node` (node_values()); task entries

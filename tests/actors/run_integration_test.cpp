@@ -1,8 +1,11 @@
 // `stevedore run` and the embedding example as programs, against the test
 // environment's dockerd: exit codes, --json lines, rejection before any
 // container exists, SIGINT stopping and removing everything.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,6 +223,116 @@ TEST_F(RunLive, SigintStopsEveryTaskAndLeavesNoContainer) {
   EXPECT_NE(out.find("stopping: signal SIGTERM"), std::string::npos) << out;
   EXPECT_NE(out.find("cleaned"), std::string::npos) << out;
   EXPECT_TRUE(containers_of("runint").empty());
+}
+
+// GET / on 127.0.0.1:port, retried until `limit`; the whole answer or "".
+std::string http_get(int port, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string answer;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+      const char req[] = "GET / HTTP/1.0\r\n\r\n";
+      if (::write(fd, req, sizeof req - 1) == static_cast<ssize_t>(sizeof req - 1)) {
+        char buf[1024];
+        ssize_t n;
+        while ((n = ::read(fd, buf, sizeof buf)) > 0)
+          answer.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    ::close(fd);
+    if (answer.find("200") != std::string::npos)
+      return answer;
+    std::this_thread::sleep_for(100ms);
+  }
+  return {};
+}
+
+// The first line of `file` (under `dir`, any depth) holding `part`, waiting up to `limit`.
+std::string line_of(const std::string& dir, const std::string& file, const std::string& part,
+                    std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->path().filename() != file)
+        continue;
+      std::ifstream in(it->path());
+      std::string line;
+      while (std::getline(in, line))
+        if (line.find(part) != std::string::npos)
+          return line;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return {};
+}
+
+// Nomad 1.x's job file shape (what `nomad job init -short` writes): an HCL2
+// variable set with -var, a group network port mapped with `to`, published
+// by config.ports, auth_soft_fail, an identity block. The task serves HTTP
+// on its `to` port; the test reaches it on the dynamic host port on 127.0.0.1.
+TEST_F(RunLive, NomadOneJobPublishesItsGroupPortOnTheDynamicHostPort) {
+  auto path = dir_ + "/ports.nomad";
+  std::ofstream(path) << R"(variable "image" {
+  type = string
+}
+job "runports" {
+  type = "batch"
+  group "g" {
+    network {
+      port "web" {
+        to = 8080
+      }
+    }
+    restart {
+      attempts = 0
+      mode     = "fail"
+    }
+    task "t" {
+      driver       = "docker"
+      kill_timeout = "2s"
+      config {
+        image          = var.image
+        ports          = ["web"]
+        auth_soft_fail = true
+        command        = "/bin/sh"
+        args = ["-c", join(" && ", [
+          "mkdir -p /tmp/w",
+          "echo hello-from-task > /tmp/w/index.html",
+          "httpd -p $NOMAD_PORT_web -h /tmp/w",
+          "echo port=$NOMAD_PORT_web alloc=$NOMAD_ALLOC_PORT_web host=$NOMAD_HOST_PORT_web end",
+          "sleep 4",
+        ])]
+      }
+      identity {
+        env = true
+      }
+      resources {
+        cpu    = 1
+        memory = 32
+      }
+    }
+  }
+})";
+  child c({STEVEDORE_BIN, "run", path, "-var", "image=" + env_.image, "--state-dir", dir_},
+          env_.docker_host);
+  auto line = line_of(dir_, "t.stdout.0", "end", 30s);
+  ASSERT_FALSE(line.empty()) << c.output();
+  EXPECT_EQ(line.find("port=8080 alloc=8080 host="), 0u) << line;
+  auto host = line.substr(line.find("host=") + 5);
+  int port = std::atoi(host.c_str());
+  EXPECT_GE(port, 20000) << line;
+  EXPECT_LE(port, 32000) << line;
+  auto answer = http_get(port, 5s);
+  EXPECT_NE(answer.find("hello-from-task"), std::string::npos) << answer;
+  EXPECT_EQ(c.wait(60s), 0) << c.output();
+  EXPECT_TRUE(containers_of("runports").empty());
 }
 
 TEST_F(RunLive, TheEmbeddingExampleRunsItsTask) {

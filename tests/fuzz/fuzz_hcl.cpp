@@ -1,4 +1,6 @@
-// libFuzzer entry for parse_hcl (see CMakeLists.txt for the two builds).
+// libFuzzer entry for parse_hcl and parse_hcl2 (see CMakeLists.txt for the
+// two builds). HCL2 must answer every input with a tree or one error line
+// naming the file and a position inside it, within its step budget.
 // Besides the shared invariants, every tree that parses is printed back as
 // HCL and parsed again: the second tree must equal the first. That holds the
 // lexer's escapes, heredocs and interpolation handling to one another.
@@ -8,6 +10,7 @@
 #include <string_view>
 
 #include "policy/ast.hpp"
+#include "policy/hcl2.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 #include "tests/policy/parse_helpers.hpp"
 
@@ -77,12 +80,28 @@ void print(std::string& out, const node& n) {
   }
 }
 
+void check_hcl2(std::string_view text, int lines) {
+  using namespace stevedore;
+  policy::hcl2_inputs in;
+  in.vars = {{"v", "1"}};
+  in.read_file = [](const std::string& path) -> result<std::string> { return path; };
+  auto r = policy::parse_hcl2(text, "fuzz.hcl", in);
+  if (!r.ok()) {
+    // A problem of the -var value itself has no place in the file.
+    if (r.error().message.rfind("fuzz.hcl: -var v: ", 0) != 0)
+      fuzz::check_error(r.error(), "fuzz.hcl", lines);
+    return;
+  }
+  if (r->type != policy::node::kind::object) fuzz::violated("hcl2 root", "not an object");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace stevedore;
   std::string_view text(reinterpret_cast<const char*>(data), size);
   int lines = fuzz::count_lines(text);
+  check_hcl2(text, lines);
   auto r = policy::parse_hcl(text, "fuzz.hcl");
   if (!r.ok()) {
     fuzz::check_error(r.error(), "fuzz.hcl", lines);

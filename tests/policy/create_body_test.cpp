@@ -243,7 +243,7 @@ TEST(golden, redis_minimal) {
   c.image = "redis:3.2";
   c.port_map = {{"db", 6379}};
   auto job = test::one_task_job(c);
-  test::only_task(job).resources.ports = {{"db", 0}};
+  test::only_task(job).resources.ports = {{"db", 0, 0, ""}};
   expect_golden("redis_minimal", body_of(job, test::test_client()));
 }
 
@@ -304,7 +304,7 @@ job_spec full_job() {
   task.env = {{"MY_ENV", "from-task"}, {"PORT", "${NOMAD_PORT_http}"}};
   task.resources.cpu = 1000;
   task.resources.memory_mb = 512;
-  task.resources.ports = {{"http", 0}, {"admin", 9090}};
+  task.resources.ports = {{"http", 0, 0, ""}, {"admin", 9090, 0, ""}};
   return job;
 }
 
@@ -355,7 +355,7 @@ TEST(golden, two_groups_plan) {
   web.name = "frontend";
   web.count = 2;
   web.tasks[0].name = "nginx";
-  web.tasks[0].resources.ports = {{"http", 0}};
+  web.tasks[0].resources.ports = {{"http", 0, 0, ""}};
   task_spec sidecar;
   sidecar.name = "logshipper";
   sidecar.config.image = "busybox@sha256:"

@@ -494,7 +494,7 @@ const bad_case bad_cases[] = {
   {"job id with a space", "job \"my web\" {\n  task \"t\" {\n    driver = \"docker\"\n    config { image = \"redis\" }\n  }\n}\n",
    {"job[\"my web\"]: job.hcl:1:1: job ID \"my web\" contains a space"}},
   {"unknown job type", "job \"web\" {\n  type = \"cron\"\n  task \"t\" {\n    driver = \"docker\"\n    config { image = \"redis\" }\n  }\n}\n",
-   {"job.web.type: job.hcl:2:10: unknown job type \"cron\" (service, batch or system)"}},
+   {"job.web.type: job.hcl:2:10: unknown job type \"cron\" (service, batch, system or sysbatch)"}},
   {"priority out of range", "job \"web\" {\n  priority = 101\n  task \"t\" {\n    driver = \"docker\"\n    config { image = \"redis\" }\n  }\n}\n",
    {"job.web.priority: job.hcl:2:14: must be between 1 and 100, got 101"}},
   {"unknown job field", "job \"web\" {\n  datacenter = \"dc1\"\n  task \"t\" {\n    driver = \"docker\"\n    config { image = \"redis\" }\n  }\n}\n",
@@ -540,8 +540,8 @@ const bad_case bad_cases[] = {
    {T + ".restart.interval: job.hcl:8:12: cannot restart 5 times in an interval of 1m0s with a delay of 15s"}},
   {"restart unknown field", docker_task_job("restart { tries = 1 }"),
    {T + ".restart.tries: job.hcl:6:19: unknown field"}},
-  {"resources too little cpu", docker_task_job("resources { cpu = 10 }"),
-   {T + ".resources.cpu: job.hcl:6:19: minimum is 20 MHz, got 10"}},
+  {"resources too little cpu", docker_task_job("resources { cpu = 0 }"),
+   {T + ".resources.cpu: job.hcl:6:19: minimum is 1 MHz, got 0"}},
   {"resources too little memory", docker_task_job("resources { memory = 5 }"),
    {T + ".resources.memory: job.hcl:6:22: minimum is 10 MB, got 5"}},
   {"resources memory beyond 64-bit bytes", docker_task_job("resources { memory = 9223372036854775807 }"),
@@ -558,8 +558,8 @@ const bad_case bad_cases[] = {
    {T + ".restart.attempts: job.hcl:7:12: maximum is 1000000, got 9223372036854775807"}},
   {"kill_timeout beyond a timer", docker_task_job("kill_timeout = \"2562047h\""),
    {T + ".kill_timeout: job.hcl:6:16: must be at most 87600h0m0s (ten years), got 2562047h0m0s"}},
-  {"resources unknown field", docker_task_job("resources { disk = 5 }"),
-   {T + ".resources.disk: job.hcl:6:20: unknown field"}},
+  {"resources unknown field", docker_task_job("resources { disks = 5 }"),
+   {T + ".resources.disks: job.hcl:6:21: unknown field"}},
   {"two networks", docker_task_job("resources {\nnetwork { mbits = 1 }\nnetwork { mbits = 2 }\n}"),
    {T + ".resources.network: job.hcl:8:1: given more than once (first at 7:1)"}},
   {"port label twice", docker_task_job("resources {\nnetwork {\nport \"http\" {}\nport \"http\" {}\n}\n}"),
@@ -608,7 +608,7 @@ TEST(job_decode, problems_come_in_source_order_across_levels) {
       config {
         image = "Redis"
       }
-      resources { cpu = 1 }
+      resources { cpu = 0 }
     }
   }
   bogus = true
@@ -618,7 +618,7 @@ TEST(job_decode, problems_come_in_source_order_across_levels) {
               "job.web.priority: job.hcl:2:14: must be between 1 and 100, got 0",
               T + ".config.image: job.hcl:7:17: \"Redis\" is not a valid image reference: "
                   "repository name must be lowercase",
-              T + ".resources.cpu: job.hcl:9:25: minimum is 20 MHz, got 1",
+              T + ".resources.cpu: job.hcl:9:25: minimum is 1 MHz, got 0",
               "job.web.bogus: job.hcl:12:11: unknown field",
             }));
 }

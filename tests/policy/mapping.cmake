@@ -13,7 +13,10 @@ stevedore_test(policy_mapping_test
     create_body_test.cpp
     plan_test.cpp
     intake_test.cpp
+    nomad1_test.cpp
+    nomad_docs_test.cpp
   LIBS stevedore_policy
   LABELS policy)
 target_compile_definitions(policy_mapping_test PRIVATE
-  STEVEDORE_GOLDEN_DIR="${CMAKE_CURRENT_SOURCE_DIR}/golden")
+  STEVEDORE_GOLDEN_DIR="${CMAKE_CURRENT_SOURCE_DIR}/golden"
+  STEVEDORE_DOCS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/data/nomad_docs")

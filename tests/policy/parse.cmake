@@ -3,6 +3,7 @@
 stevedore_test(policy_parse_test
   SOURCES
     hcl_test.cpp
+    hcl2_test.cpp
     json_tree_test.cpp
   LIBS stevedore_policy
   LABELS policy)

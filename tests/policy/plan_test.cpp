@@ -57,7 +57,7 @@ TEST(plan, random_ids_are_v4_uuids_and_differ) {
 TEST(plan, same_alloc_id_same_plan_byte_for_byte) {
   auto job = counted_job(3);
   for (auto& t : job.groups[0].tasks)
-    t.resources.ports = {{"http", 0}, {"admin", 0}};
+    t.resources.ports = {{"http", 0, 0, ""}, {"admin", 0, 0, ""}};
   auto a = plan_job(job, test::test_client(), test::fixed_plan("abc"));
   auto b = plan_job(job, test::test_client(), test::fixed_plan("abc"));
   EXPECT_EQ(plan_json(a).dump(), plan_json(b).dump());
@@ -68,7 +68,7 @@ TEST(plan, same_alloc_id_same_plan_byte_for_byte) {
 TEST(plan, ports_unique_across_the_plan) {
   auto job = counted_job(4);
   for (auto& t : job.groups[0].tasks)
-    t.resources.ports = {{"http", 0}};
+    t.resources.ports = {{"http", 0, 0, ""}};
   auto options = test::fixed_plan();
   options.taken_ports = {20000, 20001};
   auto plan = plan_job(job, test::test_client(), options);
@@ -84,7 +84,7 @@ TEST(plan, ports_unique_across_the_plan) {
 TEST(plan, static_port_with_count_conflicts) {
   auto job = test::one_task_job();
   job.groups[0].count = 2;
-  test::only_task(job).resources.ports = {{"http", 8080}};
+  test::only_task(job).resources.ports = {{"http", 8080, 0, ""}};
   auto plan = plan_job(job, test::test_client(), test::fixed_plan());
   ASSERT_EQ(plan.problems.size(), 1u);
   EXPECT_EQ(plan.problems[0].kind, errc::conflict);

@@ -9,8 +9,16 @@ namespace {
 
 const std::string path = "job.web.group.cache.task.redis.resources.network";
 
-std::vector<port_spec> ports(std::initializer_list<port_spec> p) {
-  return p;
+// (label, static port) pairs as port specs.
+std::vector<port_spec> ports(std::initializer_list<std::pair<const char*, std::int64_t>> p) {
+  std::vector<port_spec> out;
+  for (const auto& [label, value] : p) {
+    port_spec s;
+    s.label = label;
+    s.static_port = value;
+    out.push_back(s);
+  }
+  return out;
 }
 
 TEST(ports, dynamic_in_range) {

@@ -122,6 +122,34 @@ TEST_F(routes, job_in_hcl_starts_its_tasks) {
   EXPECT_EQ(backend_->jobs()[0].groups[0].tasks[0].config.image, "busybox:1");
 }
 
+TEST_F(routes, hcl2_job_takes_its_variables_from_the_query) {
+  const std::string job = R"(variable "image" {
+  type = string
+}
+job "web" {
+  group "g" {
+    task "t" {
+      driver = "docker"
+      config { image = var.image }
+    }
+  }
+})";
+  auto r = post("/v1/jobs?var=image%3Dbusybox%3A2", job);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 201) << r->body;
+  ASSERT_EQ(backend_->jobs().size(), 1u);
+  EXPECT_EQ(backend_->jobs()[0].groups[0].tasks[0].config.image, "busybox:2");
+  auto missing = post("/v1/jobs", job);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 400);
+  EXPECT_NE(error_of(*missing).find("variable \"image\" has no value"), std::string::npos)
+    << missing->body;
+  auto malformed = post("/v1/jobs?var=image", job);
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_EQ(error_of(*malformed), "var: \"image\" is not name=value");
+}
+
 TEST_F(routes, job_in_nomad_json_starts_its_tasks) {
   const std::string job = R"({"Job": {"ID": "api", "TaskGroups": [{"Name": "g", "Count": 2,
     "Tasks": [{"Name": "srv", "Driver": "docker", "Config": {"image": "busybox:1"}}]}]}})";

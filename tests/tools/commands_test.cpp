@@ -92,6 +92,52 @@ TEST(plan, count_over_the_node_limit_is_one_line_and_no_plan) {
             "(stevedore.job.max_count)\n");
 }
 
+// An HCL2 job with its variables from -var (Nomad's one-dash spelling and
+// the two-dash one), -var-file, NOMAD_VAR_*, and file() beside the job.
+TEST(plan, hcl2_variables_from_flags_files_and_the_environment) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  auto job = s.write("vars.nomad", R"(variable "image" {
+  type = string
+}
+variable "count" {
+  type    = number
+  default = 1
+}
+variable "motd" {
+  default = "none"
+}
+job "web" {
+  group "g" {
+    count = var.count
+    task "t" {
+      driver = "docker"
+      config {
+        image = var.image
+        args  = [var.motd, trimspace(file("extra.txt"))]
+      }
+    }
+  }
+}
+)");
+  s.write("extra.txt", "from-a-file\n");
+  s.write("more.vars", "count = 2\n");
+  auto o = s.run_under("NOMAD_VAR_motd=from-env", "plan " + job +
+                       " -var image=redis:7 --var-file more.vars --alloc-id a1");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  EXPECT_NE(o.out.find(R"("alloc_name": "web.g[1]")"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find(R"("image": "docker.io/library/redis:7")"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\"from-env\""), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\"from-a-file\""), std::string::npos) << o.out;
+  auto missing = s.run("validate " + job);
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.out, "vars.nomad:1:1: variable \"image\" has no value: give it a default, or "
+                         "set it with -var image=..., -var-file or NOMAD_VAR_image\n");
+  auto bad = s.run("validate " + job + " --var image");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.out, "-var image: expected name=value\n");
+}
+
 TEST(plan, missing_file_names_it) {
   scratch s;
   ASSERT_TRUE(s.ok());

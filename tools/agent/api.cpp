@@ -237,7 +237,19 @@ void api::post_job(http_request& req, std::shared_ptr<responder> res) {
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos)
     return answer(metrics_, res).error(400, errc::invalid_input,
                                        "body: empty; expected a job in HCL or Nomad's JSON form");
-  submit(policy::intake(req.body, job_intake()), std::move(res));
+  // ?var=name=value (repeatable): the -var of an HCL2 job file. Files
+  // (-var-file, file()) are the caller's to read: there is none here.
+  auto options = job_intake();
+  for (const auto& [key, value] : req.query) {
+    if (key != "var")
+      continue;
+    auto parsed = policy::parse_var_argument(value);
+    if (!parsed)
+      return answer(metrics_, res).error(400, errc::invalid_input,
+                                         "var: " + quote_value(value) + " is not name=value");
+    options.variables.vars.push_back(std::move(*parsed));
+  }
+  submit(policy::intake(req.body, options), std::move(res));
 }
 
 void api::post_task(http_request& req, std::shared_ptr<responder> res) {

@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -28,6 +30,17 @@ const std::vector<command>& commands() {
 } // namespace stevedore::cli
 
 int main(int argc, char** argv) {
+  // Nomad writes -var and -var-file with one dash; CLI11 reads long options
+  // with two. (`-var=x=1` becomes `--var=x=1`.)
+  std::vector<std::string> args(argv, argv + argc);
+  for (auto& a : args)
+    if (a == "-var" || a == "-var-file" || a.rfind("-var=", 0) == 0 || a.rfind("-var-file=", 0) == 0)
+      a.insert(0, "-");
+  std::vector<char*> adjusted;
+  for (auto& a : args)
+    adjusted.push_back(a.data());
+  argc = static_cast<int>(adjusted.size());
+  argv = adjusted.data();
   CLI::App app{"stevedore: Nomad's Docker task driver as a C++ actor system"};
   app.require_subcommand(1);
   std::map<CLI::App*, std::function<int()>> runners;

@@ -16,6 +16,7 @@
 #include "policy/plan.hpp"
 #include "policy/rules.hpp"
 #include "tools/stevedore/command.hpp"
+#include "tools/stevedore/job_variables.hpp"
 
 namespace {
 
@@ -23,6 +24,7 @@ using namespace stevedore;
 
 struct plan_args {
   std::string job_file;
+  stevedore::cli::variable_args variables;
   std::string config_file;
   std::string alloc_id;
 };
@@ -58,6 +60,10 @@ int run_plan(const plan_args& args) {
   }
   policy::intake_options options;
   options.file_name = args.job_file;
+  if (std::string var_why; !cli::load_variables(args.variables, args.job_file, options.variables, var_why)) {
+    std::fprintf(stderr, "%s\n", var_why.c_str());
+    return 1;
+  }
   if (!args.config_file.empty()) {
     std::string config_text;
     if (!read_text(args.config_file, config_text)) {
@@ -87,6 +93,7 @@ const bool registered = stevedore::cli::add_command(
    [](CLI::App& app) {
      auto args = std::make_shared<plan_args>();
      app.add_option("file", args->job_file, "Job file (HCL or JSON)")->required();
+     cli::add_variable_options(app, args->variables);
      app.add_option("--config", args->config_file, "Client settings file (HCL or JSON)");
      app.add_option("--alloc-id", args->alloc_id,
                     "Alloc id of the first allocation; makes the output deterministic");

@@ -35,6 +35,7 @@
 #include "policy/decode.hpp"
 #include "policy/rules.hpp"
 #include "tools/stevedore/command.hpp"
+#include "tools/stevedore/job_variables.hpp"
 
 namespace {
 
@@ -42,6 +43,7 @@ using namespace stevedore;
 
 struct run_args {
   std::string job_file;
+  stevedore::cli::variable_args variables;
   std::string config_file;
   std::string state_dir;
   bool json = false;
@@ -190,6 +192,10 @@ int run_job(const run_args& args) {
   }
   policy::intake_options options;
   options.file_name = args.job_file;
+  if (std::string var_why; !cli::load_variables(args.variables, args.job_file, options.variables, var_why)) {
+    std::fprintf(stderr, "%s\n", var_why.c_str());
+    return 1;
+  }
   auto& client = options.client;
   if (!args.config_file.empty()) {
     std::string config_text;
@@ -294,6 +300,7 @@ const bool registered = stevedore::cli::add_command(
    [](CLI::App& app) {
      auto args = std::make_shared<run_args>();
      app.add_option("file", args->job_file, "Job file (HCL or JSON)")->required();
+     cli::add_variable_options(app, args->variables);
      app.add_option("--config", args->config_file, "Client settings file (HCL or JSON)");
      app.add_option("--state-dir", args->state_dir,
                     "Folder for allocations and their logs (default: $TMPDIR/stevedore-run)");

@@ -23,6 +23,7 @@
 #include "policy/intake.hpp"
 #include "policy/rules.hpp"
 #include "tools/stevedore/command.hpp"
+#include "tools/stevedore/job_variables.hpp"
 
 namespace {
 
@@ -30,6 +31,7 @@ using namespace stevedore;
 
 struct validate_args {
   std::string job_file;
+  stevedore::cli::variable_args variables;
   std::string config_file;
 };
 
@@ -83,6 +85,10 @@ int run_validate(const validate_args& args) {
   // would only repeat the settings' problems in other words.
   policy::intake_options options;
   options.file_name = args.job_file;
+  if (std::string var_why; !cli::load_variables(args.variables, args.job_file, options.variables, var_why)) {
+    std::printf("%s\n", printable(var_why).c_str());
+    return 1;
+  }
   options.client = std::move(settings.value);
   options.last = config_read && settings.ok() ? policy::intake_step::check : policy::intake_step::read;
   auto checked = policy::intake(text, options);
@@ -119,6 +125,7 @@ const bool registered = stevedore::cli::add_command(
      auto args = std::make_shared<validate_args>();
      app.add_option("file", args->job_file, "Job file (HCL or Nomad's JSON job form)")
        ->required();
+     cli::add_variable_options(app, args->variables);
      app.add_option("--config", args->config_file,
                     "Client settings file (HCL or JSON); Nomad's defaults when left out");
      return [args] { return run_validate(*args); };
