@@ -7,6 +7,7 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <thread>
 #include <tuple>
@@ -14,6 +15,7 @@
 #include <caf/all.hpp>
 
 #include "actors/errors.hpp"
+#include "actors/state_store.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/types.hpp"
 #include "policy/intake.hpp"
@@ -172,6 +174,7 @@ error_info ended() {
 
 struct supervisor::impl {
   supervisor_options opts;
+  state_store_actor store;                // none without durable state
   std::shared_ptr<docker::client> docker; // outlives the system: shut down first
   std::unique_ptr<system_config> cfg;     // outlives the system
   std::unique_ptr<caf::actor_system> sys;
@@ -254,6 +257,38 @@ void subscription::cancel() {
   }
 }
 
+namespace {
+
+std::string fresh_node_id() {
+  std::random_device rd;
+  std::string out;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i)
+    out.push_back(hex[rd() % 16]);
+  return out;
+}
+
+// The state folder's file: opened, read, the node id settled. Fails on a
+// file that cannot be read, before anything is started.
+result<std::unique_ptr<state_db>> open_state(supervisor_options& opts, stored_state& out) {
+  auto db = state_db::open(opts.state_dir);
+  if (!db)
+    return std::move(db).error();
+  auto loaded = (*db)->load();
+  if (!loaded)
+    return std::move(loaded).error();
+  out = std::move(*loaded);
+  if (opts.client.node_id.empty())
+    opts.client.node_id = out.node_id.empty() ? fresh_node_id() : out.node_id;
+  if (out.node_id != opts.client.node_id) {
+    if (auto ok = (*db)->set_node_id(opts.client.node_id); !ok)
+      return std::move(ok).error();
+  }
+  return db;
+}
+
+} // namespace
+
 result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) {
   auto d = std::make_unique<impl>();
   if (opts.client.alloc_root.empty() && !opts.state_dir.empty())
@@ -267,9 +302,27 @@ result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) 
       return std::move(ep).error();
     d->docker = docker::client::make(std::move(*ep));
   }
+  stored_state stored;
+  std::unique_ptr<state_db> db;
+  if (opts.durable && !opts.state_dir.empty()) {
+    auto opened = open_state(opts, stored);
+    if (!opened)
+      return std::move(opened).error();
+    db = std::move(*opened);
+  }
   d->cfg = std::make_unique<system_config>(opts.threads, opts.quiet_scheduler);
   d->sys = std::make_unique<caf::actor_system>(*d->cfg);
   supervisor_config sc;
+  if (db) {
+    d->store = spawn_state_store(*d->sys, std::move(db));
+    sc.store = d->store;
+    sc.recovered = std::move(stored.tasks);
+    sc.recovered_cleanups = std::move(stored.cleanups);
+    sc.reconcile.grace = opts.reconcile_grace;
+    sc.reconcile.interval = opts.reconcile_interval;
+    sc.reconcile.dry_run = opts.reconcile_dry_run;
+    sc.reconcile.enabled = true;
+  }
   sc.client = opts.client;
   sc.docker = d->docker;
   sc.task = opts.task;
@@ -535,6 +588,33 @@ result<unit> supervisor::shutdown(std::chrono::milliseconds timeout) {
   caf::anon_send(d.caller, abandon_atom::value, ended());
   d.docker->shutdown();
   return std::move(*out);
+}
+
+result<unit> supervisor::leave_running() {
+  auto& d = *impl_;
+  if (d.is_down())
+    return unit{};
+  {
+    caf::scoped_actor self{*d.sys};
+    if (d.store) // what the tasks recorded so far is committed before the end
+      self->request(d.store, std::chrono::seconds(10), flush_atom::value)
+        .receive([](unit) {}, [](caf::error&) {});
+    caf::anon_send_exit(d.sup, caf::exit_reason::user_shutdown);
+  }
+  std::vector<caf::actor> listeners;
+  {
+    std::lock_guard<std::mutex> lock(d.mutex);
+    d.down = true;
+    listeners.swap(d.listeners);
+  }
+  end_listeners(listeners);
+  caf::anon_send(d.caller, abandon_atom::value, ended());
+  d.docker->shutdown();
+  return unit{};
+}
+
+std::string supervisor::node_id() const {
+  return impl_->opts.client.node_id;
 }
 
 std::shared_ptr<docker::client> supervisor::docker() const {
