@@ -613,6 +613,10 @@ result<unit> supervisor::leave_running() {
   return unit{};
 }
 
+result<std::int64_t> supervisor::reconcile() {
+  return impl_->ask<std::int64_t>(reconcile_atom::value);
+}
+
 std::string supervisor::node_id() const {
   return impl_->opts.client.node_id;
 }

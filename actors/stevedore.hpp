@@ -172,6 +172,9 @@ public:
   // The node id labelling this supervisor's containers (the client
   // settings', else the one kept in the state folder, else made once).
   std::string node_id() const;
+  // A reconciler pass now: how many containers it removed (or, dry run,
+  // would remove); 0 without durable state.
+  result<std::int64_t> reconcile();
 
   // The Engine API client (for calls stevedore does not wrap) and the actor system, for embedders that speak
   // CAF themselves (the supervisor's protocol is in actors/supervisor.hpp).

@@ -375,6 +375,7 @@ task_actor::behavior_type task_behavior(self_ptr self, std::shared_ptr<const tas
   s.history.reserve(5); // pending to running in one allocation
   if (recovered) {
     s.plan_stored = true;
+    s.resume_logs_at = recovered->log_position;
     handle(self, recovered_event(*recovered));
   } else {
     handle(self, lc::ev::begin{});

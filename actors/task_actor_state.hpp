@@ -71,6 +71,7 @@ struct state {
   bool plan_stored = false;             // the store holds the plan: later records leave it out
   std::uint32_t intents_unsynced = 0;   // create intents sent to the store, not yet committed
   std::optional<std::uint32_t> held_create; // a create's epoch, sent once the intents are on disk
+  std::string resume_logs_at;           // a recovered task's stored log position, for its follower
 
   // -- helpers of the running container --
   std::unique_ptr<log_follower> logs;  // follows the running container's output; null once on disk

@@ -154,11 +154,20 @@ void follow_logs(self_ptr self, const cmd::follow_logs& c) {
   auto& s = self->state;
   if (!s.svc().logs || s.logs)
     return;
+  auto target = log_target_of(*s.inst, c.id);
+  target.resume_position = std::move(s.resume_logs_at); // set when recovered
+  s.resume_logs_at.clear();
   s.logs = std::make_unique<log_follower>(
-    caf::actor_cast<caf::weak_actor_ptr>(self), s.svc().logs, log_target_of(*s.inst, c.id),
+    caf::actor_cast<caf::weak_actor_ptr>(self), s.svc().logs, std::move(target),
     [self] {
       self->state.logs.reset(); // called as the follower's last act: it may go
       handle(self, lc::ev::logs_finished{});
+    });
+  if (s.svc().store)
+    s.logs->on_position([self](const std::string& position) {
+      auto r = record_of(self->state);
+      r.log_position = position;
+      self->send(self->state.svc().store, store_atom::value, std::move(r));
     });
   s.logs->start();
 }

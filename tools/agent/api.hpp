@@ -62,6 +62,7 @@ private:
   void task_action(const task_route& route, http_request& req, std::shared_ptr<responder> res);
   void get_logs(const std::string& id, http_request& req, std::shared_ptr<responder> res);
   void get_events(std::shared_ptr<responder> res);
+  void drain(std::shared_ptr<responder> res);
   void get_metrics(std::shared_ptr<responder> res);
 
   std::shared_ptr<backend> backend_;
