@@ -10,7 +10,6 @@
 
 #include "actors/activity.hpp"
 #include "actors/clock.hpp"
-#include "actors/container_events.hpp"
 #include "actors/errors.hpp"
 #include "messages/task_state.hpp"
 
@@ -127,7 +126,7 @@ void pass(self_ptr self) {
   s.listing = true;
   ++s.passes;
   auto me = caf::actor_cast<impl_actor>(self);
-  s.docker->container_list(container_label_filters(s.node_id), true,
+  s.docker->container_list({"com.stevedore.node=" + s.node_id}, true,
                            [me](result<std::vector<container_summary>> r) {
     if (r)
       caf::anon_send(me, listed_atom::value, error_info{}, std::move(*r));

@@ -239,6 +239,7 @@ result<std::unique_ptr<supervisor_service>> start_supervisor(const client_config
   opts.state_dir = state_dir;
   opts.reconcile_grace = d.reconcile_grace;
   opts.reconcile_dry_run = d.reconcile_dry_run;
+  opts.reconcile_interval = d.reconcile_interval;
   opts.docker = make_metered_client(docker::client::make(std::move(*ep)), std::move(m));
   auto sup = stevedore::supervisor::create(std::move(opts));
   if (!sup)

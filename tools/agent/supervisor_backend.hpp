@@ -31,6 +31,7 @@ public:
 struct durability_options {
   std::chrono::milliseconds reconcile_grace{60000}; // orphans younger than this are left alone
   bool reconcile_dry_run = false;                   // only report them
+  std::chrono::milliseconds reconcile_interval{30000}; // between the reconciler's passes
 };
 
 // Errors name the step (daemon endpoint, state folder) and why.

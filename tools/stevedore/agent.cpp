@@ -1,6 +1,6 @@
 // `stevedore agent [--config CLIENT] [--listen ADDR:PORT] [--state-dir DIR]
 // [--token-file F] [--stop-tasks-on-exit] [--reconcile-grace D]
-// [--reconcile-dry-run]`: runs the supervisor and serves its HTTP API
+// [--reconcile-interval D] [--reconcile-dry-run]`: runs the supervisor and serves its HTTP API
 // (tools/agent/api.hpp) until SIGINT or SIGTERM, then exits 0 leaving its
 // tasks running for the next start on the same --state-dir to re-attach
 // (with --stop-tasks-on-exit: stops every task with its kill signal and
@@ -39,6 +39,7 @@ struct agent_args {
   std::size_t body_limit = 0; // 0: stevedore.job.max_size of the client settings
   bool stop_tasks_on_exit = false;
   std::string reconcile_grace = "1m";
+  std::string reconcile_interval = "30s";
   bool reconcile_dry_run = false;
 };
 
@@ -104,6 +105,11 @@ int run_agent(const agent_args& args) {
   if (!grace)
     return fail("--reconcile-grace: " + grace.error().message);
   dur.reconcile_grace = std::chrono::milliseconds(policy::nanos_to_millis(*grace));
+  auto every = policy::parse_nonnegative_duration(args.reconcile_interval);
+  if (!every || *every == 0)
+    return fail("--reconcile-interval: " +
+                (every ? std::string("must be above 0") : every.error().message));
+  dur.reconcile_interval = std::chrono::milliseconds(policy::nanos_to_millis(*every));
   dur.reconcile_dry_run = args.reconcile_dry_run;
   auto m = std::make_shared<agent::metrics>();
   auto supervisor = agent::start_supervisor(client, args.state_dir, m, dur);
@@ -161,6 +167,9 @@ const bool registered = stevedore::cli::add_command(
      app.add_option("--reconcile-grace", args->reconcile_grace,
                     "Containers labelled for this node but held by no task are removed once "
                     "older than this")
+       ->capture_default_str();
+     app.add_option("--reconcile-interval", args->reconcile_interval,
+                    "Time between two passes of the reconciler")
        ->capture_default_str();
      app.add_flag("--reconcile-dry-run", args->reconcile_dry_run,
                   "Only report the containers the reconciler would remove");
