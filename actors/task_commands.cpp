@@ -343,6 +343,7 @@ lc::ev::recovered recovered_event(const task_record& r) {
   e.restarts = r.restarts;
   e.stop_asked = r.stop_asked;
   e.restart_due = r.phase == lc::to_string(lc::phase::restart_wait);
+  e.unstarted = r.phase == lc::to_string(lc::phase::starting);
   return e;
 }
 

@@ -860,6 +860,18 @@ struct stepper {
     lc.stop_asked = rec.stop_asked;
     lc.lease = rec.lease;
     lc.image_id = rec.image_id;
+    if (!rec.container_id.empty() && rec.unstarted) {
+      // Created, its start never confirmed: started now (a start of a
+      // started container changes nothing).
+      lc.container_id = rec.container_id;
+      watch_events();
+      if (lc.stop_asked) {
+        cleanup(after::clean, "stopped before its container started");
+        return;
+      }
+      start();
+      return;
+    }
     if (!rec.container_id.empty()) {
       // Its container may run, have exited or be gone: the inspect tells,
       // and meanwhile it is followed as a running one (its logs resume).

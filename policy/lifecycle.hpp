@@ -200,6 +200,7 @@ struct recovered {
   std::int64_t restarts = 0;
   bool stop_asked = false;
   bool restart_due = false;                       // it was waiting out its restart delay
+  bool unstarted = false;                         // the container was created, its start not confirmed
 };
 } // namespace ev
 

@@ -558,6 +558,20 @@ TEST(LifecycleRecovery, AStopAskedBeforeTheRestartGoesOn) {
   EXPECT_EQ(kill->signal, "SIGTERM");
 }
 
+TEST(LifecycleRecovery, ACreatedButUnstartedContainerIsStartedNotTakenForAnExit) {
+  lifecycle_driver d;
+  auto r = recovered_container();
+  r.unstarted = true;
+  d.recover(r);
+  EXPECT_EQ(d.life.state, ts::starting);
+  auto* start = find<cmd::start>(d.last);
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->id, r.container_id);
+  EXPECT_EQ(d.count<cmd::create>(), 0);
+  d.ok(call::start);
+  EXPECT_EQ(d.life.state, ts::running);
+}
+
 TEST(LifecycleRecovery, IsOnlyAFirstEvent) {
   lifecycle_driver d;
   d.to_running();
