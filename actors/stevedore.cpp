@@ -250,6 +250,20 @@ void end_listeners(const std::vector<caf::actor>& listeners) {
 
 } // namespace
 
+namespace {
+
+// Until `a` has ended (its state, the state file's connection included, is
+// gone by then), a bounded while: the caller may then remove its folder.
+void await_end(caf::actor_system& sys, const caf::actor& a) {
+  if (!a)
+    return;
+  caf::scoped_actor self{sys};
+  self->monitor(a);
+  self->receive([](const caf::down_msg&) {}, caf::after(std::chrono::seconds(10)) >> [] {});
+}
+
+} // namespace
+
 void subscription::cancel() {
   if (listener_) {
     end_listeners({listener_});
@@ -576,6 +590,7 @@ result<unit> supervisor::shutdown(std::chrono::milliseconds timeout) {
     // tasks) if the graceful stop did not finish, and every listener.
     caf::anon_send_exit(d.sup, caf::exit_reason::user_shutdown);
   }
+  await_end(*d.sys, caf::actor_cast<caf::actor>(d.store));
   std::vector<caf::actor> listeners;
   {
     std::lock_guard<std::mutex> lock(d.mutex);
@@ -601,6 +616,7 @@ result<unit> supervisor::leave_running() {
         .receive([](unit) {}, [](caf::error&) {});
     caf::anon_send_exit(d.sup, caf::exit_reason::user_shutdown);
   }
+  await_end(*d.sys, caf::actor_cast<caf::actor>(d.store));
   std::vector<caf::actor> listeners;
   {
     std::lock_guard<std::mutex> lock(d.mutex);
