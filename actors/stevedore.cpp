@@ -14,6 +14,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/container_events.hpp"
 #include "actors/errors.hpp"
 #include "actors/state_store.hpp"
 #include "actors/supervisor.hpp"
@@ -318,6 +319,11 @@ result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) 
   }
   stored_state stored;
   std::unique_ptr<state_db> db;
+  // The event stream follows containers labelled with the configured node
+  // id; a node id made for the state folder labels only the jobs this
+  // supervisor plans, not instances its embedder planned with its own
+  // settings, so it narrows nothing.
+  const auto configured_node = opts.client.node_id;
   if (opts.durable && !opts.state_dir.empty()) {
     auto opened = open_state(opts, stored);
     if (!opened)
@@ -338,6 +344,7 @@ result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) 
     sc.reconcile.enabled = true;
   }
   sc.client = opts.client;
+  sc.events.label_filters = container_label_filters(configured_node);
   sc.docker = d->docker;
   sc.task = opts.task;
   sc.max_ended_tasks = opts.max_ended_tasks;
