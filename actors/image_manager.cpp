@@ -175,13 +175,51 @@ void fail_job(self_ptr self, job& j, error_info e) {
   end_job(self, j);
 }
 
+// A pending removal's deadline in the state store (0: none pending).
+void note_cleanup(self_ptr self, const std::string& image_id, std::int64_t deadline_ms) {
+  if (const auto& store = self->state.cfg.store)
+    self->send(store, store_atom::value, image_cleanup_record{image_id, deadline_ms});
+}
+
+void arm_cleanup(self_ptr self, image_entry& img, std::int64_t deadline_ms) {
+  ++img.cleanup_gen;
+  img.cleanup_at_ms = deadline_ms;
+  note_cleanup(self, img.image_id, deadline_ms);
+  auto left = std::max<std::int64_t>(0, deadline_ms - now_ms());
+  self->delayed_send(self, std::chrono::milliseconds(left), clean_atom::value, img.image_id,
+                     img.cleanup_gen);
+}
+
 void schedule_cleanup(self_ptr self, image_entry& img) {
   auto& cfg = self->state.cfg;
   if (!cfg.cleanup_image || !img.holders.empty())
     return;
-  ++img.cleanup_gen;
-  img.cleanup_at_ms = now_ms() + cfg.cleanup_delay.count();
-  self->delayed_send(self, cfg.cleanup_delay, clean_atom::value, img.image_id, img.cleanup_gen);
+  arm_cleanup(self, img, now_ms() + cfg.cleanup_delay.count());
+}
+
+// A supervisor started again on its state: its tasks' leases (no actor holds
+// them until a task takes them again or releases them) and the removals
+// that were pending, with the time they had left.
+void rebuild(self_ptr self) {
+  auto& s = self->state;
+  for (const auto& [holder, image_id] : s.cfg.recovered_leases) {
+    auto& img = s.images[image_id];
+    img.image_id = image_id;
+    img.holders.emplace(holder, caf::invalid_actor_id);
+  }
+  for (const auto& c : s.cfg.recovered_cleanups) {
+    auto& img = s.images[c.image_id];
+    img.image_id = c.image_id;
+    if (!s.cfg.cleanup_image || !img.holders.empty())
+      note_cleanup(self, c.image_id, 0); // leased again, or no cleanup any more
+    else
+      arm_cleanup(self, img, c.deadline_ms);
+  }
+  if (!s.cfg.recovered_leases.empty() || !s.cfg.recovered_cleanups.empty())
+    spdlog::info("image manager: {} leases and {} pending removals recovered",
+                 s.cfg.recovered_leases.size(), s.cfg.recovered_cleanups.size());
+  s.cfg.recovered_leases.clear();
+  s.cfg.recovered_cleanups.clear();
 }
 
 // Takes the lease's entry out of its actor's index (its death then has
@@ -201,6 +239,8 @@ void unindex(self_ptr self, image_entry& img, std::map<std::string, caf::actor_i
 void add_lease(self_ptr self, image_entry& img, const std::string& holder, const caf::strong_actor_ptr& who) {
   auto& s = self->state;
   ++img.cleanup_gen;  // cancels a scheduled removal
+  if (img.cleanup_at_ms != 0)
+    note_cleanup(self, img.image_id, 0);
   img.cleanup_at_ms = 0;
   auto actor = who ? who->id() : caf::invalid_actor_id;
   auto [h, added] = img.holders.emplace(holder, actor);
@@ -526,6 +566,7 @@ void on_removed(self_ptr self, const std::string& image_id, error_info& e, bool 
     img.state = "present";
     return;
   }
+  note_cleanup(self, image_id, 0);
   s.images.erase(it);
 }
 
@@ -596,6 +637,7 @@ impl_actor::behavior_type image_manager(self_ptr self, std::shared_ptr<docker::c
     self->state.seen.note("down");
     on_down(self, dm);
   });
+  rebuild(self);
   return {
     [self](acquire_atom, image_request& req) {
       self->state.seen.note("acquire");

@@ -29,11 +29,14 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/fwd.hpp>
 
 #include "actors/protocol.hpp"
 #include "actors/registry_auth_chain.hpp"
+#include "actors/state_store.hpp"
 #include "docker/client.hpp"
 #include "messages/client_config.hpp"
 
@@ -47,6 +50,13 @@ struct image_manager_config {
   std::size_t max_concurrent_pulls = 4;                 // stevedore.pull.max_concurrent
   std::chrono::milliseconds pull_activity_timeout{2 * 60 * 1000}; // docker.pull_activity_timeout
   credential_helper_fn run_helper;                      // empty: a docker::credential_helper_runner on $PATH
+  // Durability: pending removals are recorded in the store (deadline, and
+  // a clear when leased again or removed); a supervisor started again on
+  // its state hands back its tasks' leases (holder, image id) and the
+  // pending removals, which resume with the time they had left.
+  state_store_actor store;
+  std::vector<std::pair<std::string, std::string>> recovered_leases;
+  std::vector<image_cleanup_record> recovered_cleanups;
 
   static image_manager_config from(const client_config& c);
 };

@@ -64,7 +64,8 @@ log_follower::log_follower(caf::weak_actor_ptr owner, std::shared_ptr<const log_
     logs_dir_len_(static_cast<std::uint32_t>(target.logs_dir.size())),
     tty_(target.tty),
     logs_(target.logs),
-    finished_(std::move(finished)) {
+    finished_(std::move(finished)),
+    resume_position_(std::move(target.resume_position)) {
   names_.reserve(target.task_id.size() + target.container_id.size() + target.logs_dir.size() +
                  target.task_name.size() + 3);
   for (const std::string* part : {&target.task_id, &target.container_id, &target.logs_dir})
@@ -131,6 +132,11 @@ void log_follower::start() {
   for (std::size_t i = 0; i < sinks_.size(); ++i)
     files.push_back(make_file(i));
   creating_ = true;
+  auto pos = parse_log_position(resume_position_);
+  for (std::size_t i = 0; i < 2; ++i)
+    if (pos.time[i])
+      sink_at(i).stamps.resume_from(*pos.time[i], pos.count[i]);
+  std::string().swap(resume_position_);
   svc_->options.worker->create(std::move(files), [owner = owner_, id = id_](const error_info& e) {
     send_to(owner, lf_written_atom::value, id, creation, std::int64_t{0}, std::int64_t{0}, e);
   });
@@ -206,6 +212,8 @@ void log_follower::flush(std::size_t idx) {
   if (k.writing || k.pending.empty())
     return;
   k.writing = true;
+  k.handed_time = k.stamps.last_time();
+  k.handed_count = k.stamps.at_last();
   auto bytes = static_cast<std::int64_t>(k.pending.size());
   auto lines = static_cast<std::int64_t>(std::count(k.pending.begin(), k.pending.end(), '\n'));
   svc_->options.worker->write(k.file, std::move(k.pending),
@@ -335,6 +343,20 @@ void log_follower::on_checked(std::uint64_t gen, bool found, bool running, const
   wait_and_resume();
 }
 
+// What is on disk: the position as of each stream's last batch written.
+void log_follower::report_position() {
+  if (!position_)
+    return;
+  log_position p;
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    if (!sinks_[i] || !sinks_[i]->written_time)
+      continue;
+    p.time[i] = sinks_[i]->written_time;
+    p.count[i] = sinks_[i]->written_count;
+  }
+  position_(format_log_position(p));
+}
+
 void log_follower::on_written(std::uint8_t idx, std::int64_t bytes, std::int64_t lines,
                               const error_info& e) {
   bool created = idx == creation;
@@ -352,6 +374,9 @@ void log_follower::on_written(std::uint8_t idx, std::int64_t bytes, std::int64_t
   if (e.kind == errc::ok) {
     k.bytes += bytes;
     k.lines += lines;
+    k.written_time = k.handed_time;
+    k.written_count = k.handed_count;
+    report_position();
   } else {
     ++k.write_errors;
     last_error_ = to_string(e);

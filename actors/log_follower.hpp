@@ -52,6 +52,9 @@ struct log_target {
   bool tty = false;         // one raw stream, into stdout
   std::string logs_dir;     // <alloc_dir>/alloc/logs
   logs_spec logs;           // max_files, max_file_size_mb
+  // Where an earlier follower of this container stopped (format_log_position):
+  // the stream resumes there, without repeats. Empty: from the start.
+  std::string resume_position;
 };
 
 struct log_collector_options {
@@ -106,6 +109,7 @@ using log_follower_messages = caf::typed_actor<
 class log_follower {
 public:
   using finished_fn = std::function<void()>;
+  using position_fn = std::function<void(const std::string&)>;
 
   // Nothing starts before start(). `owner` receives the messages above and
   // must pass them on with handlers(); `finished` runs on the owner's thread.
@@ -121,6 +125,10 @@ public:
 
   // Creates both files (as logmon does) and opens the stream.
   void start();
+
+  // Called on the owner's thread with the position (format_log_position)
+  // each time a batch is on disk, for the owner to keep (durable state).
+  void on_position(position_fn fn) { position_ = std::move(fn); }
 
   // The owner learned that the container has exited (exit_notice_wait).
   void container_exited();
@@ -176,6 +184,10 @@ private:
     std::shared_ptr<rotating_file> file; // handed to the worker with every batch
     stamped_stream stamps;               // strips timestamps, drops repeats after a resume
     std::string pending;                 // output not yet handed to the worker
+    std::optional<std::int64_t> handed_time; // the stamps' position as of the batch with the worker
+    std::int64_t handed_count = 0;
+    std::optional<std::int64_t> written_time; // ... as of the last batch on disk
+    std::int64_t written_count = 0;
     bool writing = false;                // a batch is with the worker
     std::int64_t bytes = 0;              // written to disk
     std::int64_t lines = 0;
@@ -202,6 +214,7 @@ private:
   }
 
   void open_stream(bool follow = true);
+  void report_position();
   void flush(std::size_t idx);
   void finish();
   void maybe_finished();
@@ -231,6 +244,8 @@ private:
   bool creating_ = false;                  // the files are being created at start
   logs_spec logs_;                         // max_files, max_file_size_mb
   finished_fn finished_;
+  position_fn position_;                   // none: the position is not kept
+  std::string resume_position_;            // the target's, applied by start()
   std::array<std::unique_ptr<sink>, 2> sinks_; // stdout (and raw), stderr; null until used
   docker::call_handle call_;               // the logs stream
   bool streaming_ = false;

@@ -179,4 +179,46 @@ void stamped_stream::finish(std::string& out) {
   time_.reset();
 }
 
+void stamped_stream::resume_from(std::int64_t last, std::int64_t at_last) {
+  last_ = last;
+  at_last_ = at_last;
+  resuming_ = true;
+  skip_ = at_last;
+}
+
+std::string format_log_position(const log_position& p) {
+  std::string out;
+  for (int i = 0; i < 2; ++i) {
+    if (!p.time[i])
+      continue;
+    if (!out.empty())
+      out += ';';
+    out += (i == 0 ? "o:" : "e:") + std::to_string(*p.time[i]) + ":" + std::to_string(p.count[i]);
+  }
+  return out;
+}
+
+log_position parse_log_position(std::string_view text) {
+  log_position p;
+  while (!text.empty()) {
+    auto end = text.find(';');
+    auto part = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    if (part.size() < 5 || (part[0] != 'o' && part[0] != 'e') || part[1] != ':')
+      continue;
+    auto colon = part.find(':', 2);
+    if (colon == std::string_view::npos)
+      continue;
+    try {
+      auto t = std::stoll(std::string(part.substr(2, colon - 2)));
+      auto n = std::stoll(std::string(part.substr(colon + 1)));
+      int i = part[0] == 'o' ? 0 : 1;
+      p.time[i] = t;
+      p.count[i] = n;
+    } catch (const std::exception&) {
+    }
+  }
+  return p;
+}
+
 } // namespace stevedore

@@ -46,6 +46,11 @@ public:
   // newline) is written too.
   void finish(std::string& out);
 
+  // Goes on from a position kept by an earlier run (a supervisor started
+  // again): the next stream's messages up to it are dropped as repeats.
+  void resume_from(std::int64_t last, std::int64_t at_last);
+  std::int64_t at_last() const noexcept { return at_last_; }
+
   // The time of the last message written, if any carried a timestamp.
   std::optional<std::int64_t> last_time() const noexcept { return last_; }
   std::int64_t messages_written() const noexcept { return written_; }
@@ -67,5 +72,15 @@ private:
   std::int64_t dropped_ = 0;
   std::int64_t unstamped_ = 0;
 };
+
+// A follower's position as kept in the state store: for stdout and stderr
+// the last timestamp written and how many messages carried it,
+// "o:<ns>:<n>;e:<ns>:<n>" (a stream without one left out).
+struct log_position {
+  std::optional<std::int64_t> time[2];
+  std::int64_t count[2] = {0, 0};
+};
+std::string format_log_position(const log_position& p);
+log_position parse_log_position(std::string_view text); // unreadable parts are left out
 
 } // namespace stevedore

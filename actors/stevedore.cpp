@@ -7,13 +7,16 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <thread>
 #include <tuple>
 
 #include <caf/all.hpp>
 
+#include "actors/container_events.hpp"
 #include "actors/errors.hpp"
+#include "actors/state_store.hpp"
 #include "actors/supervisor.hpp"
 #include "actors/types.hpp"
 #include "policy/intake.hpp"
@@ -172,6 +175,7 @@ error_info ended() {
 
 struct supervisor::impl {
   supervisor_options opts;
+  state_store_actor store;                // none without durable state
   std::shared_ptr<docker::client> docker; // outlives the system: shut down first
   std::unique_ptr<system_config> cfg;     // outlives the system
   std::unique_ptr<caf::actor_system> sys;
@@ -247,12 +251,58 @@ void end_listeners(const std::vector<caf::actor>& listeners) {
 
 } // namespace
 
+namespace {
+
+// Until `a` has ended (its state, the state file's connection included, is
+// gone by then), a bounded while: the caller may then remove its folder.
+void await_end(caf::actor_system& sys, const caf::actor& a) {
+  if (!a)
+    return;
+  caf::scoped_actor self{sys};
+  self->monitor(a);
+  self->receive([](const caf::down_msg&) {}, caf::after(std::chrono::seconds(10)) >> [] {});
+}
+
+} // namespace
+
 void subscription::cancel() {
   if (listener_) {
     end_listeners({listener_});
     listener_ = nullptr;
   }
 }
+
+namespace {
+
+std::string fresh_node_id() {
+  std::random_device rd;
+  std::string out;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i)
+    out.push_back(hex[rd() % 16]);
+  return out;
+}
+
+// The state folder's file: opened, read, the node id settled. Fails on a
+// file that cannot be read, before anything is started.
+result<std::unique_ptr<state_db>> open_state(supervisor_options& opts, stored_state& out) {
+  auto db = state_db::open(opts.state_dir);
+  if (!db)
+    return std::move(db).error();
+  auto loaded = (*db)->load();
+  if (!loaded)
+    return std::move(loaded).error();
+  out = std::move(*loaded);
+  if (opts.client.node_id.empty())
+    opts.client.node_id = out.node_id.empty() ? fresh_node_id() : out.node_id;
+  if (out.node_id != opts.client.node_id) {
+    if (auto ok = (*db)->set_node_id(opts.client.node_id); !ok)
+      return std::move(ok).error();
+  }
+  return db;
+}
+
+} // namespace
 
 result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) {
   auto d = std::make_unique<impl>();
@@ -267,10 +317,34 @@ result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) 
       return std::move(ep).error();
     d->docker = docker::client::make(std::move(*ep));
   }
+  stored_state stored;
+  std::unique_ptr<state_db> db;
+  // The event stream follows containers labelled with the configured node
+  // id; a node id made for the state folder labels only the jobs this
+  // supervisor plans, not instances its embedder planned with its own
+  // settings, so it narrows nothing.
+  const auto configured_node = opts.client.node_id;
+  if (opts.durable && !opts.state_dir.empty()) {
+    auto opened = open_state(opts, stored);
+    if (!opened)
+      return std::move(opened).error();
+    db = std::move(*opened);
+  }
   d->cfg = std::make_unique<system_config>(opts.threads, opts.quiet_scheduler);
   d->sys = std::make_unique<caf::actor_system>(*d->cfg);
   supervisor_config sc;
+  if (db) {
+    d->store = spawn_state_store(*d->sys, std::move(db));
+    sc.store = d->store;
+    sc.recovered = std::move(stored.tasks);
+    sc.recovered_cleanups = std::move(stored.cleanups);
+    sc.reconcile.grace = opts.reconcile_grace;
+    sc.reconcile.interval = opts.reconcile_interval;
+    sc.reconcile.dry_run = opts.reconcile_dry_run;
+    sc.reconcile.enabled = true;
+  }
   sc.client = opts.client;
+  sc.events.label_filters = container_label_filters(configured_node);
   sc.docker = d->docker;
   sc.task = opts.task;
   sc.max_ended_tasks = opts.max_ended_tasks;
@@ -543,6 +617,7 @@ result<unit> supervisor::shutdown(std::chrono::milliseconds timeout) {
     // tasks) if the graceful stop did not finish, and every listener.
     caf::anon_send_exit(d.sup, caf::exit_reason::user_shutdown);
   }
+  await_end(*d.sys, caf::actor_cast<caf::actor>(d.store));
   std::vector<caf::actor> listeners;
   {
     std::lock_guard<std::mutex> lock(d.mutex);
@@ -555,6 +630,38 @@ result<unit> supervisor::shutdown(std::chrono::milliseconds timeout) {
   caf::anon_send(d.caller, abandon_atom::value, ended());
   d.docker->shutdown();
   return std::move(*out);
+}
+
+result<unit> supervisor::leave_running() {
+  auto& d = *impl_;
+  if (d.is_down())
+    return unit{};
+  {
+    caf::scoped_actor self{*d.sys};
+    if (d.store) // what the tasks recorded so far is committed before the end
+      self->request(d.store, std::chrono::seconds(10), flush_atom::value)
+        .receive([](unit) {}, [](caf::error&) {});
+    caf::anon_send_exit(d.sup, caf::exit_reason::user_shutdown);
+  }
+  await_end(*d.sys, caf::actor_cast<caf::actor>(d.store));
+  std::vector<caf::actor> listeners;
+  {
+    std::lock_guard<std::mutex> lock(d.mutex);
+    d.down = true;
+    listeners.swap(d.listeners);
+  }
+  end_listeners(listeners);
+  caf::anon_send(d.caller, abandon_atom::value, ended());
+  d.docker->shutdown();
+  return unit{};
+}
+
+result<std::int64_t> supervisor::reconcile() {
+  return impl_->ask<std::int64_t>(reconcile_atom::value);
+}
+
+std::string supervisor::node_id() const {
+  return impl_->opts.client.node_id;
 }
 
 std::shared_ptr<docker::client> supervisor::docker() const {

@@ -56,6 +56,20 @@ struct supervisor_options {
   std::chrono::milliseconds call_timeout{30000}; // blocking calls
   std::chrono::milliseconds shutdown_timeout{120000}; // longest graceful stop in the destructor
   std::size_t max_ended_tasks = 1000;      // ended tasks kept for status and logs; older ones are forgotten
+  // Durable state (actors/state_db.hpp): with a state_dir, the tasks, their
+  // image leases, pending image removals and the node id are kept in
+  // <state_dir>/state.db, and a supervisor created again on the same folder
+  // takes over the tasks it finds there (re-attached, exit codes read,
+  // lost ones reported) instead of starting empty. A state file that cannot
+  // be read makes create() fail; nothing on the daemon is touched then.
+  // false: nothing is kept (`stevedore run`).
+  bool durable = true;
+  // The reconciler (actors/reconciler.hpp): containers labelled with this
+  // node id that no task of this supervisor knows are removed once older
+  // than the grace; dry-run only reports them. Runs with durable state.
+  std::chrono::milliseconds reconcile_grace{60000};
+  std::chrono::milliseconds reconcile_interval{30000};
+  bool reconcile_dry_run = false;
 };
 
 template <class T>
@@ -161,6 +175,18 @@ public:
   // Stops every task with its kill signal and timeout, waits until they are
   // cleaned up, ends the actors and the Engine API client. Idempotent.
   result<unit> shutdown(std::chrono::milliseconds timeout = std::chrono::minutes(2));
+  // Ends the supervisor, its actors and the Engine API client but leaves
+  // every task's container as it is, for a supervisor created again on the
+  // same state folder to take over (what an agent does on SIGTERM). Without
+  // durable state nothing will take them over. Idempotent; after it,
+  // shutdown() does nothing.
+  result<unit> leave_running();
+  // The node id labelling this supervisor's containers (the client
+  // settings', else the one kept in the state folder, else made once).
+  std::string node_id() const;
+  // A reconciler pass now: how many containers it removed (or, dry run,
+  // would remove); 0 without durable state.
+  result<std::int64_t> reconcile();
 
   // The Engine API client (for calls stevedore does not wrap) and the actor system, for embedders that speak
   // CAF themselves (the supervisor's protocol is in actors/supervisor.hpp).

@@ -77,6 +77,7 @@ struct supervisor_state {
   supervisor_config cfg;
   task_services svc;                           // what every task actor gets
   std::shared_ptr<const task_setup> setup;     // svc and cfg.task, shared by the task actors
+  reconciler_actor reconciler;                 // none unless cfg.reconcile.enabled
   std::map<std::string, task_entry> tasks;     // by task id
   // Ended tasks in the order they ended: (id, ended_seq); the oldest go past
   // cfg.max_ended_tasks. An entry started again or forgotten meanwhile has
@@ -97,6 +98,7 @@ struct supervisor_state {
   bool have_fp = false;                        // a poll has been made (or no fingerprinter)
   std::vector<waiting_start> waiting;
   bool shutting_down = false;
+  bool ending = false;                         // every task ended: the services are being ended
   std::vector<caf::typed_response_promise<unit>> shutdown_replies;
   std::int64_t started = 0;
   std::int64_t refused = 0;
@@ -156,10 +158,22 @@ std::shared_ptr<const log_service> log_service_for(std::shared_ptr<docker::clien
 std::vector<caf::actor> service_actors(const task_services& svc) {
   std::vector<caf::actor> all;
   for (auto a : {caf::actor_cast<caf::actor>(svc.images), caf::actor_cast<caf::actor>(svc.fingerprinter),
-                 caf::actor_cast<caf::actor>(svc.stats), svc.events, svc.task_dirs, svc.timers})
+                 caf::actor_cast<caf::actor>(svc.stats), svc.events, svc.task_dirs, svc.timers,
+                 caf::actor_cast<caf::actor>(svc.store)})
     if (a)
       all.push_back(std::move(a));
   return all;
+}
+
+image_manager_config image_config(supervisor_config& cfg) {
+  auto ic = image_manager_config::from(cfg.client);
+  ic.store = cfg.store;
+  for (const auto& r : cfg.recovered)
+    if (r.lease && !r.image_id.empty())
+      ic.recovered_leases.emplace_back(r.task_id, r.image_id);
+  ic.recovered_cleanups = std::move(cfg.recovered_cleanups);
+  cfg.recovered_cleanups.clear();
+  return ic;
 }
 
 void spawn_services(self_ptr self) {
@@ -167,7 +181,7 @@ void spawn_services(self_ptr self) {
   auto& sys = self->system();
   auto& cfg = s.cfg;
   if (!cfg.images)
-    cfg.images = spawn_image_manager(sys, cfg.docker, image_manager_config::from(cfg.client));
+    cfg.images = spawn_image_manager(sys, cfg.docker, image_config(cfg));
   if (!cfg.fingerprinter)
     cfg.fingerprinter = spawn_fingerprinter(sys, cfg.docker, fingerprinter_config::from(cfg.client));
   if (!cfg.stats) {
@@ -181,23 +195,33 @@ void spawn_services(self_ptr self) {
   s.svc.images = cfg.images;
   s.svc.fingerprinter = cfg.fingerprinter;
   s.svc.stats = cfg.stats;
+  s.svc.store = cfg.store;
   s.svc.events = spawn_container_events(sys, cfg.docker, cfg.events);
   s.svc.timers = spawn_timer_service(sys);
   if (cfg.prepare_task_dirs)
     s.svc.task_dirs = sys.spawn<caf::detached>(task_dir_worker);
   if (cfg.collect_logs)
     s.svc.logs = log_service_for(cfg.docker, s.svc.timers);
+  // With docker.cleanup.container = false ended tasks leave their
+  // containers on purpose: nothing to reconcile then.
+  if (cfg.reconcile.enabled && cfg.client.cleanup_container && !cfg.client.node_id.empty())
+    s.reconciler = spawn_reconciler(sys, cfg.docker, cfg.client.node_id, cfg.reconcile,
+                                    caf::actor_cast<caf::actor>(self));
   cfg.task.cleanup_container = cfg.client.cleanup_container;
   s.setup = std::make_shared<const task_setup>(task_setup{s.svc, cfg.task});
   // Linked: they end with the supervisor, whatever ends it.
   for (const auto& a : service_actors(s.svc))
     self->link_to(a);
+  if (s.reconciler)
+    self->link_to(s.reconciler);
   self->send(s.svc.fingerprinter, watch_atom::value, caf::actor_cast<caf::actor>(self));
 }
 
 void end_services(self_ptr self) {
   for (const auto& a : service_actors(self->state.svc))
     self->send_exit(a, caf::exit_reason::user_shutdown);
+  if (self->state.reconciler)
+    self->send_exit(self->state.reconciler, caf::exit_reason::user_shutdown);
 }
 
 // -- admission -----------------------------------------------------------------
@@ -235,6 +259,20 @@ caf::error admit(self_ptr self, const std::vector<task_instance>& instances) {
   return {};
 }
 
+// A task actor into the registry.
+void enroll(self_ptr self, const std::string& id, task_actor actor,
+            std::shared_ptr<const task_instance> plan) {
+  auto& s = self->state;
+  self->monitor(actor);
+  (*s.live)[actor.address()] = actor;
+  task_entry e;
+  e.actor = actor;
+  e.inst = std::move(plan);
+  auto entry = s.tasks.insert_or_assign(id, std::move(e)).first;
+  s.ids[actor.address()] = entry;
+  ++s.started;
+}
+
 // Takes the instance over (the start message's copy): a plan is large.
 void launch(self_ptr self, task_instance&& taken) {
   auto& s = self->state;
@@ -253,14 +291,23 @@ void launch(self_ptr self, task_instance&& taken) {
     }
   }
   auto actor = spawn_task(self->system(), plan, s.setup, caf::actor_cast<caf::actor>(self));
-  self->monitor(actor);
-  (*s.live)[actor.address()] = actor;
-  task_entry e;
-  e.actor = actor;
-  e.inst = std::move(plan);
-  auto entry = s.tasks.insert_or_assign(id, std::move(e)).first;
-  s.ids[actor.address()] = entry;
-  ++s.started;
+  enroll(self, id, std::move(actor), std::move(plan));
+}
+
+// The tasks recorded when the supervisor last ran go on from their records.
+void recover_tasks(self_ptr self) {
+  auto& s = self->state;
+  auto records = std::move(s.cfg.recovered);
+  s.cfg.recovered.clear();
+  for (auto& r : records) {
+    auto id = r.task_id;
+    auto plan = r.plan;
+    auto rec = std::make_shared<const task_record>(std::move(r));
+    auto actor = spawn_recovered_task(self->system(), rec, s.setup, caf::actor_cast<caf::actor>(self));
+    enroll(self, id, std::move(actor), std::move(plan));
+  }
+  if (!records.empty())
+    spdlog::info("supervisor: {} tasks recovered from the state store", records.size());
 }
 
 // Admits and launches, or refuses the whole batch.
@@ -332,11 +379,25 @@ void maybe_finish_shutdown(self_ptr self) {
   for (const auto& [id, e] : s.tasks)
     if (e.actor)
       return;
-  end_services(self);
-  for (auto& rp : s.shutdown_replies)
-    rp.deliver(unit{});
-  s.shutdown_replies.clear();
-  self->quit();
+  if (s.ending)
+    return;
+  s.ending = true;
+  // The tasks' last records are in the store's mailbox: committed before
+  // it ends (an exit message would overtake them).
+  auto end = [self] {
+    auto& s = self->state;
+    end_services(self);
+    for (auto& rp : s.shutdown_replies)
+      rp.deliver(unit{});
+    s.shutdown_replies.clear();
+    self->quit();
+  };
+  if (!s.svc.store) {
+    end();
+    return;
+  }
+  self->request(s.svc.store, std::chrono::seconds(10), flush_atom::value)
+    .then([end](unit) { end(); }, [end](caf::error&) { end(); });
 }
 
 // Counts a task among the ended ones and forgets the oldest past
@@ -874,6 +935,7 @@ void on_first_fingerprint_wait(self_ptr self) {
 void init(self_ptr self, supervisor_config cfg) {
   self->state.cfg = std::move(cfg);
   spawn_services(self);
+  recover_tasks(self);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& subs = self->state.subscribers;
     subs.erase(std::remove_if(subs.begin(), subs.end(),
@@ -1004,6 +1066,12 @@ auto node_handlers(self_ptr self) {
     [self](shutdown_atom) {
       self->state.seen.note("shutdown");
       return begin_shutdown(self);
+    },
+    [self](reconcile_atom) -> caf::result<std::int64_t> {
+      self->state.seen.note("reconcile");
+      if (!self->state.reconciler)
+        return std::int64_t{0};
+      return self->delegate(self->state.reconciler, reconcile_atom::value);
     });
 }
 

@@ -28,6 +28,7 @@
 
 #include "actors/container_events.hpp"
 #include "actors/protocol.hpp"
+#include "actors/reconciler.hpp"
 #include "actors/task_actor.hpp"
 #include "docker/client.hpp"
 #include "messages/client_config.hpp"
@@ -64,6 +65,8 @@ using first_fp_atom = caf::atom_constant<caf::atom("firstfp")>;
 //     (trace, who): what it recorded (activity.hpp).  trace without who: its own.
 //   events: the last 256 task events but pull progress, oldest first.
 //   shutdown: answered once every task has ended.
+//   reconcile: a reconciler pass now (reconciler.hpp): how many containers
+//     it removed (or would, dry run); 0 when the reconciler is off.
 //   event, done: from its task actors.  health: from the fingerprinter.
 using supervisor_actor = caf::typed_actor<
   caf::replies_to<start_atom, task_instance>::with<std::string>,
@@ -93,6 +96,7 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<trace_atom>::with<actor_trace>,
   caf::replies_to<events_atom>::with<std::vector<task_event>>,
   caf::replies_to<shutdown_atom>::with<unit>,
+  caf::replies_to<reconcile_atom>::with<std::int64_t>,
   caf::reacts_to<event_atom, task_event>,
   caf::reacts_to<done_atom, task_status>,
   caf::reacts_to<health_atom, fingerprint>,
@@ -117,6 +121,15 @@ struct supervisor_config {
   // files stay), so a long-running supervisor's registry does not grow
   // without bound (Nomad's client garbage-collects ended allocations too).
   std::size_t max_ended_tasks = 1000;
+  // Durability (actors/state_store.hpp): the store its tasks and image
+  // manager record into (none: nothing is recorded), and what was recorded
+  // when the supervisor started again on its state: those tasks go on from
+  // there (re-attached, settled by name, or restarted), their leases and
+  // the pending image removals are rebuilt.
+  state_store_actor store;
+  std::vector<task_record> recovered;
+  std::vector<image_cleanup_record> recovered_cleanups;
+  reconcile_settings reconcile;               // off unless enabled (durable state)
 };
 
 supervisor_actor spawn_supervisor(caf::actor_system& sys, supervisor_config cfg);

@@ -348,14 +348,21 @@ auto exec_handlers(self_ptr self) {
 } // namespace
 
 task_actor::behavior_type task_behavior(self_ptr self, std::shared_ptr<const task_instance> inst,
-                         std::shared_ptr<const task_setup> setup, caf::actor subscriber) {
+                         std::shared_ptr<const task_setup> setup, caf::actor subscriber,
+                         std::shared_ptr<const task_record> recovered) {
   auto& s = self->state;
   s.inst = std::move(inst);
   s.setup = std::move(setup);
   if (subscriber)
     s.subscribers.push_back(std::move(subscriber));
   s.history.reserve(5); // pending to running in one allocation
-  handle(self, lc::ev::begin{});
+  if (recovered) {
+    s.plan_stored = true;
+    s.resume_logs_at = recovered->log_position;
+    handle(self, recovered_event(*recovered));
+  } else {
+    handle(self, lc::ev::begin{});
+  }
   // One behavior: the lifecycle's handlers, the requests, and the log
   // follower's (its callbacks and timers arrive here as messages).
   return std::apply(
@@ -369,7 +376,15 @@ task_actor::behavior_type task_behavior(self_ptr self, std::shared_ptr<const tas
 
 task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
                       std::shared_ptr<const task_setup> setup, caf::actor subscriber) {
-  return sys.spawn(task_detail::task_behavior, std::move(inst), std::move(setup), std::move(subscriber));
+  return sys.spawn(task_detail::task_behavior, std::move(inst), std::move(setup), std::move(subscriber),
+                   std::shared_ptr<const task_record>{});
+}
+
+task_actor spawn_recovered_task(caf::actor_system& sys, std::shared_ptr<const task_record> record,
+                                std::shared_ptr<const task_setup> setup, caf::actor subscriber) {
+  auto plan = record->plan;
+  return sys.spawn(task_detail::task_behavior, std::move(plan), std::move(setup),
+                   std::move(subscriber), std::move(record));
 }
 
 task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,

@@ -34,6 +34,7 @@
 #include "actors/container_events.hpp"
 #include "actors/log_follower.hpp"
 #include "actors/protocol.hpp"
+#include "actors/state_store.hpp"
 #include "docker/client.hpp"
 #include "messages/engine.hpp"
 #include "messages/task_instance.hpp"
@@ -130,6 +131,9 @@ struct task_services {
   // output is on disk (at most task_settings::log_drain) before removing
   // the container.
   std::shared_ptr<const log_service> logs;
+  // The durable state (actors/state_store.hpp); none: nothing is recorded.
+  // The intent of a create is on disk before the create is sent.
+  state_store_actor store;
 };
 
 // "{alloc_id}/{task}": a task's id in its supervisor.
@@ -164,7 +168,13 @@ struct task_setup {
 task_actor spawn_task(caf::actor_system& sys, std::shared_ptr<const task_instance> inst,
                       std::shared_ptr<const task_setup> setup, caf::actor subscriber);
 
+// A task of a supervisor started again on its state: it goes on from what
+// was recorded (lifecycle::ev::recovered) instead of starting anew.
+task_actor spawn_recovered_task(caf::actor_system& sys, std::shared_ptr<const task_record> record,
+                                std::shared_ptr<const task_setup> setup, caf::actor subscriber);
+
 } // namespace stevedore
 
 // Local only (the task-dir worker lives in the same actor system).
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const stevedore::task_instance>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const stevedore::task_record>)

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +67,12 @@ struct state {
   std::vector<lifecycle::event> queued; // events raised while commands run
   bool stepping = false;                // a step's commands are being carried out
 
+  // -- durability (state_store.hpp) --
+  bool plan_stored = false;             // the store holds the plan: later records leave it out
+  std::uint32_t intents_unsynced = 0;   // create intents sent to the store, not yet committed
+  std::optional<std::uint32_t> held_create; // a create's epoch, sent once the intents are on disk
+  std::string resume_logs_at;           // a recovered task's stored log position, for its follower
+
   // -- helpers of the running container --
   std::unique_ptr<log_follower> logs;  // follows the running container's output; null once on disk
   std::vector<std::pair<std::uint32_t, caf::response_promise>> signal_replies; // by signal id
@@ -87,6 +94,12 @@ void handle(self_ptr self, lifecycle::event_data what);
 
 // Carries out one command (task_commands.cpp).
 void execute(self_ptr self, const lifecycle::command& c);
+
+// What the state store keeps of the task now (task_commands.cpp).
+task_record record_of(state& s);
+
+// The lifecycle event that goes on from a stored record.
+lifecycle::ev::recovered recovered_event(const task_record& r);
 
 // Exec runs (task_exec.cpp): a request, the answers of its calls, its
 // deadline, and the end of every open run when the task ends.

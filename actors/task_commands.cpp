@@ -96,27 +96,78 @@ void acquire(self_ptr self, const cmd::acquire& c) {
       });
 }
 
-void create(self_ptr self, const cmd::create& c) {
+void send_create(self_ptr self, std::uint32_t epoch) {
   auto& s = self->state;
   auto body = create_body_of(*s.inst);
   if (!body.ok()) {
-    handle(self, lc::ev::failed{lc::call::create, c.epoch, body.error()});
+    handle(self, lc::ev::failed{lc::call::create, epoch, body.error()});
     return;
   }
   s.svc().docker->container_create(s.inst->container_name, std::move(body).value(),
                                    reply<created_atom, create_answer>(self, lc::call::create,
-                                                                      c.epoch));
+                                                                      epoch));
+}
+
+// A create waits until every intent recorded before it is on disk, so that
+// a supervisor killed before the create's answer finds it by name.
+void create(self_ptr self, const cmd::create& c) {
+  auto& s = self->state;
+  if (s.intents_unsynced > 0) {
+    s.held_create = c.epoch;
+    return;
+  }
+  send_create(self, c.epoch);
+}
+
+void intent_synced(self_ptr self) {
+  auto& s = self->state;
+  if (s.intents_unsynced > 0)
+    --s.intents_unsynced;
+  if (s.intents_unsynced == 0 && s.held_create) {
+    auto epoch = *s.held_create;
+    s.held_create.reset();
+    send_create(self, epoch); // a stale epoch's answer is ignored by the lifecycle
+  }
+}
+
+void record_intent(self_ptr self) {
+  auto& s = self->state;
+  if (!s.svc().store)
+    return;
+  ++s.intents_unsynced;
+  self->request(s.svc().store, caf::infinite, store_atom::value, record_of(s), sync_atom::value)
+    .then([self](unit) { intent_synced(self); },
+          [self](caf::error& e) {
+            spdlog::warn("task {}: the state store did not record the create's intent ({}); "
+                         "creating anyway", self->state.task_id(), self->system().render(e));
+            intent_synced(self);
+          });
+}
+
+void record_state(self_ptr self) {
+  auto& s = self->state;
+  if (s.svc().store)
+    self->send(s.svc().store, store_atom::value, record_of(s));
 }
 
 void follow_logs(self_ptr self, const cmd::follow_logs& c) {
   auto& s = self->state;
   if (!s.svc().logs || s.logs)
     return;
+  auto target = log_target_of(*s.inst, c.id);
+  target.resume_position = std::move(s.resume_logs_at); // set when recovered
+  s.resume_logs_at.clear();
   s.logs = std::make_unique<log_follower>(
-    caf::actor_cast<caf::weak_actor_ptr>(self), s.svc().logs, log_target_of(*s.inst, c.id),
+    caf::actor_cast<caf::weak_actor_ptr>(self), s.svc().logs, std::move(target),
     [self] {
       self->state.logs.reset(); // called as the follower's last act: it may go
       handle(self, lc::ev::logs_finished{});
+    });
+  if (s.svc().store)
+    s.logs->on_position([self](const std::string& position) {
+      auto r = record_of(self->state);
+      r.log_position = position;
+      self->send(self->state.svc().store, store_atom::value, std::move(r));
     });
   s.logs->start();
 }
@@ -194,11 +245,11 @@ struct executor {
   void operator()(const cmd::release& c) const {
     self->send(s.svc().images, release_atom::value, s.task_id(), c.image_id);
   }
-  // DESIGN.md Durability: the state store records these (issue 13); with
-  // no store there is nothing to write, and the status shows the intent
-  // from the lifecycle itself.
-  void operator()(const cmd::record_intent&) const {}
-  void operator()(const cmd::record_state&) const {}
+  // DESIGN.md Durability: the state store records these; with no store
+  // there is nothing to write, and the status shows the intent from the
+  // lifecycle itself.
+  void operator()(const cmd::record_intent&) const { record_intent(self); }
+  void operator()(const cmd::record_state&) const { record_state(self); }
   void operator()(const cmd::create& c) const { create(self, c); }
   void operator()(const cmd::find_holder& c) const {
     docker().container_inspect(s.inst->container_name,
@@ -258,6 +309,42 @@ struct executor {
 
 void execute(self_ptr self, const lc::command& c) {
   std::visit(executor{self, self->state}, c);
+}
+
+task_record record_of(state& s) {
+  const auto& life = s.life;
+  task_record r;
+  r.task_id = s.task_id();
+  if (!s.plan_stored) {
+    r.plan = s.inst;
+    s.plan_stored = true;
+  }
+  r.container_name = s.inst->container_name;
+  r.container_id = life.container_id;
+  r.state = life.state;
+  r.phase = lc::to_string(life.at);
+  r.restarts = life.restarts;
+  r.stop_asked = life.stop_asked;
+  r.intent = life.intent != lc::create_intent::none;
+  r.image_id = life.image_id;
+  r.lease = life.lease;
+  r.has_exit = life.exit != nullptr;
+  r.exit_code = life.exit ? life.exit->exit_code : 0;
+  r.updated_ms = now_ms();
+  return r;
+}
+
+lc::ev::recovered recovered_event(const task_record& r) {
+  lc::ev::recovered e;
+  e.container_id = r.container_id;
+  e.intent = r.intent;
+  e.lease = r.lease;
+  e.image_id = r.image_id;
+  e.restarts = r.restarts;
+  e.stop_asked = r.stop_asked;
+  e.restart_due = r.phase == lc::to_string(lc::phase::restart_wait);
+  e.unstarted = r.phase == lc::to_string(lc::phase::starting);
+  return e;
 }
 
 lc::rules rules_of(const state& s) {

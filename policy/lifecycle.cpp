@@ -140,7 +140,8 @@ std::string short_id(const std::string& id) {
 
 // What recovery needs to know of a task; a change of it is recorded.
 auto recovery_facts(const lifecycle& lc) {
-  return std::make_tuple(lc.state, lc.container_id, lc.lease, lc.image_id, lc.restarts, lc.then);
+  return std::make_tuple(lc.state, lc.container_id, lc.lease, lc.image_id, lc.restarts, lc.then,
+                         lc.stop_asked, lc.intent != create_intent::none, lc.at == phase::restart_wait);
 }
 
 struct stepper {
@@ -440,6 +441,20 @@ struct stepper {
     after_removal();
   }
 
+  // A recovered task whose container is gone: a failed run the restart
+  // policy decides on, with nothing left to remove.
+  void lost() {
+    lc.recovering = false;
+    warn("container " + short_id(lc.container_id) + " (" + std::string(r.container_name) +
+         ") is gone: lost while stevedore was away");
+    lc.container_id.clear();
+    exit_result x;
+    x.exit_code = -1;
+    x.error = "container lost while stevedore was away";
+    x.finished_at_ms = now;
+    on_exit(std::move(x));
+  }
+
   void park(const error_info& err) {
     if (lc.wait != waiting::daemon)
       warn("waiting for the Docker daemon (" + to_string(err) + "); state kept as " +
@@ -592,6 +607,10 @@ struct stepper {
         step_error(e);
         return;
       case call::inspect:
+        if (e.kind == errc::not_found && lc.recovering) {
+          lost();
+          return;
+        }
         if (e.kind == errc::not_found) {
           // Removed behind our back: nothing is left to stop or remove.
           exit_result x;
@@ -698,6 +717,7 @@ struct stepper {
       return;
     }
     lc.wait = waiting::no;
+    lc.recovering = false;
     cancel(timer::recheck);
     if (i.running) {
       if (lc.state == task_state::stopping && !lc.kill_delivered) {
@@ -835,6 +855,63 @@ struct stepper {
     resume();
   }
 
+  void on(const ev::recovered& rec) {
+    if (lc.epoch != 0 || lc.state != task_state::pending) {
+      ignored = true;
+      return;
+    }
+    lc.restarts = rec.restarts;
+    lc.stop_asked = rec.stop_asked;
+    lc.lease = rec.lease;
+    lc.image_id = rec.image_id;
+    if (!rec.container_id.empty() && rec.unstarted) {
+      // Created, its start never confirmed: started now (a start of a
+      // started container changes nothing).
+      lc.container_id = rec.container_id;
+      watch_events();
+      if (lc.stop_asked) {
+        cleanup(after::clean, "stopped before its container started");
+        return;
+      }
+      start();
+      return;
+    }
+    if (!rec.container_id.empty()) {
+      // Its container may run, have exited or be gone: the inspect tells,
+      // and meanwhile it is followed as a running one (its logs resume).
+      lc.container_id = rec.container_id;
+      lc.recovering = true;
+      warn("re-attaching to container " + short_id(rec.container_id) + " (" +
+           std::string(r.container_name) + ") after a restart of stevedore");
+      watch_events();
+      enter_running();
+      inspect();
+      return;
+    }
+    if (!lc.lease) {
+      prepare(); // nothing was made on the daemon that needs the image yet
+      return;
+    }
+    if (rec.intent) {
+      // A create was sent and never confirmed: only the name can tell.
+      lc.intent = create_intent::unconfirmed;
+      set_state(task_state::creating, std::string(r.container_name));
+      enter(phase::finding_holder);
+      issue(cmd::find_holder{lc.epoch});
+      return;
+    }
+    if (rec.restart_due && !lc.stop_asked) {
+      issue(cmd::emit_restart{"restarting after a restart of stevedore"});
+      restart();
+      return;
+    }
+    if (lc.stop_asked) {
+      finish(task_state::cleaned, "stopped before stevedore restarted");
+      return;
+    }
+    create();
+  }
+
   void on(const ev::logs_finished&) {
     if (!lc.following_logs) {
       ignored = true;
@@ -882,7 +959,8 @@ const char* command_name(const command& c) noexcept {
 const char* event_name(const event_data& e) noexcept {
   static constexpr const char* names[] = {
     "begin", "answered", "failed", "image_ready", "created", "name_holder", "inspected",
-    "died",  "recheck",  "oom",    "stop",        "timer_fired", "daemon_health", "logs_finished"};
+    "died",  "recheck",  "oom",    "stop",        "timer_fired", "daemon_health", "logs_finished",
+    "recovered"};
   static_assert(sizeof(names) / sizeof(names[0]) == std::variant_size_v<event_data>);
   return names[e.index()];
 }

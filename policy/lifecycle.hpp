@@ -5,6 +5,10 @@
 //      +----------+----------+-----------+-----------+----------+----------+--> failed (reason)
 //
 //   exited (failed run) -> restart policy -> creating -> ...       a failed run restarted
+//   recovered (a restart of stevedore): container known -> running, inspected:
+//     running: re-attached; exited: its exit goes through the restart policy;
+//     gone: lost (a failed run); a create's unconfirmed intent: settled by
+//     the name (finding_holder); else started again where it was
 //   creating --409--> holder ours and running: adopted (running)
 //                     holder ours and dead: removed, create again (at most N times)
 //                     holder not ours: failed, the container left untouched
@@ -108,6 +112,7 @@ struct lifecycle {
   bool following_logs = false;            // the log follower runs
   bool lease = false;                     // an image lease is held (image_id)
   create_intent intent = create_intent::none; // whether a create may have made a container we do not know
+  bool recovering = false;                // recovered with a container: its state is not known yet
   std::uint8_t attempts = 0;              // transient failures of the current step
   std::uint8_t conflict_attempts = 0;     // dead holders of the name removed
   std::uint32_t epoch = 0;                // calls of older epochs are stale
@@ -185,11 +190,24 @@ struct stop {};                                   // a user asked
 struct timer_fired { timer which; std::uint32_t token; };
 struct daemon_health { bool healthy; };
 struct logs_finished {};                          // the follower wrote the last output
+// The supervisor started again on its state: what it had recorded of the
+// task (actors/state_db.hpp), instead of `begin`.
+struct recovered {
+  std::string container_id;                       // empty: none was known
+  bool intent = false;                            // a create may have made a container of the name
+  bool lease = false;                             // image_id was leased (the image manager rebuilt it)
+  std::string image_id;
+  std::int64_t restarts = 0;
+  bool stop_asked = false;
+  bool restart_due = false;                       // it was waiting out its restart delay
+  bool unstarted = false;                         // the container was created, its start not confirmed
+};
 } // namespace ev
 
 using event_data = std::variant<ev::begin, ev::answered, ev::failed, ev::image_ready, ev::created,
                                 ev::name_holder, ev::inspected, ev::died, ev::recheck, ev::oom,
-                                ev::stop, ev::timer_fired, ev::daemon_health, ev::logs_finished>;
+                                ev::stop, ev::timer_fired, ev::daemon_health, ev::logs_finished,
+                                ev::recovered>;
 
 struct event {
   event_data what;

@@ -10,7 +10,8 @@
 #      < 0.2 s), its RSS (target < 40 MB), threads and child processes.
 #   3. simulated daemon, zero latency: BENCH_SIM_TASKS (10000) full
 #      lifecycles in churn mode (target >= 2000/s on 2 cores), then as many
-#      live tasks held at once (target < 100 MB RSS, < 10 KB per task).
+#      live tasks held at once (target < 100 MB RSS, < 10 KB per task), and
+#      the churn again with the state store on (3c, the cost of durability).
 #   4. the inspection console: `stevedore agent` on the simulated daemon with
 #      BENCH_CONSOLE_TASKS (10000) running tasks; GET /v1/actors latency
 #      (median and max of 20) for the first page, a filtered page deep in the
@@ -184,6 +185,15 @@ if wants 3; then
     "   stevedore RSS $(figure stevedore.rss_live_kb "$f") KB (target < 102400), $(figure stevedore.bytes_per_task "$f") bytes/task (target < 10240);" \
     "   baseline $(figure baseline.bytes_per_task "$f") bytes/task; stevedore/baseline per task $(figure ratio.bytes_per_task "$f");" \
     "   of which the planned instance (held by either driver): $(figure stevedore.plan_bytes_per_task "$f") bytes/task")
+  # 3c. the cost of durability: the same churn with the state store on
+  # (a fresh state folder), next to 3a's figure with it off.
+  state_dir=$(mktemp -d "${TMPDIR:-/tmp}/stevedore-bench-state.XXXXXX")
+  TMPDIR=$BENCH_SIM_ALLOC_DIR stress "sim-churn-durable-$BENCH_SIM_TASKS" --endpoint "$SIM" --image "$SIM_IMAGE" --command "sleep 86400" \
+    --tasks "$BENCH_SIM_TASKS" --concurrency "$BENCH_SIM_CONCURRENCY" --churn --state-dir "$state_dir"
+  rm -rf "$state_dir"
+  f=$REPORTS/sim-churn-durable-$BENCH_SIM_TASKS.txt
+  summary+=("3c. the same churn with the state store on (SQLite, WAL, batched):" \
+    "   stevedore $(figure stevedore.throughput_per_s "$f")/s (goal: at most 10% below 3a, and >= 2000)")
 fi
 
 # latency PORT TARGET: "median X ms, max Y ms" of 20 GETs.

@@ -463,5 +463,150 @@ TEST(LifecycleHelpers, AnExitNamesTheSignalOfCodesAbove128) {
   EXPECT_EQ(lc::signal_name(0), nullptr);
 }
 
+// -- recovery: the supervisor started again on its state (issue 13) --
+
+restart_spec restarts(int attempts) {
+  restart_spec r;
+  r.attempts = attempts;
+  r.interval_ms = 60000;
+  r.delay_ms = 100;
+  r.mode = "fail";
+  return r;
+}
+
+TEST(LifecycleRecovery, ARunningContainerIsReattachedNotRestarted) {
+  lifecycle_driver d;
+  d.recover(recovered_container());
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_TRUE(d.life.recovering);
+  EXPECT_TRUE(find<cmd::watch>(d.last));
+  EXPECT_TRUE(find<cmd::follow_logs>(d.last)) << "its logs resume";
+  EXPECT_TRUE(find<cmd::sample>(d.last)) << "its stats resume";
+  ASSERT_TRUE(find<cmd::inspect>(d.last));
+  d.feed(ev::inspected{d.life.epoch, true, 0, false, {}});
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_FALSE(d.life.recovering);
+  EXPECT_EQ(d.life.restarts, 1) << "the stored count";
+  EXPECT_EQ(d.count<cmd::create>(), 0);
+  EXPECT_EQ(d.count<cmd::start>(), 0);
+  EXPECT_EQ(d.count<cmd::acquire>(), 0) << "the lease was rebuilt, not taken again";
+  d.feed(ev::stop{}); // and it stops like any running task
+  ASSERT_TRUE(find<cmd::kill>(d.last));
+}
+
+TEST(LifecycleRecovery, AContainerThatExitedWhileAwayGoesThroughItsRestartPolicy) {
+  lifecycle_driver d;
+  d.restart = restarts(2);
+  d.recover(recovered_container());
+  d.feed(ev::inspected{d.life.epoch, false, 3, false, {}});
+  auto* exit = last_exit(d);
+  ASSERT_TRUE(exit);
+  EXPECT_EQ(exit->exit.exit_code, 3) << "the real exit code, from the daemon";
+  EXPECT_TRUE(find<cmd::emit_restart>(d.all));
+  finish_cleanup(d);
+  d.fire(timer::restart);
+  EXPECT_EQ(d.life.restarts, 2);
+  EXPECT_TRUE(find<cmd::create>(d.last));
+}
+
+TEST(LifecycleRecovery, AGoneContainerIsLostAndHandledByTheRestartPolicy) {
+  lifecycle_driver d;
+  d.restart = restarts(1);
+  d.recover(recovered_container());
+  d.fail(call::inspect, errc::not_found, "No such container");
+  auto* exit = last_exit(d);
+  ASSERT_TRUE(exit);
+  EXPECT_NE(exit->message.find("lost while stevedore was away"), std::string::npos) << exit->message;
+  bool warned = false;
+  for (const auto& c : d.all)
+    if (auto* w = std::get_if<cmd::emit_warning>(&c))
+      warned = warned || w->message.find("is gone") != std::string::npos;
+  EXPECT_TRUE(warned);
+  EXPECT_TRUE(d.life.container_id.empty());
+  d.feed(ev::logs_finished{});
+  EXPECT_EQ(d.count<cmd::remove>(), 0) << "nothing is left to remove";
+  EXPECT_EQ(d.life.at, lc::phase::restart_wait);
+  d.fire(timer::restart);
+  EXPECT_TRUE(find<cmd::create>(d.last));
+}
+
+TEST(LifecycleRecovery, AGoneContainerWithoutRestartsFails) {
+  lifecycle_driver d;
+  d.recover(recovered_container());
+  d.fail(call::inspect, errc::not_found);
+  d.feed(ev::logs_finished{});
+  EXPECT_EQ(d.life.state, ts::failed);
+  EXPECT_EQ(d.count<cmd::release>(), 1) << "the rebuilt lease goes back once";
+}
+
+TEST(LifecycleRecovery, AnUnconfirmedCreateIsSettledByTheName) {
+  lifecycle_driver d;
+  d.recover(recovered_intent());
+  ASSERT_TRUE(find<cmd::find_holder>(d.last));
+  EXPECT_EQ(d.count<cmd::create>(), 0) << "never a second container before the name is asked";
+  d.feed(ev::name_holder{d.life.epoch, "c0ffee0000000000000000000009", true, true, "running"});
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_EQ(d.life.container_id, "c0ffee0000000000000000000009");
+  EXPECT_EQ(d.count<cmd::create>(), 0);
+
+  lifecycle_driver none;
+  none.recover(recovered_intent());
+  none.fail(call::find_holder, errc::not_found);
+  EXPECT_TRUE(find<cmd::create>(none.last)) << "nothing was made: created now";
+}
+
+TEST(LifecycleRecovery, ATaskWithoutLeaseStartsFromTheBeginning) {
+  lifecycle_driver d;
+  lc::ev::recovered r;
+  d.recover(r);
+  EXPECT_TRUE(find<cmd::prepare>(d.last));
+  EXPECT_EQ(d.life.state, ts::pending);
+}
+
+TEST(LifecycleRecovery, ARestartDueIsMadeWithTheStoredCount) {
+  lifecycle_driver d;
+  auto r = recovered_intent();
+  r.intent = false;
+  r.restart_due = true;
+  r.restarts = 3;
+  d.recover(r);
+  EXPECT_TRUE(find<cmd::create>(d.last));
+  EXPECT_EQ(d.life.restarts, 4);
+}
+
+TEST(LifecycleRecovery, AStopAskedBeforeTheRestartGoesOn) {
+  lifecycle_driver d;
+  auto r = recovered_container();
+  r.stop_asked = true;
+  d.recover(r);
+  EXPECT_EQ(d.life.state, ts::stopping);
+  auto* kill = find<cmd::kill>(d.last);
+  ASSERT_TRUE(kill);
+  EXPECT_EQ(kill->signal, "SIGTERM");
+}
+
+TEST(LifecycleRecovery, ACreatedButUnstartedContainerIsStartedNotTakenForAnExit) {
+  lifecycle_driver d;
+  auto r = recovered_container();
+  r.unstarted = true;
+  d.recover(r);
+  EXPECT_EQ(d.life.state, ts::starting);
+  auto* start = find<cmd::start>(d.last);
+  ASSERT_TRUE(start);
+  EXPECT_EQ(start->id, r.container_id);
+  EXPECT_EQ(d.count<cmd::create>(), 0);
+  d.ok(call::start);
+  EXPECT_EQ(d.life.state, ts::running);
+}
+
+TEST(LifecycleRecovery, IsOnlyAFirstEvent) {
+  lifecycle_driver d;
+  d.to_running();
+  auto before = d.life.epoch;
+  d.recover(recovered_container());
+  EXPECT_TRUE(d.last_ignored);
+  EXPECT_EQ(d.life.epoch, before);
+}
+
 } // namespace
 } // namespace stevedore::testing

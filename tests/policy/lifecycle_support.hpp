@@ -19,6 +19,24 @@ inline restart_spec no_restarts() {
   return r;
 }
 
+// What a supervisor started again on its state tells a task whose container
+// was known, and one whose create was never confirmed.
+inline lc::ev::recovered recovered_container() {
+  lc::ev::recovered r;
+  r.container_id = "c0ffee0000000000000000000001";
+  r.lease = true;
+  r.image_id = "sha256:img";
+  r.restarts = 1;
+  return r;
+}
+inline lc::ev::recovered recovered_intent() {
+  lc::ev::recovered r;
+  r.intent = true;
+  r.lease = true;
+  r.image_id = "sha256:img";
+  return r;
+}
+
 struct lifecycle_driver {
   restart_spec restart = no_restarts();
   lc::rules rules;
@@ -69,6 +87,8 @@ struct lifecycle_driver {
     feed(lc::ev::died{life.container_id});
     return feed(lc::ev::inspected{life.epoch, false, code, oom, {}});
   }
+
+  const lc::lifecycle& recover(lc::ev::recovered r) { return feed(std::move(r)); }
 
   // begin .. running
   const lc::lifecycle& to_running() {

@@ -37,3 +37,14 @@ if(TARGET stevedore_agent_supervisor)
     CONSOLE_BROWSER_JS="${CMAKE_CURRENT_LIST_DIR}/console_browser.js"
     CONSOLE_ARTEFACTS="${CMAKE_CURRENT_BINARY_DIR}/console-screenshots")
 endif()
+
+# Durable state (issue 13): the agent killed with SIGKILL and started again
+# on its state folder re-attaches, settles exits and losses, and reconciles.
+if(TARGET stevedore_agent_supervisor)
+  stevedore_test(agent_recovery_test
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/agent_recovery_test.cpp
+    LIBS stevedore_testenv stevedore_agent_testing simdjson::simdjson
+    LABELS agent INTEGRATION)
+  add_dependencies(agent_recovery_test stevedore)
+  target_compile_definitions(agent_recovery_test PRIVATE STEVEDORE_BIN="$<TARGET_FILE:stevedore>")
+endif()

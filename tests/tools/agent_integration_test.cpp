@@ -4,7 +4,8 @@
 // into, signalled, stopped until its container is gone, all counted by
 // /metrics; unknown tasks are 404 and malformed jobs 400; a bearer token
 // guards the API; a public address without a token is refused at start;
-// SIGTERM ends the agent with exit 0 and leaves none of its containers.
+// SIGTERM with --stop-tasks-on-exit ends the agent with exit 0 and leaves
+// none of its containers.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -345,7 +346,14 @@ TEST_F(agent_live, unknown_tasks_are_404_and_malformed_jobs_400) {
   EXPECT_EQ(agent_.wait_exit(30s), 0) << agent_.output();
 }
 
-TEST_F(agent_live, sigterm_stops_running_tasks_and_leaves_no_container) {
+// With --stop-tasks-on-exit, SIGTERM stops the tasks before the exit (by
+// default they keep running for the next start: agent_recovery_test).
+class agent_stopping_tasks : public agent_live {
+protected:
+  std::vector<std::string> extra_args() override { return {"--stop-tasks-on-exit"}; }
+};
+
+TEST_F(agent_stopping_tasks, sigterm_stops_running_tasks_and_leaves_no_container) {
   auto r = request(port_, "POST", "/v1/jobs", hcl());
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 201) << r->body;

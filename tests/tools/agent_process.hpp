@@ -19,6 +19,8 @@ namespace stevedore::agent::test {
 // The agent as a child process, its stdout read through a pipe.
 class agent_process {
 public:
+  pid_t pid() const { return pid_; }
+
   // `with_stderr`: stderr goes into the same pipe as stdout.
   bool start(const std::vector<std::string>& args, bool with_stderr = false) {
     int out[2];

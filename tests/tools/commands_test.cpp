@@ -1,6 +1,8 @@
 // `stevedore plan` and `stevedore info` as a user runs them, where no daemon
 // is needed: plan's determinism and problems, info's one-line failures.
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -176,6 +178,25 @@ TEST(agent, locked_down_settings_start_without_the_warning) {
   EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
   EXPECT_NE(o.out.find("listening on"), std::string::npos) << o.out;
   EXPECT_EQ(o.err.find("warning: whoever"), std::string::npos) << o.err;
+}
+
+// A state file the agent cannot read stops it before anything starts, in
+// one line naming the file; the file is left as it was.
+TEST(agent, refuses_to_start_on_a_corrupt_state_file) {
+  scratch s;
+  ASSERT_TRUE(s.ok());
+  std::filesystem::create_directories(s.dir() / "state");
+  const std::string junk(4096, 'j');
+  const auto path = s.dir() / s.write("state/state.db", junk);
+  s.write("client.hcl", "client {\n  options {\n    \"docker.endpoint\" = "
+                        "\"unix:///nonexistent/stevedore-test.sock\"\n  }\n}\n");
+  auto o = s.run("agent --listen 127.0.0.1:0 --state-dir state --config client.hcl");
+  EXPECT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_EQ(lines(o.err), 1u) << o.err;
+  EXPECT_NE(o.err.find("state.db"), std::string::npos) << o.err;
+  EXPECT_EQ(o.out.find("listening"), std::string::npos) << o.out;
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), junk);
 }
 
 TEST(info, unreachable_endpoint_is_one_line_and_exit_1) {

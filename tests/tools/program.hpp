@@ -48,6 +48,7 @@ public:
     fs::remove_all(dir_, ec);
   }
   bool ok() const { return !dir_.empty(); }
+  const fs::path& dir() const { return dir_; }
   std::string write(const std::string& name, const std::string& text) const {
     std::ofstream(dir_ / name) << text;
     return name;

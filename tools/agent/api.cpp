@@ -176,6 +176,11 @@ void api::handle(http_request req, std::shared_ptr<responder> res) {
       });
       return;
     }
+    if (n == 3 && s[1] == "node" && s[2] == "drain") {
+      if (method_is(req, a, {"POST"}))
+        drain(res);
+      return;
+    }
     if (n == 2 && s[1] == "node") {
       if (!method_is(req, a, {"GET"}))
         return;
@@ -220,6 +225,28 @@ void api::handle(http_request req, std::shared_ptr<responder> res) {
     }
   }
   a.error(404, errc::not_found, "no such route: " + req.path);
+}
+
+// POST /v1/node/drain: every task that has not ended is stopped (kill
+// signal, kill timeout), as an agent with --stop-tasks-on-exit does before
+// it exits; answered at once with the ids being stopped.
+void api::drain(std::shared_ptr<responder> res) {
+  answer a(metrics_, std::move(res));
+  auto backend = backend_;
+  backend_->list_tasks([a, backend](result<std::vector<task_status>> r) {
+    a.then(r, [&](const std::vector<task_status>& tasks) {
+      json ids = json::array();
+      for (const auto& t : tasks) {
+        if (is_terminal(t.state))
+          continue;
+        ids.push(json(t.task_id));
+        backend->stop_task(t.task_id, [](result<unit>) {});
+      }
+      json body = json::object();
+      body.set("stopping", std::move(ids));
+      a.json_body(202, body);
+    });
+  });
 }
 
 // Read and checked here, so that every problem is listed with the status

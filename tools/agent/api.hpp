@@ -78,6 +78,7 @@ private:
   void task_action(const task_route& route, http_request& req, std::shared_ptr<responder> res);
   void get_logs(const std::string& id, http_request& req, std::shared_ptr<responder> res);
   void get_events(std::shared_ptr<responder> res);
+  void drain(std::shared_ptr<responder> res);
   void get_metrics(std::shared_ptr<responder> res);
   // api_actors.cpp: the inspection routes.
   void get_actors(http_request& req, std::shared_ptr<responder> res);

@@ -176,24 +176,38 @@ public:
   std::shared_ptr<backend> api_backend() override { return backend_; }
 
   void shutdown() override {
+    if (!close_api())
+      return;
+    if (auto r = sup_->shutdown(); !r)
+      std::fprintf(stderr, "stevedore agent: %s\n", to_string(r.error()).c_str());
+  }
+
+  void leave_running() override {
+    if (!close_api())
+      return;
+    if (auto r = sup_->leave_running(); !r)
+      std::fprintf(stderr, "stevedore agent: %s\n", to_string(r.error()).c_str());
+  }
+
+private:
+  // Refuses new calls and ends the subscriptions; false when done before.
+  bool close_api() {
     std::map<std::uint64_t, subscription> subs;
     {
       // Waits for calls in flight to have handed their work to the
       // supervisor (they never wait on it), then refuses new ones.
       std::unique_lock<std::shared_mutex> lock(state_->mu);
       if (!state_->sup)
-        return;
+        return false;
       state_->sup = nullptr;
       std::lock_guard<std::mutex> l(state_->subs_mu);
       subs.swap(state_->subs);
     }
     for (auto& [key, sub] : subs)
       sub.cancel();
-    if (auto r = sup_->shutdown(); !r)
-      std::fprintf(stderr, "stevedore agent: %s\n", to_string(r.error()).c_str());
+    return true;
   }
 
-private:
   std::unique_ptr<stevedore::supervisor> sup_;
   std::shared_ptr<shared_state> state_;
   std::shared_ptr<backend> backend_;
@@ -230,7 +244,8 @@ void wait_first_fingerprint(stevedore::supervisor& sup) {
 
 result<std::unique_ptr<supervisor_service>> start_supervisor(const client_config& client,
                                                              const std::string& state_dir,
-                                                             std::shared_ptr<metrics> m) {
+                                                             std::shared_ptr<metrics> m,
+                                                             const durability_options& d) {
   if (auto ok = prepare_state_dir(state_dir); !ok)
     return std::move(ok).error();
   auto ep = docker::resolve_endpoint(client.endpoint, client.tls_cert, client.tls_key, client.tls_ca,
@@ -240,6 +255,9 @@ result<std::unique_ptr<supervisor_service>> start_supervisor(const client_config
   supervisor_options opts;
   opts.client = client;
   opts.state_dir = state_dir;
+  opts.reconcile_grace = d.reconcile_grace;
+  opts.reconcile_dry_run = d.reconcile_dry_run;
+  opts.reconcile_interval = d.reconcile_interval;
   opts.docker = make_metered_client(docker::client::make(std::move(*ep)), std::move(m));
   auto sup = stevedore::supervisor::create(std::move(opts));
   if (!sup)

@@ -4,6 +4,7 @@
 // the only agent file that sees CAF (actors/stevedore.hpp).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -21,11 +22,22 @@ public:
   // Stops every task with its kill signal and timeout, waits until they are
   // cleaned up, and ends the actor system. Blocks; call it from main().
   virtual void shutdown() = 0;
+  // Ends the actor system and leaves every task's container running, for
+  // the next start on the same state folder to re-attach. Blocks.
+  virtual void leave_running() = 0;
+};
+
+// How the agent's supervisor keeps and reconciles its state.
+struct durability_options {
+  std::chrono::milliseconds reconcile_grace{60000}; // orphans younger than this are left alone
+  bool reconcile_dry_run = false;                   // only report them
+  std::chrono::milliseconds reconcile_interval{30000}; // between the reconciler's passes
 };
 
 // Errors name the step (daemon endpoint, state folder) and why.
 result<std::unique_ptr<supervisor_service>> start_supervisor(const client_config& client,
                                                              const std::string& state_dir,
-                                                             std::shared_ptr<metrics> m);
+                                                             std::shared_ptr<metrics> m,
+                                                             const durability_options& d = {});
 
 } // namespace stevedore::agent

@@ -1,7 +1,11 @@
 // `stevedore agent [--config CLIENT] [--listen ADDR:PORT] [--state-dir DIR]
-// [--token-file F]`: runs the supervisor and serves its HTTP API
-// (tools/agent/api.hpp) until SIGINT or SIGTERM, then stops every task with
-// its kill signal and timeout and exits 0. Prints one line with the address
+// [--token-file F] [--stop-tasks-on-exit] [--reconcile-grace D]
+// [--reconcile-interval D] [--reconcile-dry-run]`: runs the supervisor and serves its HTTP API
+// (tools/agent/api.hpp) until SIGINT or SIGTERM, then exits 0 leaving its
+// tasks running for the next start on the same --state-dir to re-attach
+// (with --stop-tasks-on-exit: stops every task with its kill signal and
+// timeout first). A state file it cannot read stops it before anything
+// starts, with one line saying why. Prints one line with the address
 // bound ("listening on http://127.0.0.1:43127") once it serves. Anything but
 // a loopback address is refused without a token, before anything starts.
 #include <pthread.h>
@@ -16,6 +20,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "policy/duration.hpp"
 #include "policy/rules.hpp"
 #include "tools/agent/api.hpp"
 #include "tools/agent/server.hpp"
@@ -32,6 +37,10 @@ struct agent_args {
   std::string state_dir = "/var/lib/stevedore";
   std::string token_file;
   std::size_t body_limit = 0; // 0: stevedore.job.max_size of the client settings
+  bool stop_tasks_on_exit = false;
+  std::string reconcile_grace = "1m";
+  std::string reconcile_interval = "30s";
+  bool reconcile_dry_run = false;
 };
 
 int fail(const std::string& line) {
@@ -91,8 +100,19 @@ int run_agent(const agent_args& args) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  agent::durability_options dur;
+  auto grace = policy::parse_nonnegative_duration(args.reconcile_grace);
+  if (!grace)
+    return fail("--reconcile-grace: " + grace.error().message);
+  dur.reconcile_grace = std::chrono::milliseconds(policy::nanos_to_millis(*grace));
+  auto every = policy::parse_nonnegative_duration(args.reconcile_interval);
+  if (!every || *every == 0)
+    return fail("--reconcile-interval: " +
+                (every ? std::string("must be above 0") : every.error().message));
+  dur.reconcile_interval = std::chrono::milliseconds(policy::nanos_to_millis(*every));
+  dur.reconcile_dry_run = args.reconcile_dry_run;
   auto m = std::make_shared<agent::metrics>();
-  auto supervisor = agent::start_supervisor(client, args.state_dir, m);
+  auto supervisor = agent::start_supervisor(client, args.state_dir, m, dur);
   if (!supervisor)
     return fail(to_string(supervisor.error()));
   agent::api_options ao;
@@ -112,10 +132,17 @@ int run_agent(const agent_args& args) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  std::printf("stevedore agent: %s received, stopping tasks\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+  if (args.stop_tasks_on_exit)
+    std::printf("stevedore agent: %s received, stopping tasks\n", name);
+  else
+    std::printf("stevedore agent: %s received, leaving tasks running for the next start\n", name);
   std::fflush(stdout);
   (*srv)->stop();
-  (*supervisor)->shutdown();
+  if (args.stop_tasks_on_exit)
+    (*supervisor)->shutdown();
+  else
+    (*supervisor)->leave_running();
   std::printf("stevedore agent: stopped\n");
   std::fflush(stdout);
   return 0;
@@ -134,6 +161,18 @@ const bool registered = stevedore::cli::add_command(
        ->capture_default_str();
      app.add_option("--token-file", args->token_file,
                     "File whose first line is the bearer token every request must carry");
+     app.add_flag("--stop-tasks-on-exit", args->stop_tasks_on_exit,
+                  "On SIGINT/SIGTERM stop every task (kill signal, kill timeout) before exiting; "
+                  "by default they keep running and the next start re-attaches them");
+     app.add_option("--reconcile-grace", args->reconcile_grace,
+                    "Containers labelled for this node but held by no task are removed once "
+                    "older than this")
+       ->capture_default_str();
+     app.add_option("--reconcile-interval", args->reconcile_interval,
+                    "Time between two passes of the reconciler")
+       ->capture_default_str();
+     app.add_flag("--reconcile-dry-run", args->reconcile_dry_run,
+                  "Only report the containers the reconciler would remove");
      app.add_option("--body-limit", args->body_limit,
                     "Largest request body, in bytes (default: the client settings' "
                     "stevedore.job.max_size, 1 MiB)");

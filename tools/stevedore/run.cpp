@@ -239,6 +239,7 @@ int run_job(const run_args& args) {
   supervisor_options opts;
   opts.client = client;
   opts.state_dir = state_dir;
+  opts.durable = false; // a run stops what it started; nothing is taken over later
   auto sup = supervisor::create(std::move(opts));
   if (!sup) {
     std::fprintf(stderr, "%s\n", to_string(sup.error()).c_str());

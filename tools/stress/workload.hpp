@@ -27,6 +27,7 @@ struct stress_options {
   client_config client;                   // --config; its endpoint is the daemon
   std::string run_id;                     // names and labels this run's containers
   std::chrono::milliseconds call_timeout{60000}; // deadline of one Engine API call
+  std::string state_dir;                  // the supervisor keeps durable state here (empty: none)
   // Longest a launch or a teardown may take before it counts as failed
   // ("timeout") and the run moves on; zero: no limit.
   std::chrono::milliseconds step_timeout{300000};
