@@ -3,16 +3,21 @@
 # (Debug, Ninja), build with -j2, run ctest. ctest's docker_env fixture brings
 # the test environment (tools/testenv.sh) up before the first integration test
 # and down after the last; this script tears it down as well on failure or
-# interruption. Exits with ctest's code.
+# interruption. Exits with ctest's code (or 1 when a hardening pass failed).
 #
 #   STEVEDORE_BUILD_DIR  build folder (default: build under the repository)
 #   STEVEDORE_TESTENV_DIR  the environment's state dir (see tools/testenv.sh)
-#   STEVEDORE_HARDENING  1 (default): after ctest, the sanitizer run
-#     (tools/sanitize.sh) and the bounded fuzz run (tools/fuzz.sh,
-#     STEVEDORE_FUZZ_SECONDS per target, 20 here); 0: skip them. They are
-#     also skipped, with a line saying so, when the suite took longer than
-#     STEVEDORE_HARDENING_AFTER seconds (default 1080), so that CI stays
-#     inside its 35 minutes on 2 cores.
+#   STEVEDORE_SANITIZE  the main build's sanitizers: address (default:
+#     AddressSanitizer + UndefinedBehaviorSanitizer, so that every unit and
+#     integration test, and the stevedore program they start, runs under
+#     them; with the system allocator) or empty (a plain build, with tcmalloc)
+#   STEVEDORE_HARDENING  1 (default): after ctest, the ThreadSanitizer run of
+#     the actor unit tests (tools/sanitize.sh thread; with a plain main
+#     build also tools/sanitize.sh address) and the bounded fuzz run
+#     (tools/fuzz.sh, STEVEDORE_FUZZ_SECONDS per target, 20 here); 0: skip
+#     them. They are also skipped, with a line saying so, when the suite
+#     took longer than STEVEDORE_HARDENING_AFTER seconds (default 1140), so
+#     that CI stays inside its 35 minutes on 2 cores.
 #   extra arguments are passed to ctest (e.g. -L unit, -R Pull)
 set -euo pipefail
 
@@ -35,8 +40,17 @@ if [[ -f "$BUILD/CMakeCache.txt" ]]; then
   fi
 fi
 
-step "configuring $BUILD"
-cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTEVEDORE_BUILD_TESTS=ON
+SANITIZE=${STEVEDORE_SANITIZE-address}
+if [[ -n "$SANITIZE" ]]; then
+  malloc=system
+else
+  malloc=tcmalloc
+fi
+step "configuring $BUILD (sanitizers: ${SANITIZE:-none})"
+cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTEVEDORE_BUILD_TESTS=ON \
+  "-DSTEVEDORE_SANITIZE=$SANITIZE" "-DSTEVEDORE_MALLOC=$malloc"
+# shellcheck source=tools/sanitizer-env.sh
+source "$REPO/tools/sanitizer-env.sh"
 
 step "building"
 cmake --build "$BUILD" -j2
@@ -62,12 +76,16 @@ set -e
 step "ctest exited with $rc"
 
 if [[ "${STEVEDORE_HARDENING:-1}" != 0 ]]; then
-  if ((SECONDS > ${STEVEDORE_HARDENING_AFTER:-1080})); then
+  if ((SECONDS > ${STEVEDORE_HARDENING_AFTER:-1140})); then
     step "skipping the sanitizer and fuzz runs: the suite took ${SECONDS}s"
   else
     # Each bounded, so that a hang cannot eat CI's time.
-    step "sanitizer run (ASan + UBSan)"
-    timeout 480 bash "$REPO/tools/sanitize.sh" || rc=1
+    step "sanitizer run (TSan: the actor unit tests)"
+    timeout 600 bash "$REPO/tools/sanitize.sh" thread || rc=1
+    if [[ "$SANITIZE" != address ]]; then
+      step "sanitizer run (ASan + UBSan: the unit tests)"
+      timeout 900 bash "$REPO/tools/sanitize.sh" address || rc=1
+    fi
     step "fuzz run"
     STEVEDORE_FUZZ_SECONDS=${STEVEDORE_FUZZ_SECONDS:-20} timeout 360 bash "$REPO/tools/fuzz.sh" || rc=1
   fi
