@@ -7,14 +7,14 @@
 #
 #   STEVEDORE_FUZZ_SECONDS  seconds per target (default 60)
 #   STEVEDORE_FUZZ_DIR      build folder (default: build-fuzz under the repository)
-#   arguments: the targets to run (default: all of hcl json job client engine)
+#   arguments: the targets to run (default: all of hcl json job client engine agent)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$(realpath -m "${STEVEDORE_FUZZ_DIR:-$REPO/build-fuzz}")
 SECONDS_EACH=${STEVEDORE_FUZZ_SECONDS:-60}
 targets=("$@")
-((${#targets[@]})) || targets=(hcl json job client engine)
+((${#targets[@]})) || targets=(hcl json job client engine agent)
 
 step() { echo "=== fuzz.sh: $* ($(date +%H:%M:%S))"; }
 
