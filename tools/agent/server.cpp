@@ -312,6 +312,12 @@ void session::on_header(beast::error_code ec, std::size_t) {
   if (ec)
     return refuse(400, "malformed HTTP request: " + ec.message());
   auto& req = parser_->get();
+  // Beast takes a Transfer-Encoding whose last coding is not chunked as no
+  // body at all, and would read what follows as the next request: a body
+  // the client meant one way and the server reads another (RFC 9112 6.3:
+  // answer 400 and close).
+  if (req.count(http::field::transfer_encoding) != 0 && !parser_->chunked())
+    return refuse(400, "malformed HTTP request: Transfer-Encoding must end with chunked");
   keep_alive_ = req.keep_alive();
   if (!core_->opts.token.empty()) {
     auto auth = req[http::field::authorization];
