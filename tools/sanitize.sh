@@ -19,6 +19,7 @@
 # missing and runs; neither: both.
 #
 #   STEVEDORE_TSAN_DIR / STEVEDORE_ASAN_DIR  the build folders
+#   STEVEDORE_ASAN_LABEL                     the address run's ctest -L (unit)
 #   STEVEDORE_SANITIZE_JOBS                  build parallelism (2)
 set -euo pipefail
 
@@ -42,7 +43,7 @@ case "$MODE" in
     exclude='^LogCollectorTest\.' ;;
   address)
     BUILD=$(realpath -m "${STEVEDORE_ASAN_DIR:-$REPO/build-asan}")
-    label=unit
+    label=${STEVEDORE_ASAN_LABEL:-unit}
     exclude='^$' ;;
   *)
     echo "usage: tools/sanitize.sh thread|address" >&2
