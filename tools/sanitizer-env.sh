@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tools/test.sh and tools/sanitize.sh: how the sanitized test
 # programs run. A finding stops the program with a non-zero exit, so that the
 # test fails; the suppression files hold only findings outside stevedore's

@@ -98,6 +98,7 @@ trap 'exit 143' TERM
 if [[ "$HARDENING" != 0 ]]; then
   step "building the TSan tree and the fuzz targets in the background (nice 19; log: $BUILD/hardening-build.log)"
   mkdir -p "$BUILD"
+  # shellcheck disable=SC2016 # expanded by the inner bash, from its arguments
   setsid nice -n 19 bash -c 'bash "$1/tools/sanitize.sh" thread build &&
     { [[ "$2" == address ]] || STEVEDORE_ASAN_LABEL=$3 bash "$1/tools/sanitize.sh" address build; } &&
     STEVEDORE_FUZZ_BUILD_ONLY=1 bash "$1/tools/fuzz.sh"' \
