@@ -140,6 +140,15 @@ caf::behavior task_dir_worker(caf::event_based_actor*) {
   };
 }
 
+// Spawned as a class: CAF 0.17's spawn of a function taking no argument but
+// its self binds a reference to a null shared_ptr<tuple<>>
+// (caf/detail/init_fun_factory.hpp), which UBSan stops on.
+class task_dir_worker_actor final : public caf::event_based_actor {
+public:
+  using caf::event_based_actor::event_based_actor;
+  caf::behavior make_behavior() override { return task_dir_worker(this); }
+};
+
 // Shared by every task actor, each of which follows its own container's
 // output (actors/log_follower.hpp) when collects_logs(task).
 std::shared_ptr<const log_service> log_service_for(std::shared_ptr<docker::client> docker,
@@ -199,7 +208,7 @@ void spawn_services(self_ptr self) {
   s.svc.events = spawn_container_events(sys, cfg.docker, cfg.events);
   s.svc.timers = spawn_timer_service(sys);
   if (cfg.prepare_task_dirs)
-    s.svc.task_dirs = sys.spawn<caf::detached>(task_dir_worker);
+    s.svc.task_dirs = sys.spawn<task_dir_worker_actor, caf::detached>();
   if (cfg.collect_logs)
     s.svc.logs = log_service_for(cfg.docker, s.svc.timers);
   // With docker.cleanup.container = false ended tasks leave their

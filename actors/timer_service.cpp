@@ -100,10 +100,19 @@ caf::behavior timer_service(self_ptr self) {
   };
 }
 
+// Spawned as a class: CAF 0.17's spawn of a function taking no argument but
+// its self binds a reference to a null shared_ptr<tuple<>>
+// (caf/detail/init_fun_factory.hpp), which UBSan stops on.
+class timer_service_actor final : public caf::stateful_actor<timer_service_state> {
+public:
+  using caf::stateful_actor<timer_service_state>::stateful_actor;
+  caf::behavior make_behavior() override { return timer_service(this); }
+};
+
 } // namespace
 
 caf::actor spawn_timer_service(caf::actor_system& sys) {
-  return sys.spawn(timer_service);
+  return sys.spawn<timer_service_actor>();
 }
 
 void set_timer(const caf::actor& timers, std::chrono::nanoseconds delay, const caf::actor_addr& to,

@@ -7,14 +7,16 @@
 #
 #   STEVEDORE_FUZZ_SECONDS  seconds per target (default 60)
 #   STEVEDORE_FUZZ_DIR      build folder (default: build-fuzz under the repository)
-#   arguments: the targets to run (default: all of hcl json job client engine)
+#   STEVEDORE_FUZZ_BUILD_ONLY=1  only build the targets (tools/test.sh does
+#                           that while ctest runs)
+#   arguments: the targets to run (default: all of hcl json job client engine agent)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$(realpath -m "${STEVEDORE_FUZZ_DIR:-$REPO/build-fuzz}")
 SECONDS_EACH=${STEVEDORE_FUZZ_SECONDS:-60}
 targets=("$@")
-((${#targets[@]})) || targets=(hcl json job client engine)
+((${#targets[@]})) || targets=(hcl json job client engine agent)
 
 step() { echo "=== fuzz.sh: $* ($(date +%H:%M:%S))"; }
 
@@ -23,6 +25,7 @@ CC=clang CXX=clang++ cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=De
   -DSTEVEDORE_BUILD_TESTS=ON -DSTEVEDORE_FUZZ=ON -DSTEVEDORE_MALLOC=system >/dev/null
 step "building ${targets[*]}"
 cmake --build "$BUILD" -j2 --target "${targets[@]/#/fuzz_}"
+[[ "${STEVEDORE_FUZZ_BUILD_ONLY:-0}" != 1 ]] || exit 0
 
 findings=$BUILD/fuzz-findings
 mkdir -p "$findings"

@@ -1,43 +1,68 @@
 #!/usr/bin/env bash
-# The unit tests that need neither CAF nor a daemon (policy/, messages/, the
-# Engine API decoders through the fuzz corpora replays) built with
-# AddressSanitizer and UndefinedBehaviorSanitizer in build-asan/ and run by
-# ctest: an overflow, an out-of-bounds read or a leak fails the run. These
-# layers take every byte a user or a daemon sends; the actor tests stay in
-# the plain build (a sanitized CAF build costs more than CI's time allows).
+# Sanitizer runs of the unit tests, each in a build folder of its own
+# (CMake option STEVEDORE_SANITIZE, g++, -DSTEVEDORE_MALLOC=system):
 #
-#   STEVEDORE_ASAN_DIR  build folder (default: build-asan under the repository)
+#   tools/sanitize.sh thread [build|run]
+#                               the actor unit tests (ctest -L unit-actors)
+#                               built with ThreadSanitizer in build-tsan/ and
+#                               run by ctest, with tools/tsan.supp
+#   tools/sanitize.sh address [build|run]
+#                               every unit test (ctest -L unit) built with
+#                               AddressSanitizer + UndefinedBehaviorSanitizer
+#                               in build-asan/ and run by ctest
+#
+# A race, an overflow, an out-of-bounds read, undefined behaviour or a leak
+# fails the run. CI (tools/test.sh) builds its main tree with ASan + UBSan
+# already, so it runs only `thread` here; `address` is for a plain
+# developer build. Only the targets of the tests run are built. `build`
+# only builds (tools/test.sh does that while ctest runs), `run` builds what is
+# missing and runs; neither: both.
+#
+#   STEVEDORE_TSAN_DIR / STEVEDORE_ASAN_DIR  the build folders
+#   STEVEDORE_ASAN_LABEL                     the address run's ctest -L (unit)
+#   STEVEDORE_SANITIZE_JOBS                  build parallelism (2)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=$(realpath -m "${STEVEDORE_ASAN_DIR:-$REPO/build-asan}")
-flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-targets=(policy_decode_test policy_mapping_test policy_parse_test policy_constraints_test
-  messages_test fuzz_hcl_replay fuzz_json_replay fuzz_job_replay fuzz_client_replay
-  fuzz_engine_replay)
+MODE=${1:-}
+WHAT=${2:-all}
+JOBS=${STEVEDORE_SANITIZE_JOBS:-2}
 
 step() { echo "=== sanitize.sh: $* ($(date +%H:%M:%S))"; }
 
-step "configuring $BUILD"
+# The options every sanitized run uses (tools/test.sh exports the same).
+# shellcheck source=tools/sanitizer-env.sh
+source "$REPO/tools/sanitizer-env.sh"
+
+case "$MODE" in
+  thread)
+    BUILD=$(realpath -m "${STEVEDORE_TSAN_DIR:-$REPO/build-tsan}")
+    label=unit-actors
+    # See tools/tsan.supp: the log collector's tests meet a CAF hand-over
+    # that no module-level entry can name.
+    exclude='^LogCollectorTest\.' ;;
+  address)
+    BUILD=$(realpath -m "${STEVEDORE_ASAN_DIR:-$REPO/build-asan}")
+    label=${STEVEDORE_ASAN_LABEL:-unit}
+    exclude='^$' ;;
+  *)
+    echo "usage: tools/sanitize.sh thread|address" >&2
+    exit 2 ;;
+esac
+
+step "configuring $BUILD ($MODE)"
 cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSTEVEDORE_BUILD_TESTS=ON \
-  -DSTEVEDORE_MALLOC=system "-DCMAKE_CXX_FLAGS=$flags" \
-  "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" >/dev/null
+  "-DSTEVEDORE_SANITIZE=$MODE" -DSTEVEDORE_MALLOC=system >/dev/null
+
+# The test programs of the label (test_targets.txt, written by
+# tests/CMakeLists.txt): building only them keeps the rest of the tree (the
+# program, the integration tests) out of this build.
+mapfile -t targets < <(awk -v re="$label" '$1 ~ re { print $2 }' "$BUILD/test_targets.txt" | sort -u)
+((${#targets[@]})) || { echo "sanitize.sh: no test targets for -L $label" >&2; exit 1; }
 step "building ${#targets[@]} test programs"
-cmake --build "$BUILD" -j2 --target "${targets[@]}"
-step "testing"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# The programs are run directly: ctest would also list the cases of every
-# test program this build left out.
-failed=0
-for t in policy/policy_decode_test policy/policy_mapping_test policy/policy_parse_test \
-         policy/policy_constraints_test messages/messages_test; do
-  if ! "$BUILD/tests/$t" --gtest_brief=1 >"$BUILD/$(basename "$t").log" 2>&1; then
-    tail -40 "$BUILD/$(basename "$t").log"
-    echo "sanitize.sh: $t failed (log: $BUILD/$(basename "$t").log)" >&2
-    failed=1
-  fi
-done
-ctest --test-dir "$BUILD" --output-on-failure --timeout 300 -R '^fuzz_.*_replay$' || failed=1
-((failed == 0)) || exit 1
+cmake --build "$BUILD" -j"$JOBS" --target "${targets[@]}"
+[[ "$WHAT" != build ]] || exit 0
+
+step "testing (ctest -L $label)"
+ctest --test-dir "$BUILD" --output-on-failure --timeout 300 -j2 -L "$label" -E "$exclude"
 step "clean"

@@ -242,7 +242,11 @@ void fake_engine::worker() {
       continue;
     }
     if (!stopping_ && queue_.top().due > clock::now()) {
-      cv_.wait_until(lock, queue_.top().due);
+      // A copy: wait_until reads its deadline again after waking, by when a
+      // push may have moved the queue's storage (ThreadSanitizer found the
+      // use after free).
+      const auto due = queue_.top().due;
+      cv_.wait_until(lock, due);
       continue;
     }
     auto fn = std::move(const_cast<timed&>(queue_.top()).fn);

@@ -9,6 +9,7 @@ stevedore_test(agent_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/agent_routes_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/agent_server_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/agent_hostile_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/agent_logs_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/agent_metrics_test.cpp
   LIBS stevedore_agent stevedore_agent_testing simdjson::simdjson

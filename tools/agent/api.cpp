@@ -10,6 +10,7 @@
 #include "tools/agent/console_page.hpp"
 #include "tools/agent/encode.hpp"
 #include "tools/agent/request_json.hpp"
+#include "tools/agent/request_target.hpp"
 
 namespace stevedore::agent {
 
@@ -39,40 +40,6 @@ const std::map<std::string, std::string, std::less<>>& action_methods() {
   static const std::map<std::string, std::string, std::less<>> m = {
     {"stop", "POST"}, {"signal", "POST"}, {"exec", "POST"}, {"logs", "GET"}, {"stats", "GET"}};
   return m;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// The path's segments, percent-decoded (so "%2F" stays inside its segment);
-// nullopt on a broken escape.
-std::optional<std::vector<std::string>> split_path(const std::string& path) {
-  std::vector<std::string> out;
-  std::string cur;
-  auto flush = [&] {
-    if (!cur.empty())
-      out.push_back(std::move(cur));
-    cur.clear();
-  };
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    const char c = path[i];
-    if (c == '/') {
-      flush();
-    } else if (c == '%') {
-      if (i + 2 >= path.size() || hex_value(path[i + 1]) < 0 || hex_value(path[i + 2]) < 0)
-        return std::nullopt;
-      cur += static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
-      i += 2;
-    } else {
-      cur += c;
-    }
-  }
-  flush();
-  return out;
 }
 
 std::string join(const std::vector<std::string>& parts, std::size_t from, std::size_t to) {

@@ -26,6 +26,7 @@
 #include <boost/optional.hpp>
 
 #include "messages/json.hpp"
+#include "tools/agent/request_target.hpp"
 
 namespace stevedore::agent {
 
@@ -40,18 +41,6 @@ const std::string* http_request::param(std::string_view key) const {
     if (k == key)
       return &v;
   return nullptr;
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
-  // Walk the longer input whole; a length mismatch still costs a full pass.
-  const std::size_t n = std::max(a.size(), b.size());
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < n; ++i) {
-    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
 }
 
 result<listen_address> parse_listen(std::string_view text) {
@@ -120,50 +109,6 @@ std::string error_body(const std::string& message) {
   json body = json::object();
   body.set("error", message);
   return body.dump();
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Query-string decoding: %XX and '+' as a space; a broken escape stays as is.
-std::string decode_query_part(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-               hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-void split_target(std::string_view target, http_request& r) {
-  auto q = target.find('?');
-  r.path = std::string(target.substr(0, q));
-  if (q == std::string_view::npos)
-    return;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    auto amp = rest.find('&');
-    std::string_view part = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    if (part.empty())
-      continue;
-    auto eq = part.find('=');
-    r.query.emplace_back(decode_query_part(part.substr(0, eq)),
-                         eq == std::string_view::npos ? std::string{}
-                                                      : decode_query_part(part.substr(eq + 1)));
-  }
 }
 
 struct core;
@@ -383,21 +328,23 @@ void session::on_header(beast::error_code ec, std::size_t) {
   if (ec)
     return refuse(400, "malformed HTTP request: " + ec.message());
   auto& req = parser_->get();
+  // Beast takes a Transfer-Encoding whose last coding is not chunked as no
+  // body at all, and would read what follows as the next request: a body
+  // the client meant one way and the server reads another (RFC 9112 6.3:
+  // answer 400 and close).
+  if (req.count(http::field::transfer_encoding) != 0 && !parser_->chunked())
+    return refuse(400, "malformed HTTP request: Transfer-Encoding must end with chunked");
   keep_alive_ = req.keep_alive();
   if (!core_->opts.token.empty()) {
     auto auth = req[http::field::authorization];
-    constexpr std::string_view scheme = "bearer ";
-    const bool has_bearer =
-      auth.size() > scheme.size() &&
-      std::equal(scheme.begin(), scheme.end(), auth.begin(), [](char a, char b) {
-        return a == std::tolower(static_cast<unsigned char>(b));
-      });
-    if (!has_bearer)
-      return refuse(401, "missing bearer token (Authorization: Bearer <token>)",
-                    {{"WWW-Authenticate", "Bearer"}});
-    std::string_view given(auth.data() + scheme.size(), auth.size() - scheme.size());
-    if (!constant_time_equal(given, core_->opts.token))
-      return refuse(401, "wrong bearer token", {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
+    switch (check_bearer(std::string_view(auth.data(), auth.size()), core_->opts.token)) {
+      case bearer_check::ok: break;
+      case bearer_check::missing:
+        return refuse(401, "missing bearer token (Authorization: Bearer <token>)",
+                      {{"WWW-Authenticate", "Bearer"}});
+      case bearer_check::wrong:
+        return refuse(401, "wrong bearer token", {{"WWW-Authenticate", "Bearer error=\"invalid_token\""}});
+    }
   }
   proven_.store(true, std::memory_order_relaxed);
   if (auto len = parser_->content_length(); len && *len > core_->opts.body_limit)
