@@ -166,8 +166,9 @@ void arm(self_ptr self) {
   self->delayed_send(self, self->state.settings.interval, caf::tick_atom::value);
 }
 
-actor_status status_of(const reconciler_state& s) {
-  auto st = s.seen.status("reconciler", s.node_id, s.settings.dry_run ? "dry run" : "removing");
+actor_status status_of(self_ptr self) {
+  const auto& s = self->state;
+  auto st = s.seen.status(self, "reconciler", s.node_id, s.settings.dry_run ? "dry run" : "removing");
   st.details["passes"] = std::to_string(s.passes);
   st.details["removed"] = std::to_string(s.removed);
   st.details["failures"] = std::to_string(s.failures);
@@ -201,7 +202,7 @@ impl_actor::behavior_type reconciler(self_ptr self, std::shared_ptr<docker::clie
     },
     [self](status_atom) {
       self->state.seen.note("status");
-      return status_of(self->state);
+      return status_of(self);
     },
     [self](listed_atom, const error_info& e, std::vector<container_summary>& listed) {
       self->state.seen.note("listed");

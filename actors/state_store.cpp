@@ -77,8 +77,9 @@ void put(self_ptr self, task_record& r) {
     s.batch.put(std::move(r));
 }
 
-actor_status status_of(const store_state& s) {
-  auto st = s.seen.status("state_store", s.db->path(), s.last_error.empty() ? "ok" : "failing");
+actor_status status_of(self_ptr self) {
+  const auto& s = self->state;
+  auto st = s.seen.status(self, "state_store", s.db->path(), s.last_error.empty() ? "ok" : "failing");
   auto& d = st.details;
   d["schema"] = std::to_string(s.db->schema_version());
   d["commits"] = std::to_string(s.commits);
@@ -122,7 +123,7 @@ state_store_actor::behavior_type store(self_ptr self, std::unique_ptr<state_db> 
     },
     [self](status_atom) {
       self->state.seen.note("status");
-      return status_of(self->state);
+      return status_of(self);
     },
     [self](caf::tick_atom) {
       self->state.tick_armed = false;

@@ -16,6 +16,8 @@
 
 namespace stevedore::agent::test {
 
+using namespace std::chrono_literals;
+
 // The agent as a child process, its stdout read through a pipe.
 class agent_process {
 public:
