@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -40,7 +41,7 @@ struct token {
 // "string", "identifier 'foo'", "'{'", "end of file": for "found ..." in errors.
 std::string describe(const token& t);
 
-// Shared by hcl_lexer.cpp and hcl_text.cpp.
+// Shared by hcl_lexer.cpp, hcl_text.cpp and hcl2_parser.cpp.
 namespace detail {
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 inline bool is_hex(char c) {
@@ -54,6 +55,8 @@ inline bool is_ascii_letter(char c) {
 std::size_t utf8_length(std::string_view s, std::size_t i);
 // A byte as an error message shows it: 'x' when printable, else "byte 0x01".
 std::string show_byte(char c);
+// Appends the code point cp as UTF-8.
+void append_utf8(std::string& out, std::uint32_t cp);
 } // namespace detail
 
 class lexer {
