@@ -20,8 +20,12 @@ ci_pkgs=(clang libclang-rt-14-dev)
 testenv_pkgs=(docker.io containerd runc tini iptables docker-registry apache2-utils
   busybox-static openssl curl iproute2 ca-certificates)
 # The console's browser test: Debian's chromium driven by playwright-core
-# (from the npm registry, installed globally below with Debian's npm).
-browser_pkgs=(chromium nodejs npm tmux)
+# (from the npm registry, installed globally below with npm). Node.js and npm
+# are Debian's unless the machine has its own already: a Node.js from
+# elsewhere bundles its npm, and Debian's npm package conflicts with it.
+browser_pkgs=(chromium tmux)
+command -v node >/dev/null || browser_pkgs+=(nodejs)
+command -v npm >/dev/null || browser_pkgs+=(npm)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" != "--build" ]]; then
