@@ -294,7 +294,12 @@ void log_follower::on_output(std::uint64_t gen, std::uint8_t which, const std::s
   std::size_t idx = stream == docker::output_stream::stderr_stream ? 1 : 0;
   failures_ = 0;
   auto& k = sink_at(idx);
+  auto repeats = k.stamps.repeats_seen();
   k.stamps.feed(bytes, k.pending);
+  // dockerd sent lines again (its own log rotated): both streams are in the
+  // repeat, so the other drops its repeats too, equal times counted.
+  if (k.stamps.repeats_seen() != repeats && sinks_[1 - idx])
+    sinks_[1 - idx]->stamps.repeating();
   flush(idx);
 }
 

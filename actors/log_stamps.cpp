@@ -128,10 +128,24 @@ void stamped_stream::feed(std::string_view bytes, std::string& out) {
   }
 }
 
+// How much older than the last line written a line may be and still be
+// taken for dockerd's repeat at a rotation of its log file.
+constexpr std::int64_t repeat_window_ns = 5'000'000'000;
+
 void stamped_stream::complete(std::string& out) {
   bool keep = true;
   if (!time_) {
     ++unstamped_;
+  } else if (!resuming_ && last_ && *time_ < *last_ && *last_ - *time_ <= repeat_window_ns) {
+    // Older than what was written, but only a little, in a stream that was
+    // not resumed: dockerd sends recent lines again when it follows its own
+    // json-file log across a rotation (max-size, 2m by default since Nomad
+    // 1.x). From here on, as after a resume. A clock stepped further back
+    // is written as it comes.
+    keep = false;
+    resuming_ = true;
+    skip_ = at_last_;
+    ++repeats_seen_;
   } else if (resuming_ && last_) {
     if (*time_ < *last_) {
       keep = false;

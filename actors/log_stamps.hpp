@@ -51,10 +51,24 @@ public:
   void resume_from(std::int64_t last, std::int64_t at_last);
   std::int64_t at_last() const noexcept { return at_last_; }
 
+  // The other stream of the same logs stream saw dockerd send lines again:
+  // this one's next messages up to the last written are repeats too (its
+  // unfinished message, if any, is kept).
+  void repeating() noexcept {
+    if (!resuming_ && last_) {
+      resuming_ = true;
+      skip_ = at_last_;
+    }
+  }
+  // How many times a repeat was recognised in the stream itself.
+  std::int64_t repeats_seen() const noexcept { return repeats_seen_; }
+
   // The time of the last message written, if any carried a timestamp.
   std::optional<std::int64_t> last_time() const noexcept { return last_; }
   std::int64_t messages_written() const noexcept { return written_; }
-  std::int64_t messages_dropped() const noexcept { return dropped_; } // repeats after a resume
+  // Repeats: after a resume, and any message older than the last written
+  // (dockerd repeats lines when it follows its own log across a rotation).
+  std::int64_t messages_dropped() const noexcept { return dropped_; }
   std::int64_t unstamped() const noexcept { return unstamped_; }      // messages without a timestamp
 
 private:
@@ -71,6 +85,7 @@ private:
   std::int64_t written_ = 0;
   std::int64_t dropped_ = 0;
   std::int64_t unstamped_ = 0;
+  std::int64_t repeats_seen_ = 0;
 };
 
 // A follower's position as kept in the state store: for stdout and stderr

@@ -23,8 +23,13 @@ std::string decode_context::location(const position& pos) const {
 void decode_context::problem(std::string_view path, const position& pos, std::string why) {
   std::string loc = location(pos);
   std::string message = loc.empty() ? std::move(why) : loc + ": " + why;
-  problems_.emplace_back(pos,
-                         make_error(errc::invalid_input, std::string(path), std::move(message)));
+  // A path names a user's labels (a job or task name of any bytes): printed
+  // as it is, so escaped and cut like the values in the message.
+  // Each gets under half a line, so that "path: message" stays one line
+  // (the cut's own "... (N more bytes)" included).
+  constexpr std::size_t half = max_line_bytes / 2 - 40;
+  problems_.emplace_back(pos, make_error(errc::invalid_input, printable(path, half),
+                                         printable(message, half)));
 }
 
 void decode_context::warning(std::string_view path, const position& pos, std::string why) {

@@ -136,16 +136,41 @@ TEST(StampedStream, EqualTimesAfterResumeCountedExactly) {
   EXPECT_EQ(s.messages_dropped(), 2);
 }
 
-TEST(StampedStream, OlderRepeatsDroppedOnlyWhileResuming) {
+const std::string t0 = "2024-01-02T02:04:05.000000000Z "; // an hour before t1
+
+TEST(StampedStream, AClockSteppedFarBackIsWrittenAndItsRepeatsDroppedWhileResuming) {
   stamped_stream s;
   std::string out;
   s.feed(t3 + "late\n", out);
-  // A clock step back in normal flow is still written.
-  s.feed(t1 + "earlier clock\n", out);
+  // A clock step back (an hour) in normal flow is still written.
+  s.feed(t0 + "earlier clock\n", out);
   EXPECT_EQ(out, "late\nearlier clock\n");
   s.resume();
-  s.feed(t1 + "earlier clock\n" + t3 + "late\n" + t3 + "new\n", out);
+  s.feed(t0 + "earlier clock\n" + t3 + "late\n" + t3 + "new\n", out);
   EXPECT_EQ(out, "late\nearlier clock\nnew\n");
+}
+
+// dockerd following its own json-file log across a rotation sends recent
+// lines again, in the same stream: they are dropped, equal times counted.
+TEST(StampedStream, RecentLinesSentAgainInTheSameStreamAreDropped) {
+  stamped_stream s;
+  std::string out;
+  s.feed(t1 + "a\n" + t2 + "b\n" + t3 + "c\n" + t3 + "d\n", out);
+  s.feed(t2 + "b\n" + t3 + "c\n" + t3 + "d\n" + t3 + "e\n", out);
+  EXPECT_EQ(out, "a\nb\nc\nd\ne\n");
+  EXPECT_EQ(s.messages_dropped(), 3);
+  EXPECT_EQ(s.repeats_seen(), 1);
+}
+
+// The other stream of the repeat (stderr while stdout saw it): its message at
+// the last written time is dropped once, a new one kept.
+TEST(StampedStream, TheOtherStreamDropsItsRepeatWhenToldOfIt) {
+  stamped_stream s;
+  std::string out;
+  s.feed(t2 + "err\n", out);
+  s.repeating();
+  s.feed(t2 + "err\n" + t3 + "new\n", out);
+  EXPECT_EQ(out, "err\nnew\n");
 }
 
 } // namespace

@@ -67,7 +67,10 @@ bool read_client(const std::string& path, client_config& out) {
   return true;
 }
 
-int run_agent(const agent_args& args) {
+int run_agent(agent_args args) {
+  // The daemon takes absolute bind paths only: a relative --state-dir is the
+  // working folder's.
+  args.state_dir = std::filesystem::absolute(args.state_dir).lexically_normal().string();
   client_config client;
   if (!args.config_file.empty() && !read_client(args.config_file, client))
     return 1;

@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -214,6 +215,8 @@ int run_job(const run_args& args) {
     const char* tmp = std::getenv("TMPDIR");
     state_dir = std::string(tmp && *tmp ? tmp : "/tmp") + "/stevedore-run";
   }
+  // The daemon takes absolute bind paths only.
+  state_dir = std::filesystem::absolute(state_dir).lexically_normal().string();
   if (client.alloc_root.empty())
     client.alloc_root = state_dir + "/alloc";
   auto plan = policy::intake(text, options);
