@@ -494,9 +494,9 @@ private:
     return true;
   }
 
-  // `for k, v in coll :` (after the opening bracket); returns the for-expr
-  // with its variables and collection.
-  expr for_head(int depth) {
+  // `k, v in coll` after `for`: the variables and the collection of a for
+  // expression or (`what` = "directive") of a template's for directive.
+  expr for_variables(int depth, const char* what) {
     expr e;
     e.pos = lines_.at(off_);
     skip_blank();
@@ -513,9 +513,16 @@ private:
       e.value_var = ident();
     }
     if (!keyword("in"))
-      fail(off_, "expected 'in' in a for expression, found " + show_here());
+      fail(off_, std::string("expected 'in' in a for ") + what + ", found " + show_here());
     skip_blank();
     e.args.push_back(expression(depth + 1));
+    return e;
+  }
+
+  // `for k, v in coll :` (after the opening bracket); returns the for-expr
+  // with its variables and collection.
+  expr for_head(int depth) {
+    expr e = for_variables(depth, "expression");
     expect(':', "after the collection of a for expression");
     skip_blank();
     return e;
@@ -797,7 +804,7 @@ private:
         fail(start, "%{ if } is not closed by %{ endif }");
     } else if (word == "for") {
       p.type = template_part::kind::for_;
-      expr head = for_head_in_template(depth);
+      expr head = for_variables(depth, "directive");
       p.key_var = head.key_var;
       p.value_var = head.value_var;
       p.exprs.push_back(std::move(head.args[0]));
@@ -810,27 +817,6 @@ private:
     }
     out.push_back(std::move(p));
     return {};
-  }
-
-  // `for k, v in coll` in a directive: as for_head, without the ':'.
-  expr for_head_in_template(int depth) {
-    expr e;
-    skip_blank();
-    if (!is_ident_start(peek()))
-      fail(off_, "expected a variable name after 'for'");
-    e.value_var = ident();
-    skip_blank();
-    if (peek() == ',') {
-      ++off_;
-      skip_blank();
-      e.key_var = e.value_var;
-      e.value_var = ident();
-    }
-    if (!keyword("in"))
-      fail(off_, "expected 'in' in a for directive, found " + show_here());
-    skip_blank();
-    e.args.push_back(expression(depth + 1));
-    return e;
   }
 
   expr template_string() {
