@@ -174,6 +174,8 @@ error_info ended() {
 } // namespace
 
 struct supervisor::impl {
+  void end(); // after the supervisor was told to end (see its definition)
+
   supervisor_options opts;
   state_store_actor store;                // none without durable state
   std::shared_ptr<docker::client> docker; // outlives the system: shut down first
@@ -597,6 +599,23 @@ void supervisor::unsubscribe(const caf::actor& listener) {
     caf::anon_send(impl_->sup, caf::unsubscribe_atom::value, listener);
 }
 
+// The end shared by shutdown and leave_running, once the supervisor was
+// told to end: the state store has ended (its last batch committed), the
+// listeners are ended, and calls still in flight (a start waiting for the
+// first fingerprint) are answered now rather than at their timeout.
+void supervisor::impl::end() {
+  await_end(*sys, caf::actor_cast<caf::actor>(store));
+  std::vector<caf::actor> ending;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    down = true;
+    ending.swap(listeners);
+  }
+  end_listeners(ending);
+  caf::anon_send(caller, abandon_atom::value, ended());
+  docker->shutdown();
+}
+
 result<unit> supervisor::shutdown(std::chrono::milliseconds timeout) {
   auto& d = *impl_;
   if (d.is_down())
@@ -617,18 +636,7 @@ result<unit> supervisor::shutdown(std::chrono::milliseconds timeout) {
     // tasks) if the graceful stop did not finish, and every listener.
     caf::anon_send_exit(d.sup, caf::exit_reason::user_shutdown);
   }
-  await_end(*d.sys, caf::actor_cast<caf::actor>(d.store));
-  std::vector<caf::actor> listeners;
-  {
-    std::lock_guard<std::mutex> lock(d.mutex);
-    d.down = true;
-    listeners.swap(d.listeners);
-  }
-  end_listeners(listeners);
-  // Calls still in flight (a start waiting for the first fingerprint) are
-  // answered now rather than at their timeout.
-  caf::anon_send(d.caller, abandon_atom::value, ended());
-  d.docker->shutdown();
+  d.end();
   return std::move(*out);
 }
 
@@ -643,16 +651,7 @@ result<unit> supervisor::leave_running() {
         .receive([](unit) {}, [](caf::error&) {});
     caf::anon_send_exit(d.sup, caf::exit_reason::user_shutdown);
   }
-  await_end(*d.sys, caf::actor_cast<caf::actor>(d.store));
-  std::vector<caf::actor> listeners;
-  {
-    std::lock_guard<std::mutex> lock(d.mutex);
-    d.down = true;
-    listeners.swap(d.listeners);
-  }
-  end_listeners(listeners);
-  caf::anon_send(d.caller, abandon_atom::value, ended());
-  d.docker->shutdown();
+  d.end();
   return unit{};
 }
 
