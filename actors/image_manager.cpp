@@ -334,13 +334,16 @@ void resolve_auth(self_ptr self, job& j) {
   auto me = caf::actor_cast<impl_actor>(self);
   auto id = j.id;
   auto run_helper = cfg.run_helper;
-  self->home_system().spawn([me, id, in, run_helper](caf::blocking_actor*) {
+  // Arguments, not captures: see the exec spawn in actors/stevedore.cpp.
+  auto resolve = [](caf::blocking_actor*, impl_actor me, decltype(id) id, auth_chain_input in,
+                    decltype(run_helper) run_helper) {
     auto r = resolve_registry_auth(in, run_helper);
     if (r)
       caf::anon_send(me, auth_atom::value, id, error_info{}, std::move(r->registry_auth), std::move(r->origin));
     else
       caf::anon_send(me, auth_atom::value, id, std::move(r).error(), std::string{}, std::string{});
-  });
+  };
+  self->home_system().spawn(resolve, std::move(me), std::move(id), std::move(in), std::move(run_helper));
 }
 
 void start_pull(self_ptr self, job& j, std::string registry_auth, const std::string& origin) {

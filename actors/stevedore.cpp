@@ -509,14 +509,19 @@ void supervisor::exec(std::string task_id, std::vector<std::string> cmd,
   // its own (the task actor answers at its deadline). The request's own
   // timeout is a backstop a little later.
   auto cb = std::make_shared<reply<exec_output>>(std::move(done));
-  d.sys->spawn([sup = d.sup, task_id = std::move(task_id), cmd = std::move(cmd), timeout,
-                cb](caf::event_based_actor* self) mutable {
+  // State goes in as spawn arguments, not captures: CAF 0.17 binds a
+  // reference to a null tuple for a function spawned with no argument
+  // (UBSan stops there).
+  auto run = [](caf::event_based_actor* self, supervisor_actor sup, std::string task_id,
+                std::vector<std::string> cmd, std::chrono::milliseconds timeout,
+                std::shared_ptr<reply<exec_output>> cb) {
     auto backstop = timeout + std::chrono::seconds(30);
     self->request(sup, backstop, exec_atom::value, std::move(task_id), std::move(cmd),
                   static_cast<std::int64_t>(timeout.count()))
       .then([self, cb](exec_output& out) { (*cb)(std::move(out)); self->quit(); },
             [self, cb](caf::error& e) { (*cb)(from_caf(e, "exec")); self->quit(); });
-  });
+  };
+  d.sys->spawn(run, d.sup, std::move(task_id), std::move(cmd), timeout, std::move(cb));
 }
 
 void supervisor::status(std::string task_id, reply<task_status> done) {
@@ -569,8 +574,8 @@ subscription supervisor::subscribe(std::function<void(const task_event&)> on_eve
   if (d.is_down())
     return {};
   auto sup = d.sup;
-  auto listener = d.sys->spawn([on_event = std::move(on_event), task_id = std::move(task_id),
-                                sup](caf::event_based_actor* self) -> caf::behavior {
+  auto listen = [](caf::event_based_actor* self, std::function<void(const task_event&)> on_event,
+                   std::string task_id, supervisor_actor sup) -> caf::behavior {
     self->monitor(sup); // ends with the supervisor
     self->set_down_handler([self](caf::down_msg&) { self->quit(); });
     return {
@@ -580,7 +585,8 @@ subscription supervisor::subscribe(std::function<void(const task_event&)> on_eve
       },
       [](done_atom, const task_status&) {},
     };
-  });
+  };
+  auto listener = d.sys->spawn(listen, std::move(on_event), std::move(task_id), sup);
   // Sent from the caller's thread: it is in the supervisor's mailbox before
   // any start the caller makes next, so no event of those tasks is missed.
   caf::anon_send(sup, caf::subscribe_atom::value, listener);

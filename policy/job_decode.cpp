@@ -17,6 +17,7 @@
 // and takes its own block's. task_spec::restart always holds the policy in
 // effect (has_restart says whether the task had a block).
 #include <cctype>
+#include <iterator>
 
 #include "policy/decode.hpp"
 #include "policy/duration.hpp"
@@ -433,10 +434,11 @@ std::vector<constraint_spec> read_constraints(object_reader& r) {
   return out;
 }
 
-void read_network(decode_context& ctx, const node& body, const std::string& path,
-                  resources_spec& res) {
-  object_reader r(ctx, body, path);
-  r.get("mbits", res.mbits);
+// The `port` blocks of a network block, reserved (static) ports first as
+// Nomad keeps them (so does the JSON form). A group's network (Nomad 1.x)
+// maps ports `to` a container port on a `host_network`; a task's (0.x) has
+// neither.
+std::vector<port_spec> read_ports(decode_context& ctx, object_reader& r, bool group) {
   std::vector<port_spec> reserved, dynamic;
   unique_names labels, statics;
   std::string port_path = r.path_of("port");
@@ -445,15 +447,29 @@ void read_network(decode_context& ctx, const node& body, const std::string& path
     port_spec p;
     p.label = lb.label;
     pr.get("static", p.static_port);
-    pr.ignore("to", not_supported);
-    pr.ignore("host_network", not_supported);
+    if (group) {
+      pr.get("to", p.to);
+      pr.get("host_network", p.host_network);
+    } else {
+      pr.ignore("to", not_supported);
+      pr.ignore("host_network", not_supported);
+    }
     pr.finish("unknown field");
     check_port(ctx, p, {pr.path(), lb.pos}, labels, statics);
+    if (group)
+      check_group_port(ctx, p, pr.at("to"), pr.at("host_network"));
     (p.static_port > 0 ? reserved : dynamic).push_back(std::move(p));
   }
-  // Nomad keeps reserved ports before dynamic ones; so does the JSON form.
-  res.ports = std::move(reserved);
-  res.ports.insert(res.ports.end(), dynamic.begin(), dynamic.end());
+  reserved.insert(reserved.end(), std::make_move_iterator(dynamic.begin()),
+                  std::make_move_iterator(dynamic.end()));
+  return reserved;
+}
+
+void read_network(decode_context& ctx, const node& body, const std::string& path,
+                  resources_spec& res) {
+  object_reader r(ctx, body, path);
+  r.get("mbits", res.mbits);
+  res.ports = read_ports(ctx, r, false);
   r.ignore("mode", not_supported);
   r.finish("unknown field");
 }
@@ -462,23 +478,7 @@ void read_group_network(decode_context& ctx, const node& body, const std::string
                         network_spec& net) {
   object_reader r(ctx, body, path);
   r.get("mode", net.mode);
-  std::vector<port_spec> reserved, dynamic;
-  unique_names labels, statics;
-  std::string port_path = r.path_of("port");
-  for (const auto& lb : r.labelled_blocks("port")) {
-    object_reader pr(ctx, *lb.body, field_path(port_path, lb.label));
-    port_spec p;
-    p.label = lb.label;
-    pr.get("static", p.static_port);
-    pr.get("to", p.to);
-    pr.get("host_network", p.host_network);
-    pr.finish("unknown field");
-    check_port(ctx, p, {pr.path(), lb.pos}, labels, statics);
-    check_group_port(ctx, p, pr.at("to"), pr.at("host_network"));
-    (p.static_port > 0 ? reserved : dynamic).push_back(std::move(p));
-  }
-  net.ports = std::move(reserved);
-  net.ports.insert(net.ports.end(), dynamic.begin(), dynamic.end());
+  net.ports = read_ports(ctx, r, true);
   r.ignore("mbits", "deprecated by Nomad; ignored");
   for (auto key : {"dns", "hostname", "cni"})
     r.ignore(key, not_supported);

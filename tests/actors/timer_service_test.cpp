@@ -20,6 +20,14 @@ namespace {
 using namespace std::chrono_literals;
 using fired_atom = caf::atom_constant<caf::atom("fired")>;
 
+// An actor that takes ints and does nothing. A class, not a function with no
+// argument: CAF 0.17 binds a reference to a null tuple for those (UBSan).
+class int_sink : public caf::event_based_actor {
+public:
+  using caf::event_based_actor::event_based_actor;
+  caf::behavior make_behavior() override { return {[](int) {}}; }
+};
+
 struct config : caf::actor_system_config {
   config() { stevedore::add_message_types(*this); }
 };
@@ -36,7 +44,7 @@ TEST(TimerService, FiresInDeadlineOrderAndDropsTimersOfEndedActors) {
   set_timer(timers, 200ms, me, caf::make_message(fired_atom::value, 3)); // same deadline: after 2
   set_timer(timers, 50ms, me, caf::make_message(fired_atom::value, 1));  // earliest, set last
   {
-    auto gone = sys.spawn([](caf::event_based_actor*) -> caf::behavior { return {[](int) {}}; });
+    auto gone = sys.spawn<int_sink>();
     set_timer(timers, 100ms, gone.address(), caf::make_message(fired_atom::value, 99));
     caf::anon_send_exit(gone, caf::exit_reason::user_shutdown);
   }
