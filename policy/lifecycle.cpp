@@ -118,6 +118,17 @@ bool transient(const error_info& err) {
   return retryable(err) || err.kind == errc::malformed_answer;
 }
 
+// A create's 404 for its image ("No such image: ..."), not for a network or
+// a volume: leasing the image again pulls it.
+bool image_gone(const error_info& err) {
+  if (err.kind != errc::not_found)
+    return false;
+  std::string m = err.message;
+  for (auto& c : m)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return m.find("no such image") != std::string::npos;
+}
+
 // The call each phase waits for; an answer to any other is not for now.
 bool expects(phase p, call c) {
   switch (c) {
@@ -400,6 +411,7 @@ struct stepper {
     lc.signal = sent::nothing;
     lc.kill_delivered = false;
     lc.conflict_attempts = 0;
+    lc.image_regets = 0;
     create();
   }
 
@@ -589,6 +601,18 @@ struct stepper {
           // The name is taken: by a container of ours, or by somebody else's.
           enter(phase::finding_holder);
           issue(cmd::find_holder{lc.epoch});
+          return;
+        }
+        if (image_gone(e) && lc.image_regets < r.max_retries) {
+          // The image was removed since it was leased (by hand, or another
+          // node's cleanup on a shared daemon): leased again, so pulled
+          // again, a bounded number of times per run.
+          ++lc.image_regets;
+          if (lc.intent == create_intent::sent)
+            lc.intent = create_intent::none;
+          issue(cmd::log{true, to_string(e) + "; the image is leased (and pulled) again"});
+          release_lease();
+          pull();
           return;
         }
         if (outcome_unknown(e))

@@ -369,6 +369,54 @@ TEST(LifecycleScenario, TransientErrorsAreRetriedWithBackoffThenFail) {
   EXPECT_EQ(d.life.state, ts::failed);
 }
 
+// The image removed under a task between two runs (its lease kept): the
+// restart's create answers 404 "No such image"; the lease is given back and
+// taken again (a pull), a bounded number of times per run; another 404 (a
+// network) fails as before.
+TEST(LifecycleScenario, AnImageRemovedBetweenRunsIsLeasedAndPulledAgain) {
+  lifecycle_driver d;
+  d.restart = restart_spec{5, 60'000, 15, "fail"};
+  d.to_running();
+  d.exits(1);
+  finish_cleanup(d);
+  d.fire(timer::restart);
+  ASSERT_TRUE(find<cmd::create>(d.last));
+  d.fail(call::create, errc::not_found, "No such image: sha256:img");
+  EXPECT_EQ(d.life.state, ts::pulling);
+  EXPECT_TRUE(find<cmd::release>(d.last)) << lifecycle_driver::describe(d.last);
+  EXPECT_TRUE(find<cmd::acquire>(d.last)) << lifecycle_driver::describe(d.last);
+  d.image("sha256:img2");
+  ASSERT_TRUE(find<cmd::create>(d.last));
+  d.created("c0ffee0000000000000000000002");
+  d.ok(call::start);
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_EQ(d.life.restarts, 1);
+  EXPECT_EQ(d.count<cmd::acquire>(), 2);
+  EXPECT_EQ(d.count<cmd::release>(), 1) << "the first lease, given back once";
+
+  // Removed again and again within one run: bounded (max_retries = 2).
+  d.exits(1);
+  finish_cleanup(d);
+  d.fire(timer::restart);
+  for (int i = 0; i < 2; ++i) {
+    d.fail(call::create, errc::not_found, "No such image: sha256:img2");
+    ASSERT_EQ(d.life.state, ts::pulling) << i;
+    d.image("sha256:img2");
+  }
+  d.fail(call::create, errc::not_found, "No such image: sha256:img2");
+  EXPECT_EQ(d.life.state, ts::failed);
+}
+
+TEST(LifecycleScenario, ACreatesOther404FailsWithoutAPull) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  d.fail(call::create, errc::not_found, "network web-net not found");
+  EXPECT_EQ(d.life.state, ts::failed);
+  EXPECT_EQ(d.count<cmd::acquire>(), 1);
+}
+
 TEST(LifecycleScenario, ContainersAreKeptWhenCleanupIsOff) {
   lifecycle_driver d;
   d.rules.cleanup_container = false;
