@@ -183,6 +183,7 @@ struct inspected {                                // inspect of our container
   std::int64_t exit_code = 0;
   bool oom_killed = false;
   std::string error;                              // the daemon's State.Error
+  bool never_started = false;                     // State.Status "created"
 };
 struct died { std::string id; };                  // die or destroy on the event stream
 struct recheck { std::string id; };               // the event stream may have missed one

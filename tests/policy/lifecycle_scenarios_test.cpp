@@ -633,18 +633,65 @@ TEST(LifecycleRecovery, AStopAskedBeforeTheRestartGoesOn) {
   EXPECT_EQ(kill->signal, "SIGTERM");
 }
 
+// A container whose start was never confirmed: inspected first; started
+// only if it never was (status "created").
 TEST(LifecycleRecovery, ACreatedButUnstartedContainerIsStartedNotTakenForAnExit) {
   lifecycle_driver d;
   auto r = recovered_container();
   r.unstarted = true;
   d.recover(r);
   EXPECT_EQ(d.life.state, ts::starting);
+  ASSERT_TRUE(find<cmd::inspect>(d.last));
+  EXPECT_FALSE(find<cmd::start>(d.last)) << "not before the inspect says it never started";
+  d.feed(ev::inspected{d.life.epoch, false, 0, false, {}, true});
   auto* start = find<cmd::start>(d.last);
   ASSERT_TRUE(start);
   EXPECT_EQ(start->id, r.container_id);
   EXPECT_EQ(d.count<cmd::create>(), 0);
   d.ok(call::start);
   EXPECT_EQ(d.life.state, ts::running);
+}
+
+// Found by tools/fault.sh: the agent SIGKILLed after a start was sent and
+// before its answer was recorded; the container ran and exited meanwhile.
+// Started again, it would have run twice: its exit goes to the restart
+// policy instead.
+TEST(LifecycleRecovery, AnUnconfirmedStartWhoseContainerRanAndExitedIsNotStartedAgain) {
+  lifecycle_driver d;
+  d.restart = restart_spec{3, 60'000, 15, "fail"};
+  auto r = recovered_container();
+  r.unstarted = true;
+  d.recover(r);
+  d.feed(ev::inspected{d.life.epoch, false, 1, false, {}, false});
+  EXPECT_EQ(d.count<cmd::start>(), 0);
+  EXPECT_EQ(d.life.state, ts::exited);
+  ASSERT_TRUE(last_exit(d));
+  EXPECT_EQ(last_exit(d)->exit.exit_code, 1);
+  finish_cleanup(d);
+  EXPECT_EQ(d.life.at, lc::phase::restart_wait);
+}
+
+TEST(LifecycleRecovery, AnUnconfirmedStartOfARunningContainerIsFollowed) {
+  lifecycle_driver d;
+  auto r = recovered_container();
+  r.unstarted = true;
+  d.recover(r);
+  d.feed(ev::inspected{d.life.epoch, true, 0, false, {}, false});
+  EXPECT_EQ(d.count<cmd::start>(), 0);
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_EQ(d.life.container_id, r.container_id);
+}
+
+TEST(LifecycleRecovery, AnUnconfirmedStartWhoseContainerIsGoneIsLost) {
+  lifecycle_driver d;
+  auto r = recovered_container();
+  r.unstarted = true;
+  d.recover(r);
+  d.fail(call::inspect, errc::not_found);
+  EXPECT_EQ(d.count<cmd::start>(), 0);
+  EXPECT_TRUE(d.life.container_id.empty());
+  ASSERT_TRUE(last_exit(d));
+  EXPECT_EQ(last_exit(d)->exit.error, "container lost while stevedore was away");
 }
 
 TEST(LifecycleRecovery, IsOnlyAFirstEvent) {
