@@ -133,12 +133,14 @@ check() { if eval "$2"; then say "ok: $1"; else say "FAILED: $1"; failures=$((fa
 # outgrows): this node's container events, "time action container task
 # image", into events.txt, and image pulls, "time reference", into pulls.txt.
 followers=()
-follow_events() {
-  /usr/bin/docker events --filter "label=com.stevedore.node=$node" --filter type=container \
+follow_events() { # [SINCE]: also what the daemon kept since then (one started again)
+  local -a since=()
+  [[ -n "${1:-}" ]] && since=(--since "$1")
+  /usr/bin/docker events "${since[@]}" --filter "label=com.stevedore.node=$node" --filter type=container \
     --format '{{.TimeNano}} {{.Action}} {{.Actor.ID}} {{index .Actor.Attributes "com.stevedore.alloc_id"}}/{{index .Actor.Attributes "com.stevedore.task"}} {{.Actor.Attributes.image}}' \
-    >"$work/events.txt" &
+    >>"$work/events.txt" &
   followers+=($!)
-  /usr/bin/docker events --filter type=image --filter event=pull --format '{{.TimeNano}} {{.Actor.ID}}' >"$work/pulls.all" &
+  /usr/bin/docker events "${since[@]}" --filter type=image --filter event=pull --format '{{.TimeNano}} {{.Actor.ID}}' >>"$work/pulls.all" &
   followers+=($!)
   sleep 0.5 # both subscribed before the first event of the run
 }
@@ -167,24 +169,32 @@ check_events() { # FILE
   say "the daemon saw $creates creates, $starts starts, $(grep -c ' die ' "$f" || true) deaths, $destroys destroys"
   twice=$(awk '$2 == "start" {print $3}' "$f" | sort | uniq -d | wc -l)
   # A task's next container may start only after its previous one died.
-  overlap=$(sort -n "$f" | awk '$2 == "start" { if (alive[$4] > 0) n++; alive[$4]++ }
-                               $2 == "die" { if (alive[$4] > 0) alive[$4]-- } END { print n + 0 }')
+  # (A destroy ends one too: a daemon that stops its containers as it starts
+  # does so before its event stream can be followed again.)
+  overlap=$(sort -n "$f" | awk '$2 == "start" { if (alive[$4] > 0) n++; alive[$4]++; up[$3] = 1 }
+                               ($2 == "die" || $2 == "destroy") && up[$3] { up[$3] = 0; alive[$4]-- }
+                               END { print n + 0 }')
   check "no container of this node is left" "[[ \$(docker ps -aq --filter label=com.stevedore.node=$node | wc -l) -eq 0 ]]"
   check "every container created was destroyed ($creates / $destroys)" "[[ $creates -eq $destroys ]]"
   check "no container was started twice" "[[ $twice -eq 0 ]]"
   check "no task had two containers running at once ($overlap)" "[[ $overlap -eq 0 ]]"
 }
 
-# A tick task's log: "tick 0", "tick 1", ... then "stopped"; prints what is wrong.
-check_ticks() { # FILE
-  awk 'BEGIN { want = 0 }
+# A tick task's log: "tick 0", "tick 1", ... then "stopped"; prints "ok LINES
+# CONTAINERS" or what is wrong. RESTARTS=1: a "tick 0" begins the next
+# container's lines (a daemon that stops containers as it starts, without
+# live restore, has not read their last lines: their "stopped" may be
+# missing); the caller compares the containers with those the daemon started.
+check_ticks() { # FILE [RESTARTS]
+  awk -v restarts="${2:-0}" 'BEGIN { want = 0; runs = 1 }
        /^stopped$/ { next }
+       /^tick 0$/ && restarts && want > 0 { want = 0; runs++ }
        /^tick [0-9]+$/ { n = $2 + 0
          if (n < want) { print "tick " n " repeated (line " NR ")"; bad = 1; exit }
          if (n > want) { print "tick " want " to " n - 1 " lost (line " NR ")"; bad = 1; exit }
-         want++; next }
+         want++; lines++; next }
        { print "unexpected line " NR ": " $0; bad = 1; exit }
-       END { if (!bad) print "ok " want }' "$1"
+       END { if (!bad) print "ok " lines + 0 " " runs }' "$1"
 }
 
 drain_and_stop() {
@@ -382,8 +392,9 @@ EOF
     # been removed and made again, never started).
     check "tick task $t had one container started" "[[ \$(grep -c ' start [0-9a-f]* $t ' '$work/events.txt') -eq 1 ]]"
     if [[ "$res" == ok* ]]; then
-      lines=$((lines + ${res#ok }))
-      say "ok: $t's log: ${res#ok } lines in order, none lost or repeated"
+      res=${res#ok }
+      lines=$((lines + ${res% *}))
+      say "ok: $t's log: ${res% *} lines in order, none lost or repeated"
     else
       check "$t's log: $res" false
     fi
@@ -393,9 +404,133 @@ EOF
 
 # ---- FAULT_MODE=daemon -------------------------------------------------------
 
+# A spare dockerd of this run (tools/testenv.sh spare: its own folders and
+# network namespace), the test image loaded from the environment's tar;
+# FAULT_TASKS tick tasks (network_mode none; on SIGTERM they exit 3, a
+# failure their restart policy restarts). FAULT_KILLS times: the daemon is
+# SIGKILLed at a random moment, and checked while it is away (the node's
+# health turns unhealthy, every task stays running), then started again
+# (health comes back; with live restore every task keeps its container,
+# running; without, the returning daemon stops each container and each task
+# restarts by its policy in a new one). Afterwards the node is drained and
+# checked as in agent mode: containers, none started twice, the log files
+# (whole across each absence; without live restore, each container's lines
+# whole from tick 0 up to its "stopped").
 daemon_mode() {
-  say "daemon mode: not written yet"
-  exit 1
+  local k ms n up killed_at
+  spare=$(mktemp -d "${TMPDIR:-/tmp}/stevedore-fault-spare.XXXXXX")
+  STEVEDORE_SPARE_LIVE_RESTORE=$LIVE_RESTORE bash "$REPO/tools/testenv.sh" spare start "$spare" "$STEVEDORE_IMAGE_TAR" \
+    >/dev/null 2>"$work/spare.err" || { say "the spare daemon did not start:"; tail -5 "$work/spare.err"; exit 1; }
+  export DOCKER_HOST=unix://$spare/docker.sock
+  write_client "$DOCKER_HOST" "    \"docker.cleanup.image\" = \"false\""
+  cat >"$work/job.hcl" <<EOF
+job "$job" {
+  group "tick" {
+    count = $TASKS
+    restart {
+      attempts = $((KILLS + 1))
+      interval = "1h"
+      delay = "500ms"
+      mode = "fail"
+    }
+    task "tick" {
+      driver = "docker"
+      kill_timeout = "5s"
+      config {
+        image = "$STEVEDORE_IMAGE_TAR_REF"
+        network_mode = "none"
+        command = "sh"
+        args = ["-c", "trap 'echo stopped; exit 3' TERM; i=0; while true; do echo tick \$i; i=\$((i+1)); sleep 0.1; done"]
+      }
+    }
+  }
+}
+EOF
+  follow_events
+  start_agent
+  say "node $node on a spare daemon (live restore $LIVE_RESTORE), $TASKS tasks, $KILLS daemon SIGKILLs, seed $SEED"
+  api --data-binary @"$work/job.hcl" "http://127.0.0.1:$port/v1/jobs" >/dev/null
+  task_states | sort >"$work/tasks.0"
+  running_all() { [[ $(task_states | grep -c ' running$') -eq $TASKS ]]; }
+  containers_now() { api "http://127.0.0.1:$port/v1/tasks" | grep -o '"container_id":"[0-9a-f]*"' | sort; }
+  node_status() { curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/node"; }
+  for _ in $(seq 600); do running_all && break; sleep 0.1; done
+  local unhealthy=0 kept=0 changed=0 returned=0
+  for k in $(seq "$KILLS"); do
+    ms=$((RANDOM % 2000 + 1000))
+    sleep_ms "$ms"
+    containers_now >"$work/containers.before"
+    killed_at=$(date +%s.%N)
+    bash "$REPO/tools/testenv.sh" spare kill "$spare" >/dev/null 2>>"$work/spare.err"
+    say "kill $k: dockerd SIGKILLed after ${ms} ms"
+    # Away: health unhealthy (the fingerprint looks every 500 ms), and every
+    # task still running for 2 s of looking.
+    up=1
+    for _ in $(seq 100); do
+      [[ "$(node_status)" == 503 ]] && { up=0; break; }
+      sleep 0.1
+    done
+    ((up == 0)) && unhealthy=$((unhealthy + 1))
+    n=0
+    for _ in $(seq 20); do
+      running_all || n=$((n + 1))
+      sleep 0.1
+    done
+    if ((n == 0)); then kept=$((kept + 1)); else say "a task left running while the daemon was away"; fi
+    bash "$REPO/tools/testenv.sh" spare start "$spare" >/dev/null 2>>"$work/spare.err"
+    # The daemon's event stream ended with it; the new one from the kill on
+    # holds what it did as it started (stopping containers without live restore).
+    follow_events "$killed_at"
+    for _ in $(seq 300); do
+      [[ "$(node_status)" == 200 ]] && { returned=$((returned + 1)); break; }
+      sleep 0.1
+    done
+    # Back: each task on its container's true state.
+    if [[ "$LIVE_RESTORE" == 1 ]]; then
+      for _ in $(seq 100); do running_all && break; sleep 0.1; done
+      containers_now >"$work/containers.after"
+      if running_all && cmp -s "$work/containers.before" "$work/containers.after"; then changed=$((changed + 1)); fi
+    else
+      for _ in $(seq 600); do
+        running_all && [[ $(containers_now | comm -12 - "$work/containers.before" | wc -l) -eq 0 ]] && break
+        sleep 0.1
+      done
+      containers_now >"$work/containers.after"
+      if running_all && [[ $(comm -12 "$work/containers.before" "$work/containers.after" | wc -l) -eq 0 ]]; then
+        changed=$((changed + 1))
+      fi
+    fi
+  done
+  check "the node's health went unhealthy while the daemon was away ($unhealthy of $KILLS)" "[[ $unhealthy -eq $KILLS ]]"
+  check "every task stayed running while the daemon was away ($kept of $KILLS)" "[[ $kept -eq $KILLS ]]"
+  check "health came back after each start ($returned of $KILLS)" "[[ $returned -eq $KILLS ]]"
+  if [[ "$LIVE_RESTORE" == 1 ]]; then
+    check "every task kept its container, running, after each return ($changed of $KILLS)" "[[ $changed -eq $KILLS ]]"
+  else
+    check "every task restarted in a new container after each return ($changed of $KILLS)" "[[ $changed -eq $KILLS ]]"
+  fi
+  drain_and_stop
+  task_states | sort >"$work/tasks.after"
+  kill -TERM "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
+  agent_pid=
+  end_events
+  check "every task ended cleaned after the drain ($(awk '{print $2}' "$work/tasks.after" | sort | uniq -c | xargs))" \
+    "[[ \$(grep -c ' cleaned$' '$work/tasks.after') -eq $TASKS ]]"
+  check_events "$work/events.txt"
+  say "injected: $KILLS dockerd SIGKILLs (live restore $LIVE_RESTORE)"
+  local t alloc res
+  while read -r t; do
+    alloc=${t%%/*}
+    res=$(check_ticks "$work/state/alloc/$alloc/alloc/logs/tick.stdout.0" "$((1 - LIVE_RESTORE))" 2>&1 || echo unreadable)
+    if [[ "$res" == ok* ]]; then
+      res=${res#ok }
+      n=$(grep -c " start [0-9a-f]* $t " "$work/events.txt" || true)
+      check "$t's log: ${res% *} lines of ${res#* } containers ($n started), each one's in order, none lost or repeated" \
+        "[[ ${res#* } -eq $n ]]"
+    else
+      check "$t's log: $res" false
+    fi
+  done < <(awk '{print $1}' "$work/tasks.0")
 }
 
 "${MODE}_mode"
