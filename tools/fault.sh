@@ -322,6 +322,14 @@ EOF
     if [[ "$n" -ne 0 ]]; then
       missing=$((missing + n))
       say "after kill $k the agent lists $(wc -l <"$work/tasks.now") tasks: $n of those submitted and not stopped are missing"
+      # What the state file says of them (for the report).
+      if command -v sqlite3 >/dev/null; then
+        awk '{print $1}' "$work/tasks.0" | comm -23 - "$work/tasks.now" |
+          comm -23 - <(awk '{print $1}' "$work/stopped" 2>/dev/null | sort) | while read -r id; do
+          say "  $id in the state file: $(sqlite3 "$work/state/state.db" \
+            "select state, phase, container_id, plan is null from tasks where task_id='$id'" 2>&1 || true)"
+        done
+      fi
     fi
   done
   touch "$work/stopped"
