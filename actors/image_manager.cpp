@@ -73,6 +73,7 @@ struct job {
   bool pulled = false;                 // pulled or loaded (vs found present)
   bool credentials = false;            // the pull in flight carries credentials
   bool anonymous_retry = false;        // auth_soft_fail already used
+  bool pulled_again = false;           // the image was gone by the inspect after its pull once
   std::vector<std::string> warnings;
   std::int64_t started_ms = 0;
   std::int64_t progress = 0;           // progress messages seen
@@ -460,6 +461,18 @@ void on_inspected(self_ptr self, std::uint64_t id, error_info& e, image_info& in
     return grant(self, *j, std::move(info));
   if (j->phase == "checking" && e.kind == errc::not_found)
     return enqueue(self, *j);
+  if (j->phase == "inspecting" && e.kind == errc::not_found && j->request.pull != pull_policy::load_from_tar &&
+      !j->pulled_again) {
+    // Removed between the pull's end and this inspect (by hand, or by
+    // another node's cleanup on a shared daemon): pulled once more.
+    j->pulled_again = true;
+    spdlog::warn("image manager: {} was gone right after its pull; pulling it again", j->request.reference);
+    if (j->holds_slot) {
+      j->holds_slot = false;
+      --self->state.active;
+    }
+    return enqueue(self, *j);
+  }
   fail_job(self, *j, pull_error(*j, e, j->phase == "checking" ? "looking for a local image"
                                                                : "inspecting the new image"));
 }

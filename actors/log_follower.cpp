@@ -90,11 +90,12 @@ log_follower::~log_follower() {
   }
 }
 
-std::shared_ptr<rotating_file> log_follower::make_file(std::size_t idx) const {
+std::shared_ptr<rotating_file> log_follower::make_file(std::size_t idx, std::int64_t resume_index,
+                                                      std::int64_t resume_size) const {
   const auto size = std::max<std::int64_t>(1, logs_.max_file_size_mb) << 20;
   return std::make_shared<rotating_file>(rotation_config{
     std::string(logs_dir()), log_base_name(std::string(task_name()), idx == 1),
-    std::max<std::int64_t>(1, logs_.max_files), size});
+    std::max<std::int64_t>(1, logs_.max_files), size, resume_index, resume_size});
 }
 
 // A fresh rotating_file finds its place (the highest index on disk) when it
@@ -128,15 +129,34 @@ void log_follower::start() {
   // As logmon: both files exist from the start, created on the worker (one
   // listing of the folder for both) through files of the job's own, which
   // the worker lets go once done.
-  std::vector<std::shared_ptr<rotating_file>> files;
-  for (std::size_t i = 0; i < sinks_.size(); ++i)
-    files.push_back(make_file(i));
-  creating_ = true;
+  //
+  // Resuming an earlier run's position, the files are first cut back to its
+  // place: a batch may have reached the disk after the last position the
+  // store committed (a SIGKILL in between), and the daemon sends it again
+  // from that position, so it would be there twice. A stream with a
+  // timestamp goes back to its own place; when neither has one, the stream
+  // starts over from the container's first line and both go back to their
+  // place at the follower's start. (A stream without a timestamp next to
+  // one with is left as it is: the resume does not start before the other's
+  // time.)
   auto pos = parse_log_position(resume_position_);
-  for (std::size_t i = 0; i < 2; ++i)
-    if (pos.time[i])
-      sink_at(i).stamps.resume_from(*pos.time[i], pos.count[i]);
   std::string().swap(resume_position_);
+  const bool timed = pos.time[0] || pos.time[1];
+  std::vector<std::shared_ptr<rotating_file>> files;
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    const bool cut = pos.index[i] >= 0 && (pos.time[i] || !timed);
+    files.push_back(cut ? make_file(i, pos.index[i], pos.size[i]) : make_file(i));
+    created_[i] = files.back();
+  }
+  creating_ = true;
+  for (std::size_t i = 0; i < 2; ++i) {
+    if (!pos.time[i])
+      continue;
+    auto& k = sink_at(i);
+    k.stamps.resume_from(*pos.time[i], pos.count[i]);
+    k.written_time = pos.time[i]; // on disk, up to the place just cut back to
+    k.written_count = pos.count[i];
+  }
   svc_->options.worker->create(std::move(files), [owner = owner_, id = id_](const error_info& e) {
     send_to(owner, lf_written_atom::value, id, creation, std::int64_t{0}, std::int64_t{0}, e);
   });
@@ -354,10 +374,18 @@ void log_follower::report_position() {
     return;
   log_position p;
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
-    if (!sinks_[i] || !sinks_[i]->written_time)
+    std::tie(p.index[i], p.size[i]) = base_[i];
+    if (!sinks_[i])
       continue;
-    p.time[i] = sinks_[i]->written_time;
-    p.count[i] = sinks_[i]->written_count;
+    const auto& k = *sinks_[i];
+    if (k.written_index >= 0) {
+      p.index[i] = k.written_index;
+      p.size[i] = k.written_size;
+    }
+    if (!k.written_time)
+      continue;
+    p.time[i] = k.written_time;
+    p.count[i] = k.written_count;
   }
   position_(format_log_position(p));
 }
@@ -367,8 +395,17 @@ void log_follower::on_written(std::uint8_t idx, std::int64_t bytes, std::int64_t
   bool created = idx == creation;
   if (created) {
     creating_ = false;
-    if (e.kind == errc::ok)
+    // The files' place now is where a stream with nothing written yet goes
+    // back to after a restart of the supervisor: kept at once.
+    for (std::size_t i = 0; i < created_.size(); ++i) {
+      if (created_[i] && e.kind == errc::ok && created_[i]->index() >= 0)
+        base_[i] = {created_[i]->index(), created_[i]->size()};
+      created_[i].reset();
+    }
+    if (e.kind == errc::ok) {
+      report_position();
       return maybe_finished();
+    }
     idx = 0; // the error names the file
   }
   if (idx >= sinks_.size())
@@ -381,6 +418,9 @@ void log_follower::on_written(std::uint8_t idx, std::int64_t bytes, std::int64_t
     k.lines += lines;
     k.written_time = k.handed_time;
     k.written_count = k.handed_count;
+    // The worker is done with the file (the next batch is handed after this).
+    k.written_index = k.file->index();
+    k.written_size = k.file->size();
     report_position();
   } else {
     ++k.write_errors;

@@ -188,6 +188,8 @@ private:
     std::int64_t handed_count = 0;
     std::optional<std::int64_t> written_time; // ... as of the last batch on disk
     std::int64_t written_count = 0;
+    std::int64_t written_index = -1;     // the files' place after that batch (-1: none yet)
+    std::int64_t written_size = -1;
     bool writing = false;                // a batch is with the worker
     std::int64_t bytes = 0;              // written to disk
     std::int64_t lines = 0;
@@ -200,7 +202,8 @@ private:
 
   static const char* label(std::size_t idx) noexcept { return idx == 1 ? "stderr" : "stdout"; }
   sink& sink_at(std::size_t idx);
-  std::shared_ptr<rotating_file> make_file(std::size_t idx) const;
+  std::shared_ptr<rotating_file> make_file(std::size_t idx, std::int64_t resume_index = -1,
+                                          std::int64_t resume_size = -1) const;
   std::string_view task_id() const noexcept { return {names_.data(), task_id_len_}; }
   std::string_view container_id() const noexcept {
     return {names_.data() + task_id_len_ + 1, container_id_len_};
@@ -247,6 +250,10 @@ private:
   position_fn position_;                   // none: the position is not kept
   std::string resume_position_;            // the target's, applied by start()
   std::array<std::unique_ptr<sink>, 2> sinks_; // stdout (and raw), stderr; null until used
+  // The files made at start, until made: their place then is each stream's
+  // base, kept as the position of a stream with nothing written yet.
+  std::array<std::shared_ptr<rotating_file>, 2> created_;
+  std::array<std::pair<std::int64_t, std::int64_t>, 2> base_{{{-1, -1}, {-1, -1}}}; // index, size
   docker::call_handle call_;               // the logs stream
   bool streaming_ = false;
   bool ended_ok_ = false;                  // how the last stream ended

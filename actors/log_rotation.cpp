@@ -95,12 +95,17 @@ result<unit> rotating_file::open(const std::vector<std::string>& listing) {
     return unit{};
   if (opened_) // released: the same file again
     return open_index(index_);
+  const std::int64_t keep = cfg_.resume_index;
+  if (keep >= 0) {
+    if (auto r = cut_back(listing); !r)
+      return r;
+  }
   indexes_.clear();
   std::int64_t highest = 0;
   for (const auto& name : listing) {
     auto n = log_file_index(cfg_.base_name, name);
-    if (n < 0)
-      continue;
+    if (n < 0 || (keep >= 0 && n > keep))
+      continue; // cut_back deleted it
     indexes_.insert(n);
     highest = std::max(highest, n);
   }
@@ -108,6 +113,26 @@ result<unit> rotating_file::open(const std::vector<std::string>& listing) {
     return r;
   opened_ = true;
   purge();
+  return unit{};
+}
+
+// Once, at the first open: back to the place the config names.
+result<unit> rotating_file::cut_back(const std::vector<std::string>& listing) {
+  const auto keep = cfg_.resume_index;
+  cfg_.resume_index = -1;
+  for (const auto& name : listing) {
+    auto n = log_file_index(cfg_.base_name, name);
+    if (n <= keep)
+      continue;
+    auto p = (fs::path(cfg_.dir) / name).string();
+    if (::unlink(p.c_str()) != 0 && errno != ENOENT)
+      return io_error("remove log file " + p + " written past the resume point", errno);
+  }
+  auto p = (fs::path(cfg_.dir) / log_file_name(cfg_.base_name, keep)).string();
+  struct stat st {};
+  if (::stat(p.c_str(), &st) == 0 && st.st_size > cfg_.resume_size && cfg_.resume_size >= 0 &&
+      ::truncate(p.c_str(), cfg_.resume_size) != 0)
+    return io_error("cut log file " + p + " back to the resume point", errno);
   return unit{};
 }
 

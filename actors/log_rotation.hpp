@@ -29,6 +29,13 @@ struct rotation_config {
   std::string base_name;                     // "<task>.stdout" / "<task>.stderr"
   std::int64_t max_files = 10;               // logs.max_files (at least 1)
   std::int64_t max_file_size = 10ll << 20;   // bytes: logs.max_file_size (MB) * 2^20
+  // A place kept by an earlier run (the log position of a supervisor killed
+  // and started again): opening first cuts the files back to it (file
+  // resume_index holds resume_size bytes, higher indexes are deleted), so
+  // that what was written after it, and comes again from the daemon, is not
+  // in the files twice. -1: none.
+  std::int64_t resume_index = -1;
+  std::int64_t resume_size = -1;
 };
 
 // "<task>.stdout" / "<task>.stderr" for the stream index 1 / 2.
@@ -82,6 +89,7 @@ public:
 
 private:
   result<unit> open_index(std::int64_t index);
+  result<unit> cut_back(const std::vector<std::string>& listing);
   result<unit> rotate();
   result<unit> append(std::string_view bytes);
   void purge();

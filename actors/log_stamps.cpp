@@ -1,5 +1,6 @@
 #include "actors/log_stamps.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 namespace stevedore {
@@ -203,14 +204,32 @@ void stamped_stream::resume_from(std::int64_t last, std::int64_t at_last) {
 std::string format_log_position(const log_position& p) {
   std::string out;
   for (int i = 0; i < 2; ++i) {
-    if (!p.time[i])
+    const bool placed = p.index[i] >= 0 && p.size[i] >= 0;
+    if (!p.time[i] && !placed)
       continue;
     if (!out.empty())
       out += ';';
-    out += (i == 0 ? "o:" : "e:") + std::to_string(*p.time[i]) + ":" + std::to_string(p.count[i]);
+    out += i == 0 ? "o:" : "e:";
+    out += p.time[i] ? std::to_string(*p.time[i]) : std::string("-");
+    out += ":" + std::to_string(p.count[i]);
+    if (placed)
+      out += ":" + std::to_string(p.index[i]) + ":" + std::to_string(p.size[i]);
   }
   return out;
 }
+
+namespace {
+
+// A whole decimal number (an optional '-' first), or nothing.
+std::optional<std::int64_t> whole_number(std::string_view s) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (s.empty() || ec != std::errc{} || end != s.data() + s.size())
+    return std::nullopt;
+  return n;
+}
+
+} // namespace
 
 log_position parse_log_position(std::string_view text) {
   log_position p;
@@ -220,17 +239,38 @@ log_position parse_log_position(std::string_view text) {
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
     if (part.size() < 5 || (part[0] != 'o' && part[0] != 'e') || part[1] != ':')
       continue;
-    auto colon = part.find(':', 2);
-    if (colon == std::string_view::npos)
-      continue;
-    try {
-      auto t = std::stoll(std::string(part.substr(2, colon - 2)));
-      auto n = std::stoll(std::string(part.substr(colon + 1)));
-      int i = part[0] == 'o' ? 0 : 1;
-      p.time[i] = t;
-      p.count[i] = n;
-    } catch (const std::exception&) {
+    std::string_view fields[4];
+    std::size_t n = 0;
+    for (auto rest = part.substr(2); n < 4; ++n) {
+      auto colon = rest.find(':');
+      fields[n] = rest.substr(0, colon);
+      if (colon == std::string_view::npos) {
+        ++n;
+        break;
+      }
+      rest.remove_prefix(colon + 1);
     }
+    if (n != 2 && n != 4)
+      continue;
+    std::optional<std::int64_t> t;
+    if (fields[0] != "-" && !(t = whole_number(fields[0])))
+      continue;
+    auto count = whole_number(fields[1]);
+    if (!count)
+      continue;
+    int i = part[0] == 'o' ? 0 : 1;
+    if (n == 4) {
+      auto index = whole_number(fields[2]);
+      auto size = whole_number(fields[3]);
+      if (!index || !size || *index < 0 || *size < 0)
+        continue;
+      p.index[i] = *index;
+      p.size[i] = *size;
+    } else if (!t) {
+      continue;
+    }
+    p.time[i] = t;
+    p.count[i] = *count;
   }
   return p;
 }

@@ -89,11 +89,16 @@ private:
 };
 
 // A follower's position as kept in the state store: for stdout and stderr
-// the last timestamp written and how many messages carried it,
-// "o:<ns>:<n>;e:<ns>:<n>" (a stream without one left out).
+// the last timestamp written and how many messages carried it, and where
+// its files were then (the current file's index and size),
+// "o:<ns>:<n>:<index>:<size>;e:..." ("-" for no timestamp yet: the files'
+// place when the follower started; a stream with neither left out). The
+// older form "o:<ns>:<n>" (no place) is still read.
 struct log_position {
   std::optional<std::int64_t> time[2];
   std::int64_t count[2] = {0, 0};
+  std::int64_t index[2] = {-1, -1}; // -1: no place kept
+  std::int64_t size[2] = {-1, -1};
 };
 std::string format_log_position(const log_position& p);
 log_position parse_log_position(std::string_view text); // unreadable parts are left out

@@ -219,7 +219,7 @@ lc::event_data holder_event(const state& s, std::uint32_t epoch, const container
 
 lc::event_data inspected_event(std::uint32_t epoch, const container_info& info) {
   return lc::ev::inspected{epoch, info.running || info.restarting, info.exit_code,
-                           info.oom_killed, info.error};
+                           info.oom_killed, info.error, info.status == "created"};
 }
 
 // The shared event stream's news of the container, as a lifecycle event.

@@ -118,6 +118,17 @@ bool transient(const error_info& err) {
   return retryable(err) || err.kind == errc::malformed_answer;
 }
 
+// A create's 404 for its image ("No such image: ..."), not for a network or
+// a volume: leasing the image again pulls it.
+bool image_gone(const error_info& err) {
+  if (err.kind != errc::not_found)
+    return false;
+  std::string m = err.message;
+  for (auto& c : m)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return m.find("no such image") != std::string::npos;
+}
+
 // The call each phase waits for; an answer to any other is not for now.
 bool expects(phase p, call c) {
   switch (c) {
@@ -400,6 +411,7 @@ struct stepper {
     lc.signal = sent::nothing;
     lc.kill_delivered = false;
     lc.conflict_attempts = 0;
+    lc.image_regets = 0;
     create();
   }
 
@@ -535,6 +547,8 @@ struct stepper {
       case phase::starting:
         if (lc.stop_asked)
           cleanup(after::clean, "stopped before its container started");
+        else if (lc.recovering)
+          inspect(); // whether it ever started is still the question
         else
           start();
         return;
@@ -550,6 +564,12 @@ struct stepper {
 
   bool stale(std::uint32_t epoch) const { return epoch != lc.epoch || terminal(); }
 
+  // The call the phase waits for, or recovery's inspect of a container whose
+  // start was never confirmed.
+  bool expected(call c) const {
+    return expects(lc.at, c) || (c == call::inspect && lc.at == phase::starting && lc.recovering);
+  }
+
   void on(const ev::begin&) {
     if (lc.epoch != 0 || lc.state != task_state::pending) {
       ignored = true;
@@ -559,7 +579,7 @@ struct stepper {
   }
 
   void on(const ev::answered& a) {
-    if (stale(a.epoch) || !expects(lc.at, a.what)) {
+    if (stale(a.epoch) || !expected(a.what)) {
       ignored = true;
       return;
     }
@@ -577,7 +597,7 @@ struct stepper {
   }
 
   void on(const ev::failed& f) {
-    if (stale(f.epoch) || !expects(lc.at, f.what)) {
+    if (stale(f.epoch) || !expected(f.what)) {
       ignored = true;
       return;
     }
@@ -589,6 +609,18 @@ struct stepper {
           // The name is taken: by a container of ours, or by somebody else's.
           enter(phase::finding_holder);
           issue(cmd::find_holder{lc.epoch});
+          return;
+        }
+        if (image_gone(e) && lc.image_regets < r.max_retries) {
+          // The image was removed since it was leased (by hand, or another
+          // node's cleanup on a shared daemon): leased again, so pulled
+          // again, a bounded number of times per run.
+          ++lc.image_regets;
+          if (lc.intent == create_intent::sent)
+            lc.intent = create_intent::none;
+          issue(cmd::log{true, to_string(e) + "; the image is leased (and pulled) again"});
+          release_lease();
+          pull();
           return;
         }
         if (outcome_unknown(e))
@@ -712,9 +744,18 @@ struct stepper {
   }
 
   void on(const ev::inspected& i) {
-    if (stale(i.epoch) || lc.at != phase::running) {
+    const bool recovered_start = lc.at == phase::starting && lc.recovering;
+    if (stale(i.epoch) || (lc.at != phase::running && !recovered_start)) {
       ignored = true;
       return;
+    }
+    if (recovered_start) {
+      lc.recovering = false;
+      if (i.never_started) {
+        start();
+        return;
+      }
+      enter_running(); // it was started: followed, and its state below
     }
     lc.wait = waiting::no;
     lc.recovering = false;
@@ -865,15 +906,20 @@ struct stepper {
     lc.lease = rec.lease;
     lc.image_id = rec.image_id;
     if (!rec.container_id.empty() && rec.unstarted) {
-      // Created, its start never confirmed: started now (a start of a
-      // started container changes nothing).
+      // Created, its start never confirmed: the start may have been made,
+      // and the container may even have run and exited since, so it is
+      // inspected first and started only if it never was (a start of an
+      // exited container would run it twice).
       lc.container_id = rec.container_id;
       watch_events();
       if (lc.stop_asked) {
         cleanup(after::clean, "stopped before its container started");
         return;
       }
-      start();
+      lc.recovering = true;
+      set_state(task_state::starting, short_id(lc.container_id));
+      enter(phase::starting);
+      inspect();
       return;
     }
     if (!rec.container_id.empty()) {

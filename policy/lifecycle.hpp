@@ -115,6 +115,7 @@ struct lifecycle {
   bool recovering = false;                // recovered with a container: its state is not known yet
   std::uint8_t attempts = 0;              // transient failures of the current step
   std::uint8_t conflict_attempts = 0;     // dead holders of the name removed
+  std::uint8_t image_regets = 0;          // leases taken again for a create's "no such image", this run
   std::uint32_t epoch = 0;                // calls of older epochs are stale
   std::uint32_t next_token = 0;
   std::array<std::uint32_t, timer_count> timers{}; // token of each armed timer; 0: not armed
@@ -182,6 +183,7 @@ struct inspected {                                // inspect of our container
   std::int64_t exit_code = 0;
   bool oom_killed = false;
   std::string error;                              // the daemon's State.Error
+  bool never_started = false;                     // State.Status "created"
 };
 struct died { std::string id; };                  // die or destroy on the event stream
 struct recheck { std::string id; };               // the event stream may have missed one

@@ -7,7 +7,7 @@
 #   tools/testenv.sh down   [--dir DIR] [--env-file FILE] [--fixture] [--purge]
 #   tools/testenv.sh status [--dir DIR]
 #   tools/testenv.sh env    [--dir DIR] [--env-file FILE]
-#   tools/testenv.sh spare start|stop|destroy DIR [TAR]   a second, throw-away
+#   tools/testenv.sh spare start|stop|kill|destroy DIR [TAR]   a second, throw-away
 #                           dockerd without networking (tools/testenv/spare.sh)
 #
 # DIR defaults to $STEVEDORE_TESTENV_DIR, else ${TMPDIR:-/tmp}/stevedore-testenv;

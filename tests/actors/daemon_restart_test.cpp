@@ -1,15 +1,24 @@
-// The daemon stopped and started again under a running task. The shared test
-// daemon is never restarted (other tests use it): this test starts a spare
-// dockerd of its own (tools/testenv.sh spare: own folder and network
-// namespace, no bridge, live restore), loads the test image from the tar the
-// test environment saved, and runs one task with network_mode "none" on it.
-// While the daemon is away the task must stay running (a warning is fine);
-// when it returns the task re-checks its container and carries on; a stop
-// then ends it and removes the container; the log lost and repeated nothing.
+// The daemon stopped, or killed with SIGKILL, and started again under a
+// running task. The shared test daemon is never restarted (other tests use
+// it): each test starts a spare dockerd of its own (tools/testenv.sh spare:
+// own folder and network namespace, no bridge), loads the test image from the
+// tar the test environment saved, and runs one task with network_mode "none"
+// on it. While the daemon is away the task must stay running (a warning is
+// fine) and the fingerprint's health goes unhealthy; when it returns, health
+// comes back and the task sees its container's true state:
+//   - with --live-restore (stopped, or killed): the same container still
+//     runs, re-checked and followed again; a stop then ends it and removes
+//     the container; the log lost and repeated nothing;
+//   - without (killed): the daemon stopped the container when it came back;
+//     the task gets that exit and goes through its restart policy (a new
+//     container, running).
+// The spare daemon is destroyed in TearDown, whatever the test's outcome.
 // Run serially (ctest RUN_SERIAL): a second dockerd is heavy for 2 cores.
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "tests/actors/live_support.hpp"
@@ -25,10 +34,12 @@ using namespace std::chrono_literals;
 using live::eventually;
 using live::sync;
 
-// Runs `bash tools/testenv.sh args...`; its exit status and output. The
-// child gets no descriptor of ours but its stdout: the dockerd it may start
-// must not hold our sockets.
-std::pair<int, std::string> testenv_sh(const std::vector<std::string>& args) {
+// Runs `bash tools/testenv.sh args...` (with `env`, NAME=VALUE entries, added
+// to its environment); its exit status and output. The child gets no
+// descriptor of ours but its stdout: the dockerd it may start must not hold
+// our sockets.
+std::pair<int, std::string> testenv_sh(const std::vector<std::string>& args,
+                                       const std::vector<std::string>& env = {}) {
   int out[2];
   if (::pipe(out) != 0)
     return {-1, "pipe failed"};
@@ -37,6 +48,8 @@ std::pair<int, std::string> testenv_sh(const std::vector<std::string>& args) {
     ::dup2(out[1], 1);
     ::dup2(out[1], 2);
     ::close_range(3, ~0U, 0);
+    for (const auto& e : env)
+      ::putenv(const_cast<char*>(e.c_str())); // the child's own copy of the environment
     std::vector<std::string> argv{"/bin/bash", STEVEDORE_TESTENV_SH};
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<char*> cargs;
@@ -67,7 +80,8 @@ protected:
     char tmpl[] = "/tmp/stevedore-spare-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     spare_ = tmpl;
-    auto [rc, out] = testenv_sh({"spare", "start", spare_, env_.image_tar});
+    auto [rc, out] = testenv_sh({"spare", "start", spare_, env_.image_tar},
+                                {std::string("STEVEDORE_SPARE_LIVE_RESTORE=") + (live_restore() ? "1" : "0")});
     ASSERT_EQ(rc, 0) << out;
     endpoint_socket_ = spare_ + "/docker.sock";
     supervisor_options opts;
@@ -90,6 +104,8 @@ protected:
     }
   }
 
+  virtual bool live_restore() const { return true; }
+
   // The task actor's own status (its state word says when it is waiting
   // for the daemon).
   actor_status task_actor_status(const std::string& id) {
@@ -107,13 +123,20 @@ protected:
   }
 
   std::string spare_; // the spare daemon's folder
-};
 
-TEST_F(DaemonRestart, ARunningTaskSurvivesTheDaemonGoingAwayAndIsRecheckedWhenItReturns) {
-  // A numbered line every 0.1 s: the log must come out whole across the gap.
-  auto id = start_one(R"(  group "g" {
+  // The daemon goes away (`how`: "stop" or "kill") under a running task and
+  // comes back: the task never leaves running meanwhile, health goes
+  // unhealthy and back; the checks of the file's head comment.
+  void survives_absence(const std::string& how);
+
+  // A task whose "tick N" lines (one every 0.1 s) must come out whole; on
+  // SIGTERM it prints "stopped" and exits with `term_exit`.
+  std::string start_ticking(int attempts, int term_exit = 0) {
+    return start_one(R"(  group "g" {
     restart {
-      attempts = 0
+      attempts = )" + std::to_string(attempts) + R"(
+      interval = "1h"
+      delay    = "1s"
       mode     = "fail"
     }
     task "t" {
@@ -123,49 +146,128 @@ TEST_F(DaemonRestart, ARunningTaskSurvivesTheDaemonGoingAwayAndIsRecheckedWhenIt
         image        = ")" + env_.image_tar_ref + R"("
         network_mode = "none"
         command      = "/bin/sh"
-        args         = ["-c", "trap 'echo stopped; exit 0' TERM; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"]
+        args         = ["-c", "trap 'echo stopped; exit )" + std::to_string(term_exit) + R"(' TERM; i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done"]
       }
     }
   })");
+  }
+
+  // While the daemon is away: the task stays running (for 3 s of watching),
+  // waits for it, says so; health unhealthy.
+  void check_away(const std::string& id) {
+    EXPECT_TRUE(eventually([&] { return health() == daemon_health::unhealthy; }, 10s));
+    bool waiting = eventually(
+      [&] { return task_actor_status(id).state.find("waiting for the daemon") != std::string::npos; }, 20s);
+    EXPECT_TRUE(waiting) << "actor state '" << task_actor_status(id).state << "'; events:\n" << all_events_text(id);
+    auto until = std::chrono::steady_clock::now() + 3s;
+    while (std::chrono::steady_clock::now() < until) {
+      auto st = sup_->status(id);
+      ASSERT_TRUE(st.ok()) << to_string(st.error());
+      ASSERT_EQ(st->state, task_state::running) << "an unreachable daemon is not the container's death:\n"
+                                                << all_events_text(id);
+      std::this_thread::sleep_for(100ms);
+    }
+    bool warned = false;
+    for (const auto& w : events_of(id, "warning"))
+      warned = warned || w.message.find("waiting for the Docker daemon") != std::string::npos;
+    EXPECT_TRUE(warned) << all_events_text(id);
+    for (const auto& e : events_of(id, "state"))
+      EXPECT_TRUE(e.state == task_state::pending || e.state == task_state::pulling || e.state == task_state::creating ||
+                  e.state == task_state::starting || e.state == task_state::running)
+        << "moved to " << to_string(e.state) << " while the daemon was away";
+    EXPECT_TRUE(events_of(id, "exit").empty()) << all_events_text(id);
+  }
+
+  void spare(const std::string& what) {
+    auto [rc, out] = testenv_sh({"spare", what, spare_});
+    ASSERT_EQ(rc, 0) << out;
+  }
+};
+
+class DaemonKilledWithoutLiveRestore : public DaemonRestart {
+protected:
+  bool live_restore() const override { return false; }
+};
+
+TEST_F(DaemonRestart, ARunningTaskSurvivesTheDaemonGoingAwayAndIsRecheckedWhenItReturns) {
+  survives_absence("stop");
+}
+
+TEST_F(DaemonRestart, ARunningTaskSurvivesTheDaemonKilledWithLiveRestore) {
+  survives_absence("kill");
+}
+
+// Without live restore, the daemon started again after a SIGKILL stops the
+// containers it finds: the task is not dead while the daemon is away, then
+// gets its container's real exit and restarts by its policy.
+TEST_F(DaemonKilledWithoutLiveRestore, TheTaskSeesItsContainerStoppedByTheReturningDaemonAndRestarts) {
+  // Exit 3 on the daemon's SIGTERM: a failure, which the policy restarts.
+  auto id = start_ticking(2, 3);
+  ASSERT_FALSE(id.empty());
+  auto running = wait_state(id, task_state::running);
+  ASSERT_EQ(running.state, task_state::running) << all_events_text(id);
+  const auto first = running.container_id;
+  ASSERT_TRUE(eventually([&] { return logs_of(id, "stdout").find("tick 5\n") != std::string::npos; }, 10s));
+
+  spare("kill");
+  check_away(id);
+  if (HasFatalFailure())
+    return;
+
+  spare("start");
+  EXPECT_TRUE(eventually([&] { return health() == daemon_health::healthy; }, 20s));
+  // The container the daemon stopped at its start: its exit, then a restart.
+  ASSERT_TRUE(eventually([&] { return !events_of(id, "exit").empty(); }, 30s)) << all_events_text(id);
+  auto exit = events_of(id, "exit").front();
+  EXPECT_EQ(exit.exit.exit_code, 3) << "the daemon's stop, as the container saw it\n" << all_events_text(id);
+  auto info = sync<container_info>([&](auto cb) { docker_->container_inspect(first, cb); });
+  if (info.ok()) {
+    EXPECT_FALSE(info->running) << "the daemon stopped it";
+  }
+  bool restarted = eventually(
+    [&] {
+      auto st = sup_->status(id);
+      return st.ok() && st->state == task_state::running && st->container_id != first;
+    },
+    30s);
+  ASSERT_TRUE(restarted) << all_events_text(id);
+  auto st = sup_->status(id);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->restarts, 1) << all_events_text(id);
+  EXPECT_EQ(events_of(id, "restart").size(), 1u) << all_events_text(id);
+  EXPECT_TRUE(eventually([&] { return container_gone(first); }, 20s)) << "the first container was removed";
+  auto second = st->container_id;
+  auto now = sync<container_info>([&](auto cb) { docker_->container_inspect(second, cb); });
+  ASSERT_TRUE(now.ok()) << to_string(now.error());
+  EXPECT_TRUE(now->running);
+
+  ASSERT_TRUE(sup_->stop(id).ok());
+  auto end = sup_->wait(id, 60s);
+  ASSERT_TRUE(end.ok()) << to_string(end.error());
+  EXPECT_EQ(end->state, task_state::cleaned) << all_events_text(id);
+  EXPECT_TRUE(container_gone(second));
+}
+
+void DaemonRestart::survives_absence(const std::string& how) {
+  // A numbered line every 0.1 s: the log must come out whole across the gap.
+  auto id = start_ticking(0);
   ASSERT_FALSE(id.empty());
   auto running = wait_state(id, task_state::running);
   ASSERT_EQ(running.state, task_state::running) << all_events_text(id);
   const auto container = running.container_id;
   ASSERT_TRUE(eventually([&] { return logs_of(id, "stdout").find("tick 5\n") != std::string::npos; }, 10s));
 
+  const auto log_then = logs_of(id, "stdout");
+  const auto before = static_cast<long>(std::count(log_then.begin(), log_then.end(), '\n'));
+
   // -- the daemon goes away --
-  {
-    auto [rc, out] = testenv_sh({"spare", "stop", spare_});
-    ASSERT_EQ(rc, 0) << out;
-  }
-  EXPECT_TRUE(eventually([&] { return health() == daemon_health::unhealthy; }, 10s));
-  // The task notices (its container's event stream broke, it re-checks and
-  // cannot reach the daemon) and waits, keeping its state.
-  bool waiting = eventually(
-    [&] { return task_actor_status(id).state.find("waiting for the daemon") != std::string::npos; }, 20s);
-  EXPECT_TRUE(waiting) << "actor state '" << task_actor_status(id).state << "'; events:\n" << all_events_text(id);
-  auto until = std::chrono::steady_clock::now() + 3s;
-  while (std::chrono::steady_clock::now() < until) {
-    auto st = sup_->status(id);
-    ASSERT_TRUE(st.ok()) << to_string(st.error());
-    ASSERT_EQ(st->state, task_state::running) << "an unreachable daemon is not the container's death:\n"
-                                              << all_events_text(id);
-    std::this_thread::sleep_for(100ms);
-  }
-  bool warned = false;
-  for (const auto& w : events_of(id, "warning"))
-    warned = warned || w.message.find("waiting for the Docker daemon") != std::string::npos;
-  EXPECT_TRUE(warned) << all_events_text(id);
-  for (const auto& e : events_of(id, "state"))
-    EXPECT_TRUE(e.state == task_state::pending || e.state == task_state::pulling || e.state == task_state::creating ||
-                e.state == task_state::starting || e.state == task_state::running)
-      << "moved to " << to_string(e.state) << " while the daemon was away";
+  spare(how);
+  check_away(id);
+  if (HasFatalFailure())
+    return;
 
   // -- the daemon returns (live restore kept the container) --
-  {
-    auto [rc, out] = testenv_sh({"spare", "start", spare_});
-    ASSERT_EQ(rc, 0) << out;
-  }
+  spare("start");
   EXPECT_TRUE(eventually([&] { return health() == daemon_health::healthy; }, 20s));
   bool rechecked = eventually([&] { return task_actor_status(id).state == "running"; }, 30s);
   EXPECT_TRUE(rechecked) << "actor state '" << task_actor_status(id).state << "'";
@@ -202,7 +304,11 @@ TEST_F(DaemonRestart, ARunningTaskSurvivesTheDaemonGoingAwayAndIsRecheckedWhenIt
     ++expect;
   }
   EXPECT_TRUE(stopped);
-  EXPECT_GT(expect, 30);
+  // More than before the daemon went (how much the container could print
+  // while its daemon was away is the daemon's matter: a killed one is not
+  // reading its output).
+  EXPECT_GT(expect, before) << "lines after the daemon's return";
+  std::printf("daemon %s: %ld lines in order, %ld of them before it went\n", how.c_str(), expect, before);
 }
 
 } // namespace

@@ -219,6 +219,24 @@ TEST_F(ImageManagerTest, AlwaysPullPullsEvenWhenPresent) {
   EXPECT_EQ(fake_->pull_requests()[0].tag, "1");
 }
 
+// Found by tools/fault.sh: the image removed between the end of its pull and
+// the inspect after it. Pulled once more; gone again, the waiter is told.
+TEST_F(ImageManagerTest, AnImageGoneRightAfterItsPullIsPulledOnceMore) {
+  fake_->add_registry_image(reg_ref);
+  start();
+  caf::scoped_actor self(*sys_);
+  fake_->fail_next("image_inspect", 1, errc::not_found, "no such image");
+  auto r = acquire(self, request("t", reg_ref, pull_policy::always_pull));
+  ASSERT_TRUE(r.lease) << to_string(r.error);
+  EXPECT_EQ(fake_->calls("image_pull"), 2);
+
+  fake_->fail_next("image_inspect", 2, errc::not_found, "no such image");
+  auto again = acquire(self, request("u", reg_ref, pull_policy::always_pull));
+  ASSERT_FALSE(again.lease);
+  EXPECT_EQ(again.error.kind, errc::not_found) << to_string(again.error);
+  EXPECT_EQ(fake_->calls("image_pull"), 4) << "one more pull, not more";
+}
+
 // The planner's request carries the reference parsed: the pull asks for
 // the name and tag the struct gives, and the lease keeps the reference.
 TEST_F(ImageManagerTest, APlannedRequestPullsByItsParsedReference) {

@@ -186,6 +186,43 @@ TEST_F(LogRotationTest, ContinuesAtHighestIndexAfterRestart) {
   EXPECT_EQ(read(0), "aaaaaaaaa\n");
 }
 
+// A supervisor killed after a batch reached the disk but before its position
+// was kept: the next run cuts the files back to the kept place (the batch
+// comes again from the daemon), across a rotation too.
+TEST_F(LogRotationTest, RestartCutsBackToTheResumePoint) {
+  {
+    rotating_file f(cfg(5, 10));
+    ASSERT_TRUE(f.write("aaaa\n").ok()); // kept: index 0, size 5
+    ASSERT_TRUE(f.write("bbbb\ncccc\n").ok()); // past it, rotated into .1
+    EXPECT_EQ(f.index(), 1);
+  }
+  auto c = cfg(5, 10);
+  c.resume_index = 0;
+  c.resume_size = 5;
+  rotating_file g(c);
+  ASSERT_TRUE(g.write("bbbb\n").ok());
+  EXPECT_EQ(read(0), "aaaa\nbbbb\n");
+  EXPECT_FALSE(exists(1));
+  EXPECT_EQ(g.index(), 0);
+  // Once: a later open of the same object (after release) cuts nothing.
+  g.release();
+  ASSERT_TRUE(g.write("c\n").ok());
+  EXPECT_EQ(read(1), "c\n");
+}
+
+TEST_F(LogRotationTest, AResumePointPastTheFileCutsNothing) {
+  {
+    rotating_file f(cfg(5, 100));
+    ASSERT_TRUE(f.write("aaaa\n").ok());
+  }
+  auto c = cfg(5, 100);
+  c.resume_index = 0;
+  c.resume_size = 50; // the file is shorter (another writer's place): left as it is
+  rotating_file g(c);
+  ASSERT_TRUE(g.write("b\n").ok());
+  EXPECT_EQ(read(0), "aaaa\nb\n");
+}
+
 TEST_F(LogRotationTest, RestartOnFullFileOpensNext) {
   {
     rotating_file f(cfg(5, 4));

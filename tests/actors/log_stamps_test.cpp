@@ -173,5 +173,42 @@ TEST(StampedStream, TheOtherStreamDropsItsRepeatWhenToldOfIt) {
   EXPECT_EQ(out, "err\nnew\n");
 }
 
+// The position kept in the state store: time, count and the files' place per
+// stream; "-" for a stream placed but with nothing written; the older form
+// without a place still read; damaged parts left out.
+TEST(LogPosition, RoundTripsWithAndWithoutPlaceAndTime) {
+  log_position p;
+  p.time[0] = 1700000000123456789;
+  p.count[0] = 2;
+  p.index[0] = 3;
+  p.size[0] = 4096;
+  p.index[1] = 0;
+  p.size[1] = 0;
+  auto text = format_log_position(p);
+  EXPECT_EQ(text, "o:1700000000123456789:2:3:4096;e:-:0:0:0");
+  auto q = parse_log_position(text);
+  EXPECT_EQ(q.time[0], p.time[0]);
+  EXPECT_EQ(q.count[0], 2);
+  EXPECT_EQ(q.index[0], 3);
+  EXPECT_EQ(q.size[0], 4096);
+  EXPECT_FALSE(q.time[1]);
+  EXPECT_EQ(q.index[1], 0);
+  EXPECT_EQ(q.size[1], 0);
+
+  auto old = parse_log_position("o:17:1;e:18:2");
+  EXPECT_EQ(old.time[0], 17);
+  EXPECT_EQ(old.time[1], 18);
+  EXPECT_EQ(old.count[1], 2);
+  EXPECT_EQ(old.index[0], -1);
+  EXPECT_EQ(format_log_position(old), "o:17:1;e:18:2");
+
+  auto bad = parse_log_position("o:x:1;e:-:1;o:5:1:2;e:9:1:-3:4;zz");
+  EXPECT_FALSE(bad.time[0]);
+  EXPECT_FALSE(bad.time[1]);
+  EXPECT_EQ(bad.index[0], -1);
+  EXPECT_EQ(bad.index[1], -1);
+  EXPECT_EQ(format_log_position(bad), "");
+}
+
 } // namespace
 } // namespace stevedore

@@ -369,6 +369,54 @@ TEST(LifecycleScenario, TransientErrorsAreRetriedWithBackoffThenFail) {
   EXPECT_EQ(d.life.state, ts::failed);
 }
 
+// The image removed under a task between two runs (its lease kept): the
+// restart's create answers 404 "No such image"; the lease is given back and
+// taken again (a pull), a bounded number of times per run; another 404 (a
+// network) fails as before.
+TEST(LifecycleScenario, AnImageRemovedBetweenRunsIsLeasedAndPulledAgain) {
+  lifecycle_driver d;
+  d.restart = restart_spec{5, 60'000, 15, "fail"};
+  d.to_running();
+  d.exits(1);
+  finish_cleanup(d);
+  d.fire(timer::restart);
+  ASSERT_TRUE(find<cmd::create>(d.last));
+  d.fail(call::create, errc::not_found, "No such image: sha256:img");
+  EXPECT_EQ(d.life.state, ts::pulling);
+  EXPECT_TRUE(find<cmd::release>(d.last)) << lifecycle_driver::describe(d.last);
+  EXPECT_TRUE(find<cmd::acquire>(d.last)) << lifecycle_driver::describe(d.last);
+  d.image("sha256:img2");
+  ASSERT_TRUE(find<cmd::create>(d.last));
+  d.created("c0ffee0000000000000000000002");
+  d.ok(call::start);
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_EQ(d.life.restarts, 1);
+  EXPECT_EQ(d.count<cmd::acquire>(), 2);
+  EXPECT_EQ(d.count<cmd::release>(), 1) << "the first lease, given back once";
+
+  // Removed again and again within one run: bounded (max_retries = 2).
+  d.exits(1);
+  finish_cleanup(d);
+  d.fire(timer::restart);
+  for (int i = 0; i < 2; ++i) {
+    d.fail(call::create, errc::not_found, "No such image: sha256:img2");
+    ASSERT_EQ(d.life.state, ts::pulling) << i;
+    d.image("sha256:img2");
+  }
+  d.fail(call::create, errc::not_found, "No such image: sha256:img2");
+  EXPECT_EQ(d.life.state, ts::failed);
+}
+
+TEST(LifecycleScenario, ACreatesOther404FailsWithoutAPull) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.ok(call::prepare);
+  d.image();
+  d.fail(call::create, errc::not_found, "network web-net not found");
+  EXPECT_EQ(d.life.state, ts::failed);
+  EXPECT_EQ(d.count<cmd::acquire>(), 1);
+}
+
 TEST(LifecycleScenario, ContainersAreKeptWhenCleanupIsOff) {
   lifecycle_driver d;
   d.rules.cleanup_container = false;
@@ -585,18 +633,65 @@ TEST(LifecycleRecovery, AStopAskedBeforeTheRestartGoesOn) {
   EXPECT_EQ(kill->signal, "SIGTERM");
 }
 
+// A container whose start was never confirmed: inspected first; started
+// only if it never was (status "created").
 TEST(LifecycleRecovery, ACreatedButUnstartedContainerIsStartedNotTakenForAnExit) {
   lifecycle_driver d;
   auto r = recovered_container();
   r.unstarted = true;
   d.recover(r);
   EXPECT_EQ(d.life.state, ts::starting);
+  ASSERT_TRUE(find<cmd::inspect>(d.last));
+  EXPECT_FALSE(find<cmd::start>(d.last)) << "not before the inspect says it never started";
+  d.feed(ev::inspected{d.life.epoch, false, 0, false, {}, true});
   auto* start = find<cmd::start>(d.last);
   ASSERT_TRUE(start);
   EXPECT_EQ(start->id, r.container_id);
   EXPECT_EQ(d.count<cmd::create>(), 0);
   d.ok(call::start);
   EXPECT_EQ(d.life.state, ts::running);
+}
+
+// Found by tools/fault.sh: the agent SIGKILLed after a start was sent and
+// before its answer was recorded; the container ran and exited meanwhile.
+// Started again, it would have run twice: its exit goes to the restart
+// policy instead.
+TEST(LifecycleRecovery, AnUnconfirmedStartWhoseContainerRanAndExitedIsNotStartedAgain) {
+  lifecycle_driver d;
+  d.restart = restart_spec{3, 60'000, 15, "fail"};
+  auto r = recovered_container();
+  r.unstarted = true;
+  d.recover(r);
+  d.feed(ev::inspected{d.life.epoch, false, 1, false, {}, false});
+  EXPECT_EQ(d.count<cmd::start>(), 0);
+  EXPECT_EQ(d.life.state, ts::exited);
+  ASSERT_TRUE(last_exit(d));
+  EXPECT_EQ(last_exit(d)->exit.exit_code, 1);
+  finish_cleanup(d);
+  EXPECT_EQ(d.life.at, lc::phase::restart_wait);
+}
+
+TEST(LifecycleRecovery, AnUnconfirmedStartOfARunningContainerIsFollowed) {
+  lifecycle_driver d;
+  auto r = recovered_container();
+  r.unstarted = true;
+  d.recover(r);
+  d.feed(ev::inspected{d.life.epoch, true, 0, false, {}, false});
+  EXPECT_EQ(d.count<cmd::start>(), 0);
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_EQ(d.life.container_id, r.container_id);
+}
+
+TEST(LifecycleRecovery, AnUnconfirmedStartWhoseContainerIsGoneIsLost) {
+  lifecycle_driver d;
+  auto r = recovered_container();
+  r.unstarted = true;
+  d.recover(r);
+  d.fail(call::inspect, errc::not_found);
+  EXPECT_EQ(d.count<cmd::start>(), 0);
+  EXPECT_TRUE(d.life.container_id.empty());
+  ASSERT_TRUE(last_exit(d));
+  EXPECT_EQ(last_exit(d)->exit.error, "container lost while stevedore was away");
 }
 
 TEST(LifecycleRecovery, IsOnlyAFirstEvent) {

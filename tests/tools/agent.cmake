@@ -49,3 +49,15 @@ if(TARGET stevedore_agent_supervisor)
   add_dependencies(agent_recovery_test stevedore)
   target_compile_definitions(agent_recovery_test PRIVATE STEVEDORE_BIN="$<TARGET_FILE:stevedore>")
 endif()
+
+# The fault driver (tools/fault.sh) in a small configuration on the test
+# environment's daemon: 6 tasks, 3 agent SIGKILLs (about a minute).
+if(TARGET stevedore_agent_supervisor)
+  add_test(NAME fault_agent_kills
+    COMMAND bash ${PROJECT_SOURCE_DIR}/tools/fault.sh)
+  set_tests_properties(fault_agent_kills PROPERTIES
+    ENVIRONMENT "STEVEDORE_TESTENV=${STEVEDORE_TESTENV_FILE};BUILD=${CMAKE_BINARY_DIR};FAULT_TASKS=6;FAULT_KILLS=3"
+    LABELS integration-agent
+    FIXTURES_REQUIRED docker_env
+    TIMEOUT 600)
+endif()

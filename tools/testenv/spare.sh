@@ -18,8 +18,17 @@
 #                                     images are missing; DIR is created
 #   testenv.sh spare stop DIR         SIGTERM the dockerd and wait for it to end;
 #                                     containers keep running (live restore)
+#   testenv.sh spare kill DIR         SIGKILL the dockerd (a crash): its containerd
+#                                     and shims, and so the containers, go on;
+#                                     the next start restores them (live
+#                                     restore) or kills them (without)
 #   testenv.sh spare destroy DIR      remove every container, stop everything
 #                                     the daemon started, remove DIR
+#
+# STEVEDORE_SPARE_LIVE_RESTORE=0 at `start` runs the daemon without
+# --live-restore (kept in DIR/live-restore for the next starts on DIR): a
+# daemon started again then stops the containers it finds running, as after
+# a crash of a daemon that does not keep them.
 #
 # The daemon's socket is DIR/docker.sock. Functions of daemon.sh work on a
 # spare once STATE=DIR.
@@ -35,6 +44,8 @@ spare_netns() {
 }
 
 spare_launch() {
+  local -a live=(--live-restore)
+  [[ "$(cat "$STATE/live-restore" 2>/dev/null || echo 1)" == 0 ]] && live=()
   write_daemon_config
   mkdir -p "$STATE/data" "$STATE/exec"
   spare_netns
@@ -47,7 +58,7 @@ spare_launch() {
     --storage-driver vfs \
     --bridge=none \
     --iptables=false \
-    --live-restore \
+    "${live[@]}" \
     -H "unix://$(SOCKET)" \
     </dev/null >>"$STATE/dockerd.log" 2>&1 9>&- &
   echo "$!" >"$STATE/dockerd.launch.pid"
@@ -61,6 +72,11 @@ spare_start() {
   local tar=${1:-} ref
   mkdir -p "$STATE"
   touch "$STATE/$SPARE_MARKER"
+  if [[ -n "${STEVEDORE_SPARE_LIVE_RESTORE:-}" ]]; then
+    [[ "$STEVEDORE_SPARE_LIVE_RESTORE" == [01] ]] ||
+      die "STEVEDORE_SPARE_LIVE_RESTORE: expected 0 or 1, got '$STEVEDORE_SPARE_LIVE_RESTORE'"
+    echo "$STEVEDORE_SPARE_LIVE_RESTORE" >"$STATE/live-restore"
+  fi
   if ! daemon_alive; then
     rm -f "$STATE/docker.pid" "$STATE/dockerd.launch.pid" "$(SOCKET)"
     spare_launch
@@ -97,6 +113,21 @@ spare_stop() {
   rm -f "$(SOCKET)"
 }
 
+spare_kill() {
+  local pid i
+  pid=$(daemon_pid)
+  daemon_alive || { log "spare dockerd in $STATE is not running"; return 0; }
+  log "killing spare dockerd (pid $pid) with SIGKILL"
+  kill -KILL "$pid"
+  for ((i = 0; i < 100; i++)); do
+    [[ -d /proc/$pid ]] || break
+    [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] && break
+    sleep 0.1
+  done
+  # A killed dockerd leaves its socket and pid file: neither may look alive.
+  rm -f "$(SOCKET)" "$STATE/docker.pid" "$STATE/dockerd.launch.pid"
+}
+
 spare_destroy() {
   [[ -d "$STATE" ]] || return 0
   [[ -f "$STATE/$SPARE_MARKER" ]] || die "$STATE is not a spare daemon's folder"
@@ -113,6 +144,7 @@ cmd_spare() {
   case "$sub" in
   start) spare_start "${3:-}" ;;
   stop) spare_stop ;;
+  kill) spare_kill ;;
   destroy) spare_destroy ;;
   *) usage ;;
   esac
