@@ -566,6 +566,15 @@ caf::result<unit> signal_task(self_ptr self, const std::string& id, const std::s
   return self->delegate(i->second.actor, signal_atom::value, sig);
 }
 
+caf::result<unit> restart_task(self_ptr self, const std::string& id) {
+  auto i = self->state.tasks.find(id);
+  if (i == self->state.tasks.end())
+    return unknown(id);
+  if (!i->second.actor)
+    return to_caf(make_error(errc::conflict, "restart of task " + id, "the task has ended"));
+  return self->delegate(i->second.actor, restart_atom::value);
+}
+
 caf::result<exec_output> exec_in_task(self_ptr self, const std::string& id,
                                       std::vector<std::string>& cmd, std::int64_t timeout_ms) {
   auto i = self->state.tasks.find(id);
@@ -1003,6 +1012,10 @@ auto task_handlers(self_ptr self) {
     [self](signal_atom, const std::string& id, const std::string& sig) {
       self->state.seen.note("signal");
       return signal_task(self, id, sig);
+    },
+    [self](restart_atom, const std::string& id) {
+      self->state.seen.note("restart");
+      return restart_task(self, id);
     },
     [self](exec_atom, const std::string& id, std::vector<std::string>& cmd,
            std::int64_t timeout_ms) {

@@ -306,6 +306,53 @@ TEST_F(console_live, the_terminal_console_shows_filters_and_stops_a_task) {
   tmux("kill-session -t " + session);
 }
 
+// `stevedore restart`: the running task's container is stopped and a new one
+// started at once, the restart counted in the task's status but not against
+// its restart policy (mode "fail" with no attempts left would otherwise have
+// failed it); a task that has ended refuses with a conflict.
+TEST_F(console_live, restart_stops_the_run_and_starts_a_new_one) {
+  start_agent();
+  const std::string file = scratch_.write("once.nomad",
+    "job \"" + job_ + "\" {\n  group \"g\" {\n    restart {\n      attempts = 0\n      mode = \"fail\"\n    }\n"
+    "    task \"echo\" {\n      driver = \"docker\"\n      kill_timeout = \"2s\"\n      config {\n"
+    "        image = \"" + env_.image + "\"\n        command = \"sh\"\n"
+    "        args = [\"-c\", \"trap 'exit 1' TERM; while true; do sleep 1; done\"]\n      }\n    }\n  }\n}\n");
+  auto run = cli("job run " + file);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string id = run.out.substr(8, run.out.find('\n') - 8);
+  const std::string alloc = id.substr(0, 6);
+  ASSERT_NE(wait_body("/v1/tasks/" + id, "\"state\":\"running\"", 20s).find("running"), std::string::npos);
+  auto before = request(port_, "GET", "/v1/tasks/" + id);
+  ASSERT_TRUE(before && before->status == 200);
+  simdjson::dom::element e;
+  ASSERT_FALSE(parser_.parse(before->body).get(e));
+  const std::string first_container(e["container_id"].get_string().value());
+
+  auto restart = cli("restart " + alloc);
+  EXPECT_EQ(restart.exit_code, 0) << restart.err;
+  EXPECT_EQ(restart.out, id + " restarting\n");
+  const std::string after = wait_body("/v1/tasks/" + id, "\"restarts\":1", 30s);
+  ASSERT_FALSE(parser_.parse(after).get(e)) << after;
+  ASSERT_EQ(e["restarts"].get_int64().value(), 1) << after;
+  EXPECT_NE(wait_body("/v1/tasks/" + id, "\"state\":\"running\"", 20s).find("\"restarts\":1"),
+            std::string::npos) << "running again, in a new container, although the policy allows no attempt";
+  auto now = request(port_, "GET", "/v1/tasks/" + id);
+  ASSERT_TRUE(now && !parser_.parse(now->body).get(e));
+  EXPECT_NE(std::string(e["container_id"].get_string().value()), first_container);
+  EXPECT_NE(wait_body("/v1/events/recent", "restarted on request", 5s).find(id), std::string::npos);
+
+  EXPECT_EQ(cli("stop " + alloc).exit_code, 0);
+  EXPECT_NE(wait_body("/v1/tasks/" + id, "\"state\":\"cleaned\"", 20s).find("cleaned"), std::string::npos);
+  auto refused = request(port_, "POST", "/v1/tasks/" + id + "/restart");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 409) << refused->body;
+  EXPECT_EQ(refused->body.rfind("{\"error\":\"restart of task " + id + ": the task ", 0), 0u) << refused->body;
+  auto again = cli("restart " + alloc);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.err.rfind("stevedore restart: restart of task " + id + ": the task ", 0), 0u) << again.err;
+  EXPECT_EQ(std::count(again.err.begin(), again.err.end(), '\n'), 1) << "one line";
+}
+
 // `stevedore exec -i -t` in a pseudo-terminal, as a person at a terminal
 // runs it: a shell in the task's container, a command typed and its output
 // read, the terminal resized and the new size seen inside, and the shell's
@@ -379,8 +426,14 @@ TEST_F(console_live, exec_with_a_tty_is_interactive_resizes_and_passes_the_exit_
   type("exit 3\r");
   int status = 0;
   pid_t done = 0;
-  for (int i = 0; i < 200 && done == 0; ++i) {
-    wait_for("\x01never", 0, 50ms); // drains the terminal while the client ends
+  // Drains the terminal while the client ends (once it closed its side the
+  // terminal reads fail at once: then the exit is polled for).
+  for (auto until = std::chrono::steady_clock::now() + 15s;
+       done == 0 && std::chrono::steady_clock::now() < until;) {
+    pollfd p{master, POLLIN, 0};
+    char buf[4096];
+    if (::poll(&p, 1, 50) > 0 && ::read(master, buf, sizeof buf) <= 0)
+      std::this_thread::sleep_for(20ms);
     done = ::waitpid(child, &status, WNOHANG);
   }
   if (done == 0) {

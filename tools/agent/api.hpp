@@ -38,7 +38,7 @@
 //
 // Task ids hold a '/' ("{alloc_id}/{task}"): in a path it may be written as
 // is or percent-encoded (%2F). A path whose last segment is an action name
-// (stop, signal, exec, logs, stats) is that action on the id before it.
+// (stop, restart, signal, exec, logs, stats) is that action on the id before it.
 #pragma once
 
 #include <cstddef>

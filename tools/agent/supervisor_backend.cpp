@@ -70,6 +70,9 @@ public:
       sup.signal(std::move(id), std::move(signal), std::move(done));
     });
   }
+  void restart_task(std::string id, reply<unit> done) override {
+    with(done, [&](stevedore::supervisor& sup) { sup.restart(std::move(id), std::move(done)); });
+  }
   void exec_task(std::string id, std::vector<std::string> cmd, std::chrono::milliseconds timeout,
                  reply<exec_output> done) override {
     with(done, [&](stevedore::supervisor& sup) {
