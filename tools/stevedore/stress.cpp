@@ -211,6 +211,8 @@ const bool registered = stevedore::cli::add_command(
      app.add_option("--hold", o.hold_s, "Seconds to hold: batch, all tasks once running; churn, each task")
        ->capture_default_str()->check(CLI::NonNegativeNumber);
      app.add_flag("--churn", o.churn, "Keep C lifecycles in flight, starting one as each ends");
+     app.add_option("--watch", o.watch_ms,
+                    "Ms between the actor pages a watching console would ask (0: none)");
      app.add_option("--state-dir", o.state_dir,
                     "Keep the supervisor's durable state in this folder (state.db), to measure "
                     "what the state store costs");
