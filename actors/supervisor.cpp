@@ -121,9 +121,11 @@ constexpr std::size_t recent_events_kept = 256;
 // supervisor knows of it (a stuck actor must not hold the list).
 constexpr auto inspect_timeout = std::chrono::seconds(1);
 
-// A sweep this old still orders a page sorted by counters; from half of
-// it on, the page that uses it sends the next one out.
-constexpr std::int64_t sweep_fresh_ms = 2000;
+// A sweep older than this makes a page sorted by counters send the next
+// one out (and go on with the one it has); one older than sweep_stale_ms
+// (nobody sorted by counters for a while) makes it wait for a new one.
+constexpr std::int64_t sweep_fresh_ms = 1000;
+constexpr std::int64_t sweep_stale_ms = 10000;
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
@@ -929,11 +931,11 @@ void sweep(self_ptr self, std::function<void()> then) {
 }
 
 // The page when the order needs the actors' own answers (messages, rate,
-// ...): ordered by the last sweep of every task actor (at most
-// sweep_fresh_ms old; else the page waits for a new one), and only the
-// page's task actors asked again, so that its rows are fresh. The order
-// and the total are the sweep's; a task started since shows from the next
-// one.
+// ...): ordered by the last sweep of every task actor (while pages keep
+// coming, at most sweep_fresh_ms plus a sweep's time old; after a pause
+// of sweep_stale_ms the page waits for a new one), and only the page's
+// task actors asked again, so that its rows are fresh. The order and the
+// total are the sweep's; a task started since shows from the next one.
 void page_by_sweep(self_ptr self, const actor_query& q, std::vector<actor_status> services,
                    caf::typed_response_promise<actor_page> rp, bool waited = false) {
   auto& s = self->state;
@@ -942,13 +944,13 @@ void page_by_sweep(self_ptr self, const actor_query& q, std::vector<actor_status
     rp.deliver(to_caf(make_error(errc::timeout, "actor list", "the task actors did not answer")));
     return;
   }
-  if (!waited && (!s.swept || age > sweep_fresh_ms)) {
+  if (!waited && (!s.swept || age > sweep_stale_ms)) {
     sweep(self, [self, q, services = std::move(services), rp]() mutable {
       page_by_sweep(self, q, std::move(services), rp, true);
     });
     return;
   }
-  if (age > sweep_fresh_ms / 2)
+  if (age > sweep_fresh_ms)
     sweep(self, {});
   auto snap = s.swept;
   std::vector<const actor_status*> rows;

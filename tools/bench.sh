@@ -20,7 +20,7 @@
 #      (median and max of 20) for the first page, a filtered page deep in the
 #      list, a page sorted by name (the registry's order: only the page's
 #      actors are asked) and one sorted by messages (ordered by the last
-#      sweep of every actor, at most 2 s old, sent out by a sweeper actor in
+#      sweep of every actor, about 1 s old, sent out by a sweeper actor in
 #      the background; only the page's actors asked again): the first such
 #      page alone (it waits for the first sweep), then 20 more. Target < 100 ms.
 #
