@@ -1,7 +1,7 @@
 // `stevedore stress --tasks N [--concurrency C] [--image I] [--command CMD]
 //  [--hold S] [--churn] [--baseline | --baseline-only] [--order O]
 //  [--idle-measure S] [--kill-timeout S] [--call-timeout S] [--step-timeout S]
-//  [--report FILE]
+//  [--watch MS] [--report FILE]
 //  [--figures] [--config CLIENT] [--endpoint E] [--no-progress]`:
 // drives N task lifecycles through the supervisor against the daemon, and
 // with --baseline the same N through a bare Engine API client in the same
