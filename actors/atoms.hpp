@@ -11,6 +11,7 @@ namespace stevedore {
 using start_atom = caf::atom_constant<caf::atom("start")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using signal_atom = caf::atom_constant<caf::atom("signal")>;
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using event_atom = caf::atom_constant<caf::atom("event")>;

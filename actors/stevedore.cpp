@@ -416,6 +416,10 @@ result<unit> supervisor::signal(const std::string& task_id, const std::string& s
   return impl_->ask<unit>(signal_atom::value, task_id, sig);
 }
 
+result<unit> supervisor::restart(const std::string& task_id) {
+  return impl_->ask<unit>(restart_atom::value, task_id);
+}
+
 result<task_status> supervisor::status(const std::string& task_id) {
   return impl_->ask<task_status>(caf::get_atom::value, task_id);
 }
@@ -494,6 +498,10 @@ void supervisor::start_job(job_spec job, reply<std::vector<std::string>> done) {
 
 void supervisor::stop(std::string task_id, reply<unit> done) {
   impl_->ask_async<unit>(std::move(done), stop_atom::value, std::move(task_id));
+}
+
+void supervisor::restart(std::string task_id, reply<unit> done) {
+  impl_->ask_async<unit>(std::move(done), restart_atom::value, std::move(task_id));
 }
 
 void supervisor::signal(std::string task_id, std::string sig, reply<unit> done) {

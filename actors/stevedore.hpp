@@ -117,6 +117,10 @@ public:
   // -- tasks --
   result<unit> stop(const std::string& task_id);      // kill signal, SIGKILL after kill_timeout
   result<unit> signal(const std::string& task_id, const std::string& signal);
+  // Stops the running task (kill signal, SIGKILL after kill_timeout) and
+  // starts it again at once, not counted against its restart policy (Nomad's
+  // alloc restart); conflict unless it runs.
+  result<unit> restart(const std::string& task_id);
   result<task_status> status(const std::string& task_id);
   result<std::vector<task_status>> list();
   // Its plan as kept while it runs: dirs, ports, the spec and the create
@@ -139,6 +143,7 @@ public:
   void start_job(job_spec job, reply<std::vector<std::string>> done);
   void stop(std::string task_id, reply<unit> done);
   void signal(std::string task_id, std::string signal, reply<unit> done);
+  void restart(std::string task_id, reply<unit> done);
   // Runs cmd in the task's running container: its output (at most 1 MiB of
   // both streams) and exit code, or a timeout error once `timeout` has
   // passed (the command goes on: the Engine API cannot stop an exec).

@@ -107,6 +107,12 @@ struct supervisor_state {
   // is where the next one goes once it is full.
   std::vector<task_event> recent;
   std::size_t recent_next = 0;
+  // The last sweep of every task actor's own status, which orders the pages
+  // sorted by the actors' counters (page_by_sweep).
+  std::shared_ptr<const std::vector<actor_status>> swept;
+  std::int64_t swept_at_ms = 0;                // when it ended
+  bool sweeping = false;                       // a sweeper is out
+  std::vector<std::function<void()>> after_sweep; // queries waiting for it (none was fresh)
 };
 
 // Task events the ring keeps (the console's "recent events").
@@ -114,6 +120,12 @@ constexpr std::size_t recent_events_kept = 256;
 // How long a console waits for one actor's answer before showing what the
 // supervisor knows of it (a stuck actor must not hold the list).
 constexpr auto inspect_timeout = std::chrono::seconds(1);
+
+// A sweep older than this makes a page sorted by counters send the next
+// one out (and go on with the one it has); one older than sweep_stale_ms
+// (nobody sorted by counters for a while) makes it wait for a new one.
+constexpr std::int64_t sweep_fresh_ms = 1000;
+constexpr std::int64_t sweep_stale_ms = 10000;
 
 using self_ptr = supervisor_actor::stateful_pointer<supervisor_state>;
 
@@ -566,6 +578,15 @@ caf::result<unit> signal_task(self_ptr self, const std::string& id, const std::s
   return self->delegate(i->second.actor, signal_atom::value, sig);
 }
 
+caf::result<unit> restart_task(self_ptr self, const std::string& id) {
+  auto i = self->state.tasks.find(id);
+  if (i == self->state.tasks.end())
+    return unknown(id);
+  if (!i->second.actor)
+    return to_caf(make_error(errc::conflict, "restart of task " + id, "the task has ended"));
+  return self->delegate(i->second.actor, restart_atom::value);
+}
+
 caf::result<exec_output> exec_in_task(self_ptr self, const std::string& id,
                                       std::vector<std::string>& cmd, std::int64_t timeout_ms) {
   auto i = self->state.tasks.find(id);
@@ -847,26 +868,117 @@ void page_by_registry(self_ptr self, const actor_query& q, std::vector<actor_sta
   });
 }
 
+// Asks every task actor of `who` for its status and answers them all in one
+// message: ten thousand answers come to this short-lived actor instead of
+// queueing in the supervisor's mailbox ahead of everything else.
+caf::behavior sweeper(caf::event_based_actor* g, std::vector<caf::actor> who) {
+  return {[g, who](status_atom) -> caf::result<std::vector<actor_status>> {
+    auto rp = g->make_response_promise<std::vector<actor_status>>();
+    auto acc = std::make_shared<std::vector<actor_status>>();
+    auto left = std::make_shared<std::size_t>(who.size());
+    auto one_done = [g, rp, acc, left]() mutable {
+      if (--*left != 0)
+        return;
+      rp.deliver(std::move(*acc));
+      g->quit();
+    };
+    if (who.empty()) {
+      rp.deliver(std::vector<actor_status>{});
+      g->quit();
+      return rp;
+    }
+    acc->reserve(who.size());
+    for (const auto& a : who)
+      g->request(a, inspect_timeout, status_atom::value)
+        .then([acc, one_done](actor_status& st) mutable {
+                acc->push_back(std::move(st));
+                one_done();
+              },
+              [one_done](caf::error&) mutable { one_done(); });
+    return rp;
+  }};
+}
+
+// Sends a sweeper out unless one is; `then` runs once it is back.
+void sweep(self_ptr self, std::function<void()> then) {
+  auto& s = self->state;
+  if (then)
+    s.after_sweep.push_back(std::move(then));
+  if (s.sweeping)
+    return;
+  s.sweeping = true;
+  std::vector<caf::actor> who;
+  who.reserve(s.tasks.size());
+  for (const auto& [id, e] : s.tasks)
+    if (e.actor)
+      who.push_back(caf::actor_cast<caf::actor>(e.actor));
+  auto g = self->spawn(sweeper, std::move(who));
+  auto back = [self](std::vector<actor_status>* got) {
+    auto& st = self->state;
+    st.sweeping = false;
+    if (got) {
+      st.swept = std::make_shared<const std::vector<actor_status>>(std::move(*got));
+      st.swept_at_ms = now_ms();
+    }
+    auto waiting = std::move(st.after_sweep);
+    st.after_sweep.clear();
+    for (auto& f : waiting)
+      f();
+  };
+  self->request(g, inspect_timeout * 4, status_atom::value)
+    .then([back](std::vector<actor_status>& got) { back(&got); },
+          [back](caf::error&) { back(nullptr); });
+}
+
 // The page when the order needs the actors' own answers (messages, rate,
-// ...): every matching task actor is asked, then the answers sorted.
-void page_by_asking(self_ptr self, const actor_query& q, std::vector<actor_status> rows,
-                    caf::typed_response_promise<actor_page> rp) {
-  std::vector<std::pair<std::size_t, caf::actor>> ask;
+// ...): ordered by the last sweep of every task actor (while pages keep
+// coming, at most sweep_fresh_ms plus a sweep's time old; after a pause
+// of sweep_stale_ms the page waits for a new one), and only the page's
+// task actors asked again, so that its rows are fresh. The order and the
+// total are the sweep's; a task started since shows from the next one.
+void page_by_sweep(self_ptr self, const actor_query& q, std::vector<actor_status> services,
+                   caf::typed_response_promise<actor_page> rp, bool waited = false) {
+  auto& s = self->state;
+  const std::int64_t age = now_ms() - s.swept_at_ms;
+  if (!s.swept && waited) {
+    rp.deliver(to_caf(make_error(errc::timeout, "actor list", "the task actors did not answer")));
+    return;
+  }
+  if (!waited && (!s.swept || age > sweep_stale_ms)) {
+    sweep(self, [self, q, services = std::move(services), rp]() mutable {
+      page_by_sweep(self, q, std::move(services), rp, true);
+    });
+    return;
+  }
+  if (age > sweep_fresh_ms)
+    sweep(self, {});
+  auto snap = s.swept;
+  std::vector<const actor_status*> rows;
+  rows.reserve(services.size() + snap->size());
+  for (const auto& st : services)
+    rows.push_back(&st);
   if (q.kind.empty() || q.kind == "task")
-    for (const auto& [id, e] : self->state.tasks)
-      if (e.actor && std::string_view(to_string(e.state)).substr(0, q.state.size()) == q.state) {
-        ask.emplace_back(rows.size(), caf::actor_cast<caf::actor>(e.actor));
-        rows.push_back(registry_actor_status(id, e));
-      }
-  fill_statuses(self, std::move(ask), std::move(rows), [rp, q](std::vector<actor_status> got) mutable {
-    got.erase(std::remove_if(got.begin(), got.end(),
-                             [&](const actor_status& st) { return !policy::actor_matches(q, st); }),
-              got.end());
+    for (const auto& st : *snap)
+      if (policy::actor_matches(q, st))
+        rows.push_back(&st);
+  policy::sort_actors(rows, q, now_ms());
+  auto [first, last] = policy::actor_page_bounds(rows.size(), q);
+  std::vector<actor_status> shown;
+  std::vector<std::pair<std::size_t, caf::actor>> ask;
+  for (std::size_t i = first; i < last; ++i) {
+    const auto* r = rows[i];
+    if (r->kind == "task")
+      if (auto t = s.tasks.find(r->name); t != s.tasks.end() && t->second.actor &&
+                                          t->second.actor.id() == r->id)
+        ask.emplace_back(shown.size(), caf::actor_cast<caf::actor>(t->second.actor));
+    shown.push_back(*r);
+  }
+  actor_page page;
+  page.total = static_cast<std::int64_t>(rows.size());
+  // Within the page, the fresh answers decide the order.
+  fill_statuses(self, std::move(ask), std::move(shown), [rp, page, q](std::vector<actor_status> got) mutable {
     policy::sort_actors(got, q, now_ms());
-    auto [first, last] = policy::actor_page_bounds(got.size(), q);
-    actor_page page;
-    page.total = static_cast<std::int64_t>(got.size());
-    page.actors.assign(std::make_move_iterator(got.begin() + first), std::make_move_iterator(got.begin() + last));
+    page.actors = std::move(got);
     rp.deliver(std::move(page));
   });
 }
@@ -891,7 +1003,7 @@ caf::result<actor_page> query_actors(self_ptr self, const actor_query& q) {
     if (policy::sorts_without_asking(q))
       page_by_registry(self, q, std::move(services), rp);
     else
-      page_by_asking(self, q, std::move(services), rp);
+      page_by_sweep(self, q, std::move(services), rp);
   });
   return rp;
 }
@@ -1003,6 +1115,10 @@ auto task_handlers(self_ptr self) {
     [self](signal_atom, const std::string& id, const std::string& sig) {
       self->state.seen.note("signal");
       return signal_task(self, id, sig);
+    },
+    [self](restart_atom, const std::string& id) {
+      self->state.seen.note("restart");
+      return restart_task(self, id);
     },
     [self](exec_atom, const std::string& id, std::vector<std::string>& cmd,
            std::int64_t timeout_ms) {

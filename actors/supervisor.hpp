@@ -44,7 +44,7 @@ using first_fp_atom = caf::atom_constant<caf::atom("firstfp")>;
 // The supervisor.
 //   start: one instance (its id), several (all checked before any starts),
 //     or a job (checked, planned, started).
-//   stop, signal: a task by id.  exec: a command in its running container
+//   stop, signal, restart: a task by id.  exec: a command in its running container
 //     (the task actor runs it: see task_actor.hpp).  get: its status (not_found for an unknown id).
 //   instance: its plan as sent.  delete: forget an ended task (conflict while it runs).
 //   list: every task's status.
@@ -74,6 +74,7 @@ using supervisor_actor = caf::typed_actor<
   caf::replies_to<start_atom, job_spec>::with<std::vector<std::string>>,
   caf::replies_to<stop_atom, std::string>::with<unit>,
   caf::replies_to<signal_atom, std::string, std::string>::with<unit>,
+  caf::replies_to<restart_atom, std::string>::with<unit>,
   caf::replies_to<exec_atom, std::string, std::vector<std::string>, std::int64_t>::with<exec_output>,
   caf::replies_to<caf::get_atom, std::string>::with<task_status>,
   caf::replies_to<caf::delete_atom, std::string>::with<unit>,

@@ -317,6 +317,17 @@ auto request_handlers(self_ptr self) {
       self->state.seen.note("signal");
       return signal_task(self, sig);
     },
+    [self](restart_atom) -> caf::result<unit> {
+      self->state.seen.note("restart");
+      auto& s = self->state;
+      if (s.life.state != task_state::running || s.life.restart_asked || s.life.stop_asked)
+        return to_caf(make_error(errc::conflict, "restart of task " + s.task_id(),
+                                 std::string("the task is ") + to_string(s.life.state) +
+                                   (s.life.restart_asked ? " (restarting already)" : "") +
+                                   ", not running"));
+      handle(self, lc::ev::restart{});
+      return unit{};
+    },
     [self](caf::subscribe_atom, caf::actor& sub) {
       self->state.seen.note("subscribe");
       self->state.subscribers.push_back(std::move(sub));

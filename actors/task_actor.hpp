@@ -67,6 +67,9 @@ using inspected_atom = caf::atom_constant<caf::atom("inspected")>;
 //   get: the task's whole status.  status: its actor status (inspection).
 //   stop: kill signal, SIGKILL after kill_timeout, then cleanup.
 //   signal: a signal to the running container (conflict unless running).
+//   restart: a user's restart: the run stopped (kill signal, timeout) and the
+//     task started again at once, not counted against its restart policy
+//     (conflict unless running).
 //   subscribe: s receives (event_atom, task_event) for every transition and
 //     event, then (done_atom, task_status) once terminal.
 //   health: the daemon's health (from the supervisor).
@@ -80,6 +83,7 @@ using task_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<actor_status>,
   caf::replies_to<stop_atom>::with<unit>,
   caf::replies_to<signal_atom, std::string>::with<unit>,
+  caf::replies_to<restart_atom>::with<unit>,
   caf::reacts_to<caf::subscribe_atom, caf::actor>,
   caf::reacts_to<health_atom, fingerprint>,
   caf::reacts_to<cevent_atom, engine_event>,

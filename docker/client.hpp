@@ -77,6 +77,7 @@ struct exec_request {
   std::string user;
   std::string working_dir;
   bool tty = false;
+  bool attach_stdin = false;     // its stdin is written through an exec_stream (exec_stream.hpp)
   bool attach_stdout = true;
   bool attach_stderr = true;
 };

@@ -139,7 +139,8 @@ call_handle client_impl::exec_create(std::string container_id, exec_request req,
       out += (i ? "," : "") + json_quote(xs[i]);
     return out + "]";
   };
-  std::string body = "{\"AttachStdin\":false,\"AttachStdout\":" +
+  std::string body = std::string("{\"AttachStdin\":") + (req.attach_stdin ? "true" : "false") +
+                     ",\"AttachStdout\":" +
                      std::string(req.attach_stdout ? "true" : "false") +
                      ",\"AttachStderr\":" + (req.attach_stderr ? "true" : "false") +
                      ",\"Tty\":" + (req.tty ? "true" : "false") + ",\"Cmd\":" + list(req.cmd);

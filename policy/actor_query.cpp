@@ -58,16 +58,29 @@ bool sorts_without_asking(const actor_query& q) {
   return q.sort == "id" || q.sort == "kind" || q.sort == "name" || q.sort == "state";
 }
 
+namespace {
+
+bool actor_less(const actor_status& a, const actor_status& b, const actor_query& q, std::int64_t now_ms) {
+  auto ka = key_of(a, q.sort, now_ms), kb = key_of(b, q.sort, now_ms);
+  auto ta = std::make_tuple(std::get<0>(ka), std::cref(*std::get<1>(ka)));
+  auto tb = std::make_tuple(std::get<0>(kb), std::cref(*std::get<1>(kb)));
+  if (ta != tb)
+    return q.descending ? tb < ta : ta < tb;
+  return a.id < b.id;
+}
+
+} // namespace
+
 void sort_actors(std::vector<actor_status>& all, const actor_query& q, std::int64_t now_ms) {
-  auto less = [&](const actor_status& a, const actor_status& b) {
-    auto ka = key_of(a, q.sort, now_ms), kb = key_of(b, q.sort, now_ms);
-    auto ta = std::make_tuple(std::get<0>(ka), std::cref(*std::get<1>(ka)));
-    auto tb = std::make_tuple(std::get<0>(kb), std::cref(*std::get<1>(kb)));
-    if (ta != tb)
-      return q.descending ? tb < ta : ta < tb;
-    return a.id < b.id;
-  };
-  std::stable_sort(all.begin(), all.end(), less);
+  std::stable_sort(all.begin(), all.end(), [&](const actor_status& a, const actor_status& b) {
+    return actor_less(a, b, q, now_ms);
+  });
+}
+
+void sort_actors(std::vector<const actor_status*>& all, const actor_query& q, std::int64_t now_ms) {
+  std::stable_sort(all.begin(), all.end(), [&](const actor_status* a, const actor_status* b) {
+    return actor_less(*a, *b, q, now_ms);
+  });
 }
 
 std::pair<std::size_t, std::size_t> actor_page_bounds(std::size_t total, const actor_query& q) {

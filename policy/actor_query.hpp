@@ -31,6 +31,8 @@ bool sorts_without_asking(const actor_query& q);
 
 // Sorts by the query's key (ties by actor id), descending when asked.
 void sort_actors(std::vector<actor_status>& all, const actor_query& q, std::int64_t now_ms);
+// The same order over statuses kept elsewhere (no copy of them).
+void sort_actors(std::vector<const actor_status*>& all, const actor_query& q, std::int64_t now_ms);
 
 // [first, last) of the page within `total` sorted statuses.
 std::pair<std::size_t, std::size_t> actor_page_bounds(std::size_t total, const actor_query& q);

@@ -344,6 +344,14 @@ struct stepper {
     set_state(task_state::exited, text);
     cancel(timer::kill);
     cancel(timer::oom_grace);
+    if (lc.restart_asked && !lc.stop_asked) {
+      // Asked for: the restart policy is not consulted and its window keeps
+      // no attempt (Nomad's alloc restart).
+      lc.restart_delay_ms = 0;
+      issue(cmd::emit_restart{"restarted on request (not counted against the restart policy)"});
+      cleanup(after::restart, {});
+      return;
+    }
     if (lc.stop_asked || !failed_run) {
       cleanup(after::clean, {});
       return;
@@ -407,6 +415,7 @@ struct stepper {
 
   void restart() {
     ++lc.restarts;
+    lc.restart_asked = false;
     lc.then = after::clean;
     lc.signal = sent::nothing;
     lc.kill_delivered = false;
@@ -856,6 +865,19 @@ struct stepper {
     }
   }
 
+  // Only a running task restarts; anything else is ignored (the task actor
+  // answers conflict before it comes here).
+  void on(const ev::restart&) {
+    if (terminal() || lc.stop_asked || lc.restart_asked || lc.held_exit ||
+        lc.at != phase::running || lc.state != task_state::running) {
+      ignored = true;
+      return;
+    }
+    lc.restart_asked = true;
+    issue(cmd::log{false, "restart asked: stopping the run to start it again"});
+    begin_stop();
+  }
+
   void on(const ev::timer_fired& t) {
     auto& token = lc.timers[static_cast<std::size_t>(t.which)];
     if (t.token == 0 || token != t.token || terminal()) {
@@ -1006,7 +1028,7 @@ const char* event_name(const event_data& e) noexcept {
   static constexpr const char* names[] = {
     "begin", "answered", "failed", "image_ready", "created", "name_holder", "inspected",
     "died",  "recheck",  "oom",    "stop",        "timer_fired", "daemon_health", "logs_finished",
-    "recovered"};
+    "recovered", "restart"};
   static_assert(sizeof(names) / sizeof(names[0]) == std::variant_size_v<event_data>);
   return names[e.index()];
 }

@@ -5,6 +5,8 @@
 //      +----------+----------+-----------+-----------+----------+----------+--> failed (reason)
 //
 //   exited (failed run) -> restart policy -> creating -> ...       a failed run restarted
+//   running --restart--> stopping -> exited -> creating -> ...    a user's restart (not
+//     counted against the restart policy: no delay, no attempt of its window)
 //   recovered (a restart of stevedore): container known -> running, inspected:
 //     running: re-attached; exited: its exit goes through the restart policy;
 //     gone: lost (a failed run); a create's unconfirmed intent: settled by
@@ -105,6 +107,7 @@ struct lifecycle {
   waiting wait = waiting::no;
   sent signal = sent::nothing;
   bool stop_asked = false;                // a stop was asked: nothing starts again
+  bool restart_asked = false;             // a user's restart: the run it stops starts again
   bool kill_delivered = false;            // the daemon took the last stop signal
   bool oom_told = false;                  // an oom event of this run was reported
   bool watching = false;                  // the event stream watches the container
@@ -189,6 +192,7 @@ struct died { std::string id; };                  // die or destroy on the event
 struct recheck { std::string id; };               // the event stream may have missed one
 struct oom { std::string id; };                   // the kernel killed a process in it
 struct stop {};                                   // a user asked
+struct restart {};                                // a user asked: stop the run, start another
 struct timer_fired { timer which; std::uint32_t token; };
 struct daemon_health { bool healthy; };
 struct logs_finished {};                          // the follower wrote the last output
@@ -209,7 +213,7 @@ struct recovered {
 using event_data = std::variant<ev::begin, ev::answered, ev::failed, ev::image_ready, ev::created,
                                 ev::name_holder, ev::inspected, ev::died, ev::recheck, ev::oom,
                                 ev::stop, ev::timer_fired, ev::daemon_health, ev::logs_finished,
-                                ev::recovered>;
+                                ev::recovered, ev::restart>;
 
 struct event {
   event_data what;

@@ -115,7 +115,8 @@ TEST_F(SupervisorInspectTest, FiltersSortsAndPages) {
   page = ask<actor_page>(status_atom::value, by_messages);
   ASSERT_TRUE(page.ok());
   for (std::size_t i = 1; i < page->actors.size(); ++i)
-    EXPECT_GE(page->actors[i - 1].messages, page->actors[i].messages);
+    EXPECT_GE(page->actors[i - 1].messages, page->actors[i].messages)
+      << page->actors[i - 1].name << " before " << page->actors[i].name;
   actor_query bad;
   bad.sort = "size";
   auto refused = ask<actor_page>(status_atom::value, bad);

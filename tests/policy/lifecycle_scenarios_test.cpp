@@ -108,6 +108,55 @@ TEST(LifecycleScenario, TheTaskKillSignalWinsOverTheImageStopSignal) {
   EXPECT_EQ(find<cmd::kill>(d.last)->signal, "SIGINT");
 }
 
+TEST(LifecycleScenario, AUsersRestartStopsTheRunAndStartsAnotherAtOnceOutsideThePolicy) {
+  lifecycle_driver d; // no_restarts(): the policy would fail any failed run
+  d.to_running();
+  d.feed(ev::restart{});
+  auto* kill = find<cmd::kill>(d.last);
+  ASSERT_TRUE(kill);
+  EXPECT_EQ(kill->signal, "SIGTERM");
+  EXPECT_EQ(d.life.state, ts::stopping);
+  d.ok(call::kill);
+  d.exits(143);
+  ASSERT_TRUE(find<cmd::emit_restart>(d.last));
+  EXPECT_NE(find<cmd::emit_restart>(d.last)->message.find("not counted"), std::string::npos);
+  finish_cleanup(d);
+  EXPECT_EQ(d.life.at, lc::phase::restart_wait);
+  auto* arm = find<cmd::arm>(d.last);
+  ASSERT_TRUE(arm);
+  EXPECT_EQ(arm->delay_ms, 0) << "no restart delay";
+  d.fire(timer::restart);
+  EXPECT_TRUE(find<cmd::create>(d.last)) << "the same plan is created again";
+  d.created("c0ffee0000000000000000000002");
+  d.ok(call::start);
+  EXPECT_EQ(d.life.state, ts::running);
+  EXPECT_EQ(d.life.restarts, 1);
+  EXPECT_FALSE(d.life.restart_asked);
+  d.exits(1);
+  finish_cleanup(d);
+  EXPECT_EQ(d.life.state, ts::failed) << "the policy decides the next failed run as before";
+}
+
+TEST(LifecycleScenario, ARestartIsIgnoredUnlessRunningAndAStopWinsOverIt) {
+  lifecycle_driver d;
+  d.feed(ev::begin{});
+  d.feed(ev::restart{});
+  EXPECT_TRUE(d.last_ignored) << "pending";
+  d.ok(call::prepare);
+  d.image();
+  d.created();
+  d.ok(call::start);
+  d.feed(ev::restart{});
+  EXPECT_FALSE(d.last_ignored);
+  d.feed(ev::restart{});
+  EXPECT_TRUE(d.last_ignored) << "already restarting";
+  d.feed(ev::stop{});
+  d.exits(143);
+  finish_cleanup(d);
+  EXPECT_EQ(d.life.state, ts::cleaned) << "stopped while restarting: the end";
+  EXPECT_EQ(d.count<cmd::create>(), 1);
+}
+
 TEST(LifecycleScenario, RestartModeFailRestartsAttemptsTimesThenFails) {
   lifecycle_driver d;
   d.restart = restart_spec{2, 60'000, 15, "fail"};

@@ -2,8 +2,9 @@
 //   node console_browser.js URL ARTEFACT_DIR TASK_A TASK_B
 // The page loads with no console error and shows both task actors running;
 // TASK_A stopped through the API changes state in its row within 2 s; the
-// log pane of TASK_B follows (a later line appears); the stop button stops
-// TASK_B. Screenshots go to ARTEFACT_DIR. Prints "ok" and exits 0, else
+// log pane of TASK_B follows (a later line appears); the restart button
+// restarts TASK_B (a new run, restarts 1, running again); the stop button
+// stops TASK_B. Screenshots go to ARTEFACT_DIR. Prints "ok" and exits 0, else
 // prints what failed and exits 1.
 "use strict";
 const { chromium } = require("playwright-core");
@@ -52,6 +53,16 @@ async function waitFor(what, fn, ms) {
     const before = lastTick(first);
     await waitFor("a later log line (the pane follows)", async () => lastTick(await page.textContent("#log")) > before, 4000);
     await page.screenshot({ path: artefacts + "/console-task.png", fullPage: true });
+
+    const pathB = taskB.split("/").map(encodeURIComponent).join("/");
+    await page.click("#restart");
+    await waitFor("task " + taskB + " restarted by the restart button (restarts 1, running)", async () => {
+      const t = await (await fetch(url + "v1/tasks/" + pathB)).json();
+      return t.restarts === 1 && t.state === "running";
+    }, 20000);
+    await waitFor("row of " + taskB + " running again after the restart", async () =>
+      (await stateOf(page, taskB)) === "running", 3000);
+    await page.screenshot({ path: artefacts + "/console-restarted.png", fullPage: true });
 
     await page.click("#stop");
     await waitFor("row of " + taskB + " leaving running after the stop button", async () =>

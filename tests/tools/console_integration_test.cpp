@@ -5,7 +5,11 @@
 // runs it (job run, status, logs with --tail, --stderr and -f, exec with its
 // exit code, signal, node, actors, trace, stop, job status and stop), its
 // one-line errors, and the token from --token-file or STEVEDORE_TOKEN.
+#include <poll.h>
+#include <pty.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -300,6 +304,157 @@ TEST_F(console_live, the_terminal_console_shows_filters_and_stops_a_task) {
   tmux("send-keys -t " + session + " q");
   std::this_thread::sleep_for(300ms);
   tmux("kill-session -t " + session);
+}
+
+// `stevedore restart`: the running task's container is stopped and a new one
+// started at once, the restart counted in the task's status but not against
+// its restart policy (mode "fail" with no attempts left would otherwise have
+// failed it); a task that has ended refuses with a conflict.
+TEST_F(console_live, restart_stops_the_run_and_starts_a_new_one) {
+  start_agent();
+  const std::string file = scratch_.write("once.nomad",
+    "job \"" + job_ + "\" {\n  group \"g\" {\n    restart {\n      attempts = 0\n      mode = \"fail\"\n    }\n"
+    "    task \"echo\" {\n      driver = \"docker\"\n      kill_timeout = \"2s\"\n      config {\n"
+    "        image = \"" + env_.image + "\"\n        command = \"sh\"\n"
+    "        args = [\"-c\", \"trap 'exit 1' TERM; while true; do sleep 1; done\"]\n      }\n    }\n  }\n}\n");
+  auto run = cli("job run " + file);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string id = run.out.substr(8, run.out.find('\n') - 8);
+  const std::string alloc = id.substr(0, 6);
+  ASSERT_NE(wait_body("/v1/tasks/" + id, "\"state\":\"running\"", 20s).find("running"), std::string::npos);
+  auto before = request(port_, "GET", "/v1/tasks/" + id);
+  ASSERT_TRUE(before && before->status == 200);
+  simdjson::dom::element e;
+  ASSERT_FALSE(parser_.parse(before->body).get(e));
+  const std::string first_container(e["container_id"].get_string().value());
+
+  auto restart = cli("restart " + alloc);
+  EXPECT_EQ(restart.exit_code, 0) << restart.err;
+  EXPECT_EQ(restart.out, id + " restarting\n");
+  const std::string after = wait_body("/v1/tasks/" + id, "\"restarts\":1", 30s);
+  ASSERT_FALSE(parser_.parse(after).get(e)) << after;
+  ASSERT_EQ(e["restarts"].get_int64().value(), 1) << after;
+  EXPECT_NE(wait_body("/v1/tasks/" + id, "\"state\":\"running\"", 20s).find("\"restarts\":1"),
+            std::string::npos) << "running again, in a new container, although the policy allows no attempt";
+  auto now = request(port_, "GET", "/v1/tasks/" + id);
+  ASSERT_TRUE(now && !parser_.parse(now->body).get(e));
+  EXPECT_NE(std::string(e["container_id"].get_string().value()), first_container);
+  EXPECT_NE(wait_body("/v1/events/recent", "restarted on request", 5s).find(id), std::string::npos);
+
+  EXPECT_EQ(cli("stop " + alloc).exit_code, 0);
+  EXPECT_NE(wait_body("/v1/tasks/" + id, "\"state\":\"cleaned\"", 20s).find("cleaned"), std::string::npos);
+  auto refused = request(port_, "POST", "/v1/tasks/" + id + "/restart");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 409) << refused->body;
+  EXPECT_EQ(refused->body.rfind("{\"error\":\"restart of task " + id + ": the task ", 0), 0u) << refused->body;
+  auto again = cli("restart " + alloc);
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.err.rfind("stevedore restart: restart of task " + id + ": the task ", 0), 0u) << again.err;
+  EXPECT_EQ(std::count(again.err.begin(), again.err.end(), '\n'), 1) << "one line";
+}
+
+// `stevedore exec -i -t` in a pseudo-terminal, as a person at a terminal
+// runs it: a shell in the task's container, a command typed and its output
+// read, the terminal resized and the new size seen inside, and the shell's
+// exit code passed through. Then -i without -t: a pipe into the command.
+TEST_F(console_live, exec_with_a_tty_is_interactive_resizes_and_passes_the_exit_code) {
+  start_agent();
+  auto run = cli("job run " + job_file());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string id = run.out.substr(8, run.out.find('\n') - 8);
+  const std::string alloc = id.substr(0, 6);
+  ASSERT_NE(wait_body("/v1/actors?kind=task&state=running", "\"total\":1", 20s).find("\"total\":1"),
+            std::string::npos);
+
+  int master = -1;
+  winsize size{};
+  size.ws_row = 24;
+  size.ws_col = 80;
+  const std::string port = "127.0.0.1:" + std::to_string(port_);
+  const pid_t child = ::forkpty(&master, nullptr, nullptr, &size);
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::execl(STEVEDORE_BIN, STEVEDORE_BIN, "exec", "-i", "-t", "--addr", port.c_str(), alloc.c_str(),
+            "--", "sh", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string screen;
+  // Reads what the terminal shows until `needle` appears after `from`, for at most `timeout`.
+  auto wait_for = [&](const std::string& needle, std::size_t from, std::chrono::milliseconds timeout) {
+    for (auto until = std::chrono::steady_clock::now() + timeout;
+         std::chrono::steady_clock::now() < until;) {
+      if (screen.find(needle, from) != std::string::npos)
+        return true;
+      pollfd p{master, POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        char buf[4096];
+        const ssize_t n = ::read(master, buf, sizeof buf);
+        if (n <= 0)
+          return screen.find(needle, from) != std::string::npos;
+        screen.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    return false;
+  };
+  auto type = [&](const std::string& keys) {
+    ASSERT_EQ(::write(master, keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+  };
+
+  // The shell's prompt, then a command whose output differs from its echo.
+  ASSERT_TRUE(wait_for("# ", 0, 20s)) << screen;
+  std::size_t mark = screen.size();
+  type("echo hi-$((6*7))\r");
+  EXPECT_TRUE(wait_for("hi-42", mark, 10s)) << screen;
+  mark = screen.size();
+  type("stty size\r");
+  EXPECT_TRUE(wait_for("24 80", mark, 10s)) << "the first size is our terminal's: " << screen;
+
+  // Resized: SIGWINCH to the client, which passes the size on. The resize
+  // travels apart from the typed keys, so the size is asked until it shows.
+  size.ws_row = 40;
+  size.ws_col = 100;
+  ASSERT_EQ(::ioctl(master, TIOCSWINSZ, &size), 0);
+  bool resized = false;
+  for (int i = 0; i < 20 && !resized; ++i) {
+    mark = screen.size();
+    type("stty size\r");
+    resized = wait_for("40 100", mark, 500ms);
+  }
+  EXPECT_TRUE(resized) << screen;
+
+  // The shell's exit code is the client's.
+  type("exit 3\r");
+  int status = 0;
+  pid_t done = 0;
+  // Drains the terminal while the client ends (once it closed its side the
+  // terminal reads fail at once: then the exit is polled for).
+  for (auto until = std::chrono::steady_clock::now() + 15s;
+       done == 0 && std::chrono::steady_clock::now() < until;) {
+    pollfd p{master, POLLIN, 0};
+    char buf[4096];
+    if (::poll(&p, 1, 50) > 0 && ::read(master, buf, sizeof buf) <= 0)
+      std::this_thread::sleep_for(20ms);
+    done = ::waitpid(child, &status, WNOHANG);
+  }
+  if (done == 0) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  ::close(master);
+  ASSERT_EQ(done, child) << "the client did not end after the shell exited: " << screen;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 3) << screen;
+
+  // -i without -t: our stdin piped to the command, stdout and stderr apart.
+  auto piped = scratch_.run_under("printf 'piped\\n' |", "exec -i" + addr_ + " " + alloc +
+                                  " -- sh -c 'read line; echo got-$line; echo err >&2; exit 4'");
+  EXPECT_EQ(piped.exit_code, 4) << piped.err;
+  EXPECT_EQ(piped.out, "got-piped\n");
+  EXPECT_EQ(piped.err, "err\n");
+  // A task that is not running refuses before any upgrade, in one line.
+  auto nosuch = scratch_.run("exec -i -t" + addr_ + " nosuch -- sh");
+  EXPECT_EQ(nosuch.exit_code, 1);
+  EXPECT_EQ(nosuch.err, "stevedore exec: task nosuch: no task of the agent has this id, alloc id prefix or name\n");
 }
 
 } // namespace

@@ -38,7 +38,7 @@ namespace {
 // Which method each task action takes.
 const std::map<std::string, std::string, std::less<>>& action_methods() {
   static const std::map<std::string, std::string, std::less<>> m = {
-    {"stop", "POST"}, {"signal", "POST"}, {"exec", "POST"}, {"logs", "GET"}, {"stats", "GET"}};
+    {"stop", "POST"}, {"restart", "POST"}, {"signal", "POST"}, {"exec", "POST"}, {"logs", "GET"}, {"stats", "GET"}};
   return m;
 }
 
@@ -112,6 +112,11 @@ void api::handle(http_request req, std::shared_ptr<responder> res) {
           a.json_body(200, body);
         });
       });
+      return;
+    }
+    if (n >= 4 && s[1] == "tasks" && req.websocket && s.back() == "exec") {
+      if (method_is(req, a, {"GET"}))
+        exec_socket(join(s, 2, n - 1), req, res);
       return;
     }
     if (n >= 3 && s[1] == "tasks") {
@@ -310,6 +315,15 @@ void api::task_action(const task_route& route, http_request& req, std::shared_pt
         json body = json::object();
         body.set("id", id);
         body.set("state", "stopping");
+        a.json_body(202, body);
+      });
+    });
+  } else if (route.action == "restart") {
+    backend_->restart_task(id, [a, id](result<unit> r) {
+      a.then(r, [&](unit) {
+        json body = json::object();
+        body.set("id", id);
+        body.set("state", "restarting");
         a.json_body(202, body);
       });
     });

@@ -12,6 +12,9 @@
 //   POST /v1/tasks/{id}/stop       202 {"id", "state": "stopping"}
 //   POST /v1/tasks/{id}/signal     {"signal": "SIGHUP"} -> {"id", "signal"}
 //   POST /v1/tasks/{id}/exec       {"cmd": [...]} -> {"exit_code", "stdout", "stderr", "truncated"}
+//   GET  /v1/tasks/{id}/exec       WebSocket ?command=[...]&tty=1&stdin=1: an interactive exec,
+//                                  stdin, TTY size, output and exit code as frames (api_exec.cpp)
+//   POST /v1/tasks/{id}/restart    202 {"id", "state": "restarting"}
 //   GET  /v1/tasks/{id}/logs       ?stream=stdout|stderr&follow=1: chunked text
 //   GET  /v1/tasks/{id}/stats      memory and cpu figures
 //   GET  /v1/images                {"images": [{image_id, references, holders, state, cleanup_at_ms}]}
@@ -35,7 +38,7 @@
 //
 // Task ids hold a '/' ("{alloc_id}/{task}"): in a path it may be written as
 // is or percent-encoded (%2F). A path whose last segment is an action name
-// (stop, signal, exec, logs, stats) is that action on the id before it.
+// (stop, restart, signal, exec, logs, stats) is that action on the id before it.
 #pragma once
 
 #include <cstddef>
@@ -77,6 +80,8 @@ private:
   void submit(policy::intake_result checked, std::shared_ptr<responder> res);
   void task_action(const task_route& route, http_request& req, std::shared_ptr<responder> res);
   void get_logs(const std::string& id, http_request& req, std::shared_ptr<responder> res);
+  // api_exec.cpp: the interactive exec's WebSocket.
+  void exec_socket(const std::string& id, http_request& req, std::shared_ptr<responder> res);
   void get_events(std::shared_ptr<responder> res);
   void drain(std::shared_ptr<responder> res);
   void get_metrics(std::shared_ptr<responder> res);

@@ -12,7 +12,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "messages/node.hpp"
@@ -38,6 +40,31 @@ struct log_files {
 // Stops a subscription; may be called from any thread, more than once.
 using cancel_fn = std::function<void()>;
 
+// An interactive exec once started: what goes to the command. Every call
+// may come from any thread; calls after its end do nothing.
+class exec_channel {
+public:
+  virtual ~exec_channel() = default;
+  virtual void input(std::string bytes) = 0;
+  virtual void close_input() = 0;
+  virtual void resize(int height, int width) = 0; // its TTY's rows and columns
+  virtual void cancel() = 0;                     // the client went away
+};
+
+// What comes from an interactive exec: output in order (stderr apart only
+// without a TTY), then `exited` once, with the exit code or the error that
+// ended it. Both on any thread; they must not block.
+struct exec_sink {
+  std::function<void(bool is_stderr, std::string_view bytes)> output;
+  std::function<void(result<std::int64_t>)> exited;
+};
+
+struct exec_start {
+  std::vector<std::string> cmd;
+  bool tty = false;
+  bool stdin_open = false; // the command's stdin is attached (exec -i)
+};
+
 class backend {
   static error_info no_inspection() {
     return make_error(errc::unavailable, "inspection", "this backend offers none");
@@ -59,6 +86,20 @@ public:
   // the Engine API cannot stop an exec).
   virtual void exec_task(std::string id, std::vector<std::string> cmd,
                          std::chrono::milliseconds timeout, reply<exec_output> done) = 0;
+  // Starts cmd attached both ways in the task's running container (conflict
+  // unless it runs); `started` answers the channel once the command runs,
+  // or the error; the sink hears the rest. A backend without it answers
+  // unavailable.
+  virtual void exec_attached(std::string /*id*/, exec_start /*what*/, exec_sink /*sink*/,
+                             reply<std::shared_ptr<exec_channel>> started) {
+    started(make_error(errc::unavailable, "interactive exec", "this backend offers none"));
+  }
+  // Stops the task's container and starts the task again (a new container of
+  // the same plan), not counted against its restart policy; conflict unless
+  // it runs. A backend without it answers unavailable.
+  virtual void restart_task(std::string /*id*/, reply<unit> done) {
+    done(make_error(errc::unavailable, "restart", "this backend offers none"));
+  }
   virtual void task_logs(std::string id, reply<log_files> done) = 0;
   virtual void task_stats(std::string id, reply<task_stats> done) = 0;
   virtual void images(reply<std::vector<image_record>> done) = 0;

@@ -25,6 +25,7 @@
 
 #include "policy/restart_tracker.hpp"
 #include "actors/stevedore.hpp"
+#include "tools/agent/attached_exec.hpp"
 #include "tools/agent/metered_client.hpp"
 
 namespace stevedore::agent {
@@ -69,10 +70,32 @@ public:
       sup.signal(std::move(id), std::move(signal), std::move(done));
     });
   }
+  void restart_task(std::string id, reply<unit> done) override {
+    with(done, [&](stevedore::supervisor& sup) { sup.restart(std::move(id), std::move(done)); });
+  }
   void exec_task(std::string id, std::vector<std::string> cmd, std::chrono::milliseconds timeout,
                  reply<exec_output> done) override {
     with(done, [&](stevedore::supervisor& sup) {
       sup.exec(std::move(id), std::move(cmd), timeout, std::move(done));
+    });
+  }
+  // Not through the task actor: the command's stream belongs to the HTTP
+  // client that asked, for as long as it runs; the task only has to run.
+  void exec_attached(std::string id, exec_start what, exec_sink sink,
+                     reply<std::shared_ptr<exec_channel>> started) override {
+    with(started, [&](stevedore::supervisor& sup) {
+      auto docker = sup.docker();
+      sup.status(id, [docker, id, what = std::move(what), sink = std::move(sink),
+                      started = std::move(started)](result<task_status> t) mutable {
+        if (!t)
+          return started(std::move(t).error());
+        if (t->state != task_state::running || t->container_id.empty())
+          return started(make_error(errc::conflict, "exec in task " + id,
+                                    std::string("the task is ") + to_string(t->state) +
+                                      ", not running"));
+        start_attached_exec(std::move(docker), id, t->container_id, std::move(what),
+                            std::move(sink), std::move(started));
+      });
     });
   }
   void task_logs(std::string id, reply<log_files> done) override {

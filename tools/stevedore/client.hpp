@@ -47,11 +47,20 @@ public:
   // and returns false to stop. Ends when the agent ends the answer.
   result<unit> stream(const std::string& target,
                       const std::function<bool(std::string_view)>& on_data) const;
+  // An interactive exec through the agent's WebSocket (GET
+  // /v1/tasks/{id}/exec): our stdin to the command when `input`, our
+  // terminal raw and its size passed on when `tty`; the command's output on
+  // ours. Answers its exit code.
+  result<std::int64_t> exec_attached(const std::string& task_id, const std::vector<std::string>& cmd,
+                                     bool input, bool tty) const;
   const std::string& address() const { return addr_; }
 
 private:
   std::string host_, port_, addr_, token_;
 };
+
+// The agent's one line from an error answer ({"error": ...}), else the status.
+error_info answer_error(int status, const std::string& body);
 
 // "stevedore CMD: line" on stderr; returns 1.
 int fail(const std::string& cmd, const std::string& line);

@@ -24,20 +24,6 @@ error_info io_error(const std::string& addr, const std::string& step, const beas
   return make_error(errc::daemon_unreachable, "agent " + addr, step + ": " + ec.message());
 }
 
-// The agent's one line from an error answer ({"error": ...}), else the status.
-error_info answer_error(int status, const std::string& body) {
-  auto tree = parse_answer(body);
-  std::string line = tree ? text_of(*tree, "error") : "";
-  if (line.empty())
-    line = "the agent answered " + std::to_string(status);
-  const errc kind = status == 404 ? errc::not_found
-                    : status == 409 ? errc::conflict
-                    : status == 400 ? errc::invalid_input
-                    : status == 401 || status == 403 ? errc::not_permitted
-                                                     : errc::unavailable;
-  return error_info{kind, status, "", line};
-}
-
 // A connected stream, or an error naming the step.
 result<std::unique_ptr<beast::tcp_stream>> connect(net::io_context& io, const std::string& host,
                                                     const std::string& port, const std::string& addr) {
@@ -71,6 +57,19 @@ http::request<http::string_body> make_request(const std::string& method, const s
 }
 
 } // namespace
+
+error_info answer_error(int status, const std::string& body) {
+  auto tree = parse_answer(body);
+  std::string line = tree ? text_of(*tree, "error") : "";
+  if (line.empty())
+    line = "the agent answered " + std::to_string(status);
+  const errc kind = status == 404 ? errc::not_found
+                    : status == 409 ? errc::conflict
+                    : status == 400 ? errc::invalid_input
+                    : status == 401 || status == 403 ? errc::not_permitted
+                                                     : errc::unavailable;
+  return error_info{kind, status, "", line};
+}
 
 result<http_answer> agent_client::call(const std::string& method, const std::string& target,
                                        const std::string& body) const {

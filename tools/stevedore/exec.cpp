@@ -1,6 +1,9 @@
-// `stevedore exec TASK -- CMD...`: runs a command in a task's container
-// through a running agent; its stdout and stderr are printed on ours and its
-// exit code is ours. (Not interactive: the agent's exec API takes no input.)
+// `stevedore exec [-i] [-t] TASK -- CMD...`: runs a command in a task's
+// container through a running agent; its stdout and stderr are printed on
+// ours and its exit code is ours. Without -i and -t the command gets no input
+// and its whole output comes in one answer; with -i our stdin goes to it, with
+// -t it runs in a TTY of our terminal's size (resized with it), both through
+// the agent's exec WebSocket, as `nomad alloc exec -i -t` does.
 #include <cstdio>
 #include <memory>
 
@@ -18,6 +21,8 @@ struct exec_args {
   std::string task;
   std::vector<std::string> cmd;
   std::string timeout = "1m";
+  bool input = false;  // -i
+  bool tty = false;    // -t
 };
 
 int exec(const exec_args& a) {
@@ -27,6 +32,12 @@ int exec(const exec_args& a) {
   auto id = find_task(*c, a.task);
   if (!id)
     return fail("exec", to_string(id.error()));
+  if (a.input || a.tty) {
+    auto code = c->exec_attached(*id, a.cmd, a.input, a.tty);
+    if (!code)
+      return fail("exec", to_string(code.error()));
+    return static_cast<int>(*code & 0xff);
+  }
   json body = json::object();
   body.set("cmd", json::array_of(a.cmd));
   body.set("timeout", a.timeout);
@@ -49,7 +60,9 @@ int exec(const exec_args& a) {
 const bool registered = add_command({"exec", "Run a command in a task's container through a running agent", [](CLI::App& app) {
   auto a = std::make_shared<exec_args>();
   add_client_options(app, a->client);
-  app.add_option("--timeout", a->timeout, "how long to wait for the command (default 1m)");
+  app.add_option("--timeout", a->timeout, "how long to wait for the command (default 1m; not with -i or -t)");
+  app.add_flag("-i,--interactive", a->input, "pass our stdin to the command");
+  app.add_flag("-t,--tty", a->tty, "run the command in a TTY (our terminal raw, its size passed on)");
   app.add_option("TASK", a->task, "ALLOC_PREFIX/TASK, an alloc id prefix or a task name")->required();
   app.add_option("CMD", a->cmd, "the command and its arguments (after --)")->required();
   return std::function<int()>([a] { return exec(*a); });

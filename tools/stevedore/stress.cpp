@@ -1,7 +1,7 @@
 // `stevedore stress --tasks N [--concurrency C] [--image I] [--command CMD]
 //  [--hold S] [--churn] [--baseline | --baseline-only] [--order O]
 //  [--idle-measure S] [--kill-timeout S] [--call-timeout S] [--step-timeout S]
-//  [--report FILE]
+//  [--watch MS] [--report FILE]
 //  [--figures] [--config CLIENT] [--endpoint E] [--no-progress]`:
 // drives N task lifecycles through the supervisor against the daemon, and
 // with --baseline the same N through a bare Engine API client in the same
@@ -211,6 +211,8 @@ const bool registered = stevedore::cli::add_command(
      app.add_option("--hold", o.hold_s, "Seconds to hold: batch, all tasks once running; churn, each task")
        ->capture_default_str()->check(CLI::NonNegativeNumber);
      app.add_flag("--churn", o.churn, "Keep C lifecycles in flight, starting one as each ends");
+     app.add_option("--watch", o.watch_ms,
+                    "Ms between the actor pages a watching console would ask (0: none)");
      app.add_option("--state-dir", o.state_dir,
                     "Keep the supervisor's durable state in this folder (state.db), to measure "
                     "what the state store costs");

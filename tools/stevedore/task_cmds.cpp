@@ -1,6 +1,6 @@
-// `stevedore status [TASK]`, `stevedore stop TASK`, `stevedore signal TASK SIG`:
-// a running agent's tasks as a table or one in detail, and the two calls
-// that act on one (client.hpp: --addr, --token-file, --json).
+// `stevedore status [TASK]`, `stevedore stop|restart TASK`, `stevedore signal
+// TASK SIG`: a running agent's tasks as a table or one in detail, and the
+// calls that act on one (client.hpp: --addr, --token-file, --json).
 #include <cstdio>
 #include <memory>
 
@@ -115,6 +115,14 @@ const bool stop_registered = add_command({"stop", "Stop a task of a running agen
   add_client_options(app, *o);
   app.add_option("TASK", *name, "ALLOC_PREFIX/TASK, an alloc id prefix or a task name")->required();
   return std::function<int()>([o, name] { return act("stop", *o, *name, "stop", "", "stopping"); });
+}});
+
+const bool restart_registered = add_command({"restart", "Restart a task of a running agent (its container stopped, the task started again; not counted against its restart policy)", [](CLI::App& app) {
+  auto o = std::make_shared<client_options>();
+  auto name = std::make_shared<std::string>();
+  add_client_options(app, *o);
+  app.add_option("TASK", *name, "ALLOC_PREFIX/TASK, an alloc id prefix or a task name")->required();
+  return std::function<int()>([o, name] { return act("restart", *o, *name, "restart", "", "restarting"); });
 }});
 
 const bool signal_registered = add_command({"signal", "Send a signal to a task of a running agent", [](CLI::App& app) {

@@ -1,5 +1,9 @@
 #include "tools/stress/stevedore_driver.hpp"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "actors/stevedore.hpp"
 
 namespace stevedore::stress {
@@ -19,7 +23,10 @@ public:
       sup_ = std::move(*made);
     else
       error_ = std::move(made).error();
+    if (sup_ && opts.watch_ms > 0)
+      watcher_ = std::thread([this, every = std::chrono::milliseconds(opts.watch_ms)] { watch(every); });
   }
+  ~embedded_port() override { stop_watching(); }
 
   // Every task event from now on goes to `drv`, until shutdown().
   void listen(supervisor_driver& drv) {
@@ -48,13 +55,47 @@ public:
   }
 
   void shutdown() override {
+    stop_watching();
     sub_.cancel();
     if (sup_)
       sup_->shutdown();
   }
 
 private:
+  // What a console's WebSocket costs the supervisor: its page asked each
+  // period (after the last answer, as the agent's pusher does).
+  void watch(std::chrono::milliseconds every) {
+    for (;;) {
+      auto answered = std::make_shared<bool>(false); // under mu_
+      sup_->actors(actor_query{}, [this, answered](result<actor_page>) {
+        std::lock_guard<std::mutex> l(mu_);
+        *answered = true;
+        cv_.notify_all();
+      });
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return *answered; });
+      ++pages_;
+      if (cv_.wait_for(lock, every, [this] { return stopping_; }))
+        return;
+    }
+  }
+
+  void stop_watching() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stopping_ = true;
+      cv_.notify_all();
+    }
+    if (watcher_.joinable())
+      watcher_.join();
+  }
+
   std::unique_ptr<supervisor> sup_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::int64_t pages_ = 0;           // pages asked by the watcher
+  std::thread watcher_;
   error_info error_; // why there is no supervisor
   subscription sub_;
 };

@@ -28,6 +28,10 @@ struct stress_options {
   std::string run_id;                     // names and labels this run's containers
   std::chrono::milliseconds call_timeout{60000}; // deadline of one Engine API call
   std::string state_dir;                  // the supervisor keeps durable state here (empty: none)
+  // A console watching: every this many ms the page of actors a console's
+  // WebSocket is pushed (GET /v1/actors' default: by id, 100) is asked of
+  // the supervisor, each ask after the last answer. 0: nobody watches.
+  std::int64_t watch_ms = 0;
   // Longest a launch or a teardown may take before it counts as failed
   // ("timeout") and the run moves on; zero: no limit.
   std::chrono::milliseconds step_timeout{300000};
