@@ -202,6 +202,8 @@ struct stepper {
   }
 
   void warn(std::string message) { issue(cmd::emit_warning{std::move(message)}); }
+  // A recovered task knows what became of it (once per recovery).
+  void settled(std::string message) { issue(cmd::emit_recovered{std::move(message)}); }
 
   // -- helpers of a running container --
 
@@ -445,6 +447,7 @@ struct stepper {
   // policy decides on, with nothing left to remove.
   void lost() {
     lc.recovering = false;
+    settled("container " + short_id(lc.container_id) + " is gone");
     warn("container " + short_id(lc.container_id) + " (" + std::string(r.container_name) +
          ") is gone: lost while stevedore was away");
     lc.container_id.clear();
@@ -717,6 +720,9 @@ struct stepper {
       return;
     }
     lc.wait = waiting::no;
+    if (lc.recovering)
+      settled(i.running ? "re-attached to running container " + short_id(lc.container_id)
+                        : "container " + short_id(lc.container_id) + " exited while stevedore was away");
     lc.recovering = false;
     cancel(timer::recheck);
     if (i.running) {
@@ -870,9 +876,11 @@ struct stepper {
       lc.container_id = rec.container_id;
       watch_events();
       if (lc.stop_asked) {
+        settled("stopped before its container " + short_id(lc.container_id) + " started");
         cleanup(after::clean, "stopped before its container started");
         return;
       }
+      settled("starting its created container " + short_id(lc.container_id));
       start();
       return;
     }
@@ -889,10 +897,12 @@ struct stepper {
       return;
     }
     if (!lc.lease) {
+      settled("starting anew");
       prepare(); // nothing was made on the daemon that needs the image yet
       return;
     }
     if (rec.intent) {
+      settled("looking for the container of an unconfirmed create");
       // A create was sent and never confirmed: only the name can tell.
       lc.intent = create_intent::unconfirmed;
       set_state(task_state::creating, std::string(r.container_name));
@@ -901,14 +911,17 @@ struct stepper {
       return;
     }
     if (rec.restart_due && !lc.stop_asked) {
+      settled("restarting");
       issue(cmd::emit_restart{"restarting after a restart of stevedore"});
       restart();
       return;
     }
     if (lc.stop_asked) {
+      settled("stopped before stevedore restarted");
       finish(task_state::cleaned, "stopped before stevedore restarted");
       return;
     }
+    settled("creating its container");
     create();
   }
 
@@ -951,7 +964,7 @@ const char* command_name(const command& c) noexcept {
     "follow_logs",
     "logs_exited", "drop_logs", "inspect",     "kill",          "remove",       "arm",
     "cancel",    "poll_daemon", "emit_state",  "emit_warning",  "emit_exit",    "emit_restart",
-    "log",       "finish"};
+    "emit_recovered", "log",    "finish"};
   static_assert(sizeof(names) / sizeof(names[0]) == std::variant_size_v<command>);
   return names[c.index()];
 }
