@@ -316,8 +316,11 @@ void recover_tasks(self_ptr self) {
   auto& s = self->state;
   auto records = std::move(s.cfg.recovered);
   s.cfg.recovered.clear();
+  s.recovery_began = std::chrono::steady_clock::now();
+  s.recovering.reserve(records.size());
   for (auto& r : records) {
     auto id = r.task_id;
+    s.recovering.insert(id);
     auto plan = r.plan;
     auto rec = std::make_shared<const task_record>(std::move(r));
     auto actor = spawn_recovered_task(self->system(), rec, s.setup, caf::actor_cast<caf::actor>(self));
@@ -326,10 +329,6 @@ void recover_tasks(self_ptr self) {
   if (!records.empty()) {
     spdlog::info("supervisor: {} tasks recovered from the state store", records.size());
     s.recovered = records.size();
-    s.recovery_began = std::chrono::steady_clock::now();
-    s.recovering.reserve(records.size());
-    for (const auto& r : records)
-      s.recovering.insert(r.task_id);
   }
 }
 
