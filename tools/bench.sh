@@ -101,6 +101,8 @@ started_env=0
 took_env=0
 sim_pid=""
 sim_dir=""
+rec_agent=""
+rec_host=""
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   if [[ -n "$sim_pid" ]]; then
@@ -108,6 +110,12 @@ cleanup() {
     wait "$sim_pid" 2>/dev/null || true
   fi
   [[ -n "$sim_dir" ]] && rm -rf "$sim_dir"
+  # Benchmark 5's agent and the real daemon's containers, when interrupted.
+  [[ -n "$rec_agent" ]] && kill -TERM "$rec_agent" 2>/dev/null
+  if [[ -n "$rec_host" ]]; then
+    DOCKER_HOST=$rec_host docker ps -aq --filter "label=com.stevedore.job=benchrecovery$$" 2>/dev/null |
+      xargs -r env DOCKER_HOST="$rec_host" docker rm -f >/dev/null 2>&1 || true
+  fi
   # Drops this script's holder only: the environment stops only when nobody
   # else holds it, i.e. when this script started it.
   if ((took_env)); then
@@ -284,7 +292,8 @@ recovery() {
   }
   agent_port() { sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$1" | head -n1; }
   running_total() {
-    curl -s "http://127.0.0.1:$1/v1/actors?kind=task&state=running&limit=1" | sed -n 's/.*"total":\([0-9]*\),.*/\1/p'
+    { curl -s "http://127.0.0.1:$1/v1/actors?kind=task&state=running&limit=1" || true; } |
+      sed -n 's/.*"total":\([0-9]*\),.*/\1/p'
   }
   say "$name: $n tasks on $endpoint"
   agent_up "$dir/agent1.log"
@@ -313,7 +322,7 @@ recovery() {
     fi
     sleep 0.005
   done
-  [[ -z "$t_listen" ]] && t_listen=$t0
+  if [[ -z "$t_listen" ]]; then t_listen=$t0; fi
   own=$(sed -n 's/.*all \([0-9]*\) recovered tasks re-attached or settled in \([0-9]*\) ms.*/\1 tasks, \2 ms/p' "$dir/agent2.log")
   port=$(agent_port "$dir/agent2.log")
   running=$(running_total "$port")
@@ -333,6 +342,7 @@ recovery() {
   done
   kill -TERM "$rec_agent" 2>/dev/null || true
   wait "$rec_agent" 2>/dev/null || true
+  rec_agent=""
   cp "$dir/agent1.log" "$REPORTS/$name-agent1.log"
   cp "$dir/agent2.log" "$REPORTS/$name-agent2.log"
   rm -rf "$dir"
@@ -350,6 +360,7 @@ if wants 5; then
   creates=$(sed -n 's/.* containers\.create=\([0-9]*\).*/\1/p' "$rec_dir/simd.log")
   summary+=("   the simulated daemon saw ${creates:-?} creates for $BENCH_RECOVERY_SIM_TASKS tasks (none anew on recovery)")
   rm -rf "$rec_dir"
+  rec_host=$HOST
   recovery "real-$BENCH_RECOVERY_TASKS" "$HOST" "$IMAGE" "$BENCH_RECOVERY_TASKS" 2000
   left=$(DOCKER_HOST=$HOST docker ps -aq --filter "label=com.stevedore.job=benchrecovery$$" 2>/dev/null | wc -l)
   if ((left > 0)); then
