@@ -4,7 +4,9 @@
 // every flush_interval or once max_batch are waiting, so that thousands of
 // lifecycles a second cost a few transactions, not one each. A write that
 // must be on disk before the caller goes on (the intent of a create) is a
-// request answered after its commit.
+// request answered after its commit, which it brings forward: the commit
+// comes once the writes already queued have joined the batch (a group
+// commit), not at the end of the flush interval.
 //
 // A failed commit is logged (one line naming the file and why) and counted;
 // the writes are kept for the next commit. At its end the actor commits
@@ -16,6 +18,7 @@
 //   (store_atom, image_cleanup_record)        deadline 0 clears
 //   (flush_atom) -> unit                      commits now (tests, shutdown)
 //   (status_atom) -> actor_status             inspection
+//   (commit_atom)                             to itself: the group commit of a sync write
 #pragma once
 
 #include <chrono>
@@ -37,6 +40,7 @@ namespace stevedore {
 using store_atom = caf::atom_constant<caf::atom("store")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
 
 using state_store_actor = caf::typed_actor<
   caf::reacts_to<store_atom, task_record>,
@@ -44,7 +48,8 @@ using state_store_actor = caf::typed_actor<
   caf::reacts_to<store_atom, image_cleanup_record>,
   caf::replies_to<flush_atom>::with<unit>,
   caf::replies_to<status_atom>::with<actor_status>,
-  caf::reacts_to<caf::tick_atom>>;
+  caf::reacts_to<caf::tick_atom>,
+  caf::reacts_to<commit_atom>>;
 
 struct state_store_options {
   std::chrono::milliseconds flush_interval{20}; // longest a write waits for its commit

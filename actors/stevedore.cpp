@@ -317,7 +317,9 @@ result<std::unique_ptr<supervisor>> supervisor::create(supervisor_options opts) 
                                        [](const char* k) { return std::getenv(k); });
     if (!ep)
       return std::move(ep).error();
-    d->docker = docker::client::make(std::move(*ep));
+    docker::client::options co;
+    co.timeout = opts.docker_timeout;
+    d->docker = docker::client::make(std::move(*ep), co);
   }
   stored_state stored;
   std::unique_ptr<state_db> db;

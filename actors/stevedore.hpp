@@ -50,6 +50,9 @@ struct supervisor_options {
   // from client.endpoint / DOCKER_HOST. Either way the supervisor shuts it
   // down when it ends.
   std::shared_ptr<docker::client> docker;
+  // The deadline of one Engine API call of the client made here (not of a
+  // client given in `docker`); a stream's header gets it too.
+  std::chrono::milliseconds docker_timeout{30000};
   task_settings task;                      // retry backoff, kill escalation... (cleanup from client)
   std::size_t threads = 0;                 // CAF scheduler threads; 0: one per core
   bool quiet_scheduler = true;             // workers sleep soon after work: low idle CPU

@@ -294,6 +294,7 @@ struct executor {
   }
   void operator()(const cmd::emit_state& c) const { emit_state(self, c); }
   void operator()(const cmd::emit_warning& c) const { emit_kind(self, "warning", c.message); }
+  void operator()(const cmd::emit_recovered& c) const { emit_kind(self, "recovered", c.message); }
   void operator()(const cmd::emit_exit& c) const { emit_exit(self, c); }
   void operator()(const cmd::emit_restart& c) const { emit_kind(self, "restart", c.message); }
   void operator()(const cmd::log& c) const {

@@ -247,8 +247,10 @@ call_handle client_impl::container_logs(std::string id, logs_request req, output
   if (!req.since.empty())
     target += "&since=" + query_escape(req.since);
   request r = make_request("GET", std::move(target), "container logs " + id);
-  if (req.follow)
+  if (req.follow) {
+    r.head_timeout = r.timeout; // the header comes at once; the output may not
     r.timeout = no_silence_limit;
+  }
   return streamed(std::move(r), std::make_shared<output_sink>(std::move(on_output), std::move(end), req.tty));
 }
 
@@ -256,6 +258,7 @@ call_handle client_impl::exec_start(std::string exec_id, bool tty, output_fn on_
                                     callback<unit> end) {
   request r = make_request("POST", "/exec/" + path_escape(exec_id) + "/start", "exec start " + exec_id);
   r.body = std::string("{\"Detach\":false,\"Tty\":") + (tty ? "true" : "false") + "}";
+  r.head_timeout = r.timeout;
   r.timeout = no_silence_limit; // the command may be quiet for as long as it likes
   return streamed(std::move(r), std::make_shared<output_sink>(std::move(on_output), std::move(end), tty));
 }
@@ -296,6 +299,7 @@ call_handle client_impl::events(events_request req, std::function<bool(const eng
   if (bounded)
     target += sep + "until=" + query_escape(req.until);
   request r = make_request("GET", std::move(target), "events");
+  r.head_timeout = r.timeout; // dockerd sends the header at once, events when they come
   r.timeout = no_silence_limit;
   auto st = std::make_shared<event_state>();
   std::string what = r.what;
@@ -337,7 +341,7 @@ call_handle client_impl::container_wait(std::string id, std::string condition,
   if (!condition.empty())
     target += "?condition=" + query_escape(condition);
   request r = make_request("POST", std::move(target), "container wait " + id);
-  r.timeout = no_silence_limit; // as long as the container runs
+  r.timeout = no_silence_limit; // as long as the container runs (before API 1.30, the header too)
   // A stream, not send(): it holds no slot of the transport's budget of
   // buffered calls while the container runs.
   struct wait_state {

@@ -110,7 +110,7 @@ struct call_base::outgoing {
 call_base::call_base(std::shared_ptr<shard> sh, std::shared_ptr<const link> ln, request req, mode m)
     : shard_(std::move(sh)), link_(std::move(ln)),
       what_(req.what.empty() ? req.method + " " + req.target : std::move(req.what)),
-      timeout_(req.timeout), body_limit_(req.body_limit), mode_(m) {
+      timeout_(req.timeout), body_limit_(req.body_limit), mode_(m), head_timeout_(req.head_timeout) {
   req_ = std::make_unique<request>(std::move(req));
 }
 
@@ -327,13 +327,29 @@ void call_base::disarm() {
 void call_base::arm_for_exchange() {
   if (mode_ == mode::buffered) {
     arm(deadline_, timeout_);
-  } else if (timeout_ >= unbounded_silence) {
+  } else if (head_bounded()) {
+    inactivity_ = false; // the header's deadline, from the request on
+    arm(clock::now() + head_timeout_, head_timeout_);
+  } else {
+    arm_silence();
+  }
+}
+
+void call_base::arm_silence() {
+  if (timeout_ >= unbounded_silence) {
     disarm();
     timer_.reset(); // its cancelled wait completes on its own
   } else {
     inactivity_ = true;
     arm(clock::now() + timeout_, timeout_);
   }
+}
+
+void call_base::head_arrived() {
+  const bool was_bounded = head_bounded();
+  head_arrived_ = true;
+  if (was_bounded && !done_)
+    arm_silence();
 }
 
 void call_base::on_timer(error_code ec, unsigned generation) {

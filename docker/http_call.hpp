@@ -82,6 +82,8 @@ protected:
   }
 
   void set_step(const char* step) noexcept { step_ = step; }
+  // Streams: the answer's header came; from now on `timeout_` bounds the silence.
+  void head_arrived();
   const std::string& what() const noexcept { return what_; }
   static header_list to_headers(const beast::http::fields& f);
   std::shared_ptr<io_waiter> as_waiter() { return shared_from_this(); }
@@ -110,6 +112,11 @@ private:
   void arm(clock::time_point at, std::chrono::milliseconds reported);
   void disarm();
   void arm_for_exchange();
+  void arm_silence();
+  bool head_bounded() const noexcept {
+    return mode_ == mode::streaming && !head_arrived_ && head_timeout_.count() > 0 &&
+           head_timeout_ < timeout_;
+  }
   void on_timer(error_code ec, unsigned generation);
   bool retry(); // closes conn_ and asks again on a fresh connection; true
 
@@ -121,6 +128,8 @@ private:
   unsigned timer_generation_ = 0;  // a timer completion from an older arm() is ignored
   std::chrono::milliseconds armed_ms_{0}; // the limit the armed timer enforces, for the message
   bool inactivity_ = false;        // the timer measures silence (streams, once connected)
+  std::chrono::milliseconds head_timeout_{0}; // streams: the header's deadline (request::head_timeout)
+  bool head_arrived_ = false;      // streams: the header was read
   clock::time_point deadline_;     // buffered calls: the end of the whole call
   const char* step_ = "start";
   bool registered_ = false;        // in the shard's live set

@@ -325,6 +325,7 @@ private:
 
   void on_header() {
     head_seen_ = true;
+    head_arrived();
     release_request(); // the answer began: it will not be sent again
     status_ = parser_->get().result_int();
     if (status_ < 200 || status_ > 299) {

@@ -55,6 +55,11 @@ struct request {
   std::string body;               // sent as is; Content-Type application/json unless a header says otherwise
   std::string body_file;          // when set: this file is streamed as the body (application/x-tar), never read whole
   std::chrono::milliseconds timeout{30000}; // send(): the whole call; stream(): the longest silence between reads
+  // stream(): the longest wait for the answer's header, when shorter than
+  // `timeout` (0: `timeout` bounds it). A stream that may stay silent for
+  // days (events, logs, wait) still gets its header at once from a daemon
+  // that is there: one that never answers must not hold it forever.
+  std::chrono::milliseconds head_timeout{0};
   std::size_t body_limit = 8u << 20;        // cap on a buffered body (send(), and error bodies of stream())
   std::string what;               // names the call in errors: "container create web-1234"
   bool keep_headers = true;       // send(): false leaves response::headers empty (no copy of them)

@@ -54,6 +54,9 @@ struct state_change {
 //   "warning"  message (soft-failed auth, unresolved interpolation, adopted container)
 //   "exit"     exit
 //   "restart"  message (attempt n of m, delay)
+//   "recovered" message: what a task recovered from the state store found
+//              (its container running, exited or gone; or what it does
+//              instead), once, when it knows
 struct task_event {
   std::string task_id;
   std::string kind;

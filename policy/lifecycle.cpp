@@ -213,6 +213,8 @@ struct stepper {
   }
 
   void warn(std::string message) { issue(cmd::emit_warning{std::move(message)}); }
+  // A recovered task knows what became of it (once per recovery).
+  void settled(std::string message) { issue(cmd::emit_recovered{std::move(message)}); }
 
   // -- helpers of a running container --
 
@@ -466,6 +468,7 @@ struct stepper {
   // policy decides on, with nothing left to remove.
   void lost() {
     lc.recovering = false;
+    settled("container " + short_id(lc.container_id) + " is gone");
     warn("container " + short_id(lc.container_id) + " (" + std::string(r.container_name) +
          ") is gone: lost while stevedore was away");
     lc.container_id.clear();
@@ -759,14 +762,18 @@ struct stepper {
       return;
     }
     if (recovered_start) {
-      lc.recovering = false;
       if (i.never_started) {
+        lc.recovering = false;
+        settled("starting its created container " + short_id(lc.container_id));
         start();
         return;
       }
-      enter_running(); // it was started: followed, and its state below
+      enter_running(); // it was started: followed, settled and its state below
     }
     lc.wait = waiting::no;
+    if (lc.recovering)
+      settled(i.running ? "re-attached to running container " + short_id(lc.container_id)
+                        : "container " + short_id(lc.container_id) + " exited while stevedore was away");
     lc.recovering = false;
     cancel(timer::recheck);
     if (i.running) {
@@ -935,6 +942,7 @@ struct stepper {
       lc.container_id = rec.container_id;
       watch_events();
       if (lc.stop_asked) {
+        settled("stopped before its container " + short_id(lc.container_id) + " started");
         cleanup(after::clean, "stopped before its container started");
         return;
       }
@@ -957,10 +965,12 @@ struct stepper {
       return;
     }
     if (!lc.lease) {
+      settled("starting anew");
       prepare(); // nothing was made on the daemon that needs the image yet
       return;
     }
     if (rec.intent) {
+      settled("looking for the container of an unconfirmed create");
       // A create was sent and never confirmed: only the name can tell.
       lc.intent = create_intent::unconfirmed;
       set_state(task_state::creating, std::string(r.container_name));
@@ -969,14 +979,17 @@ struct stepper {
       return;
     }
     if (rec.restart_due && !lc.stop_asked) {
+      settled("restarting");
       issue(cmd::emit_restart{"restarting after a restart of stevedore"});
       restart();
       return;
     }
     if (lc.stop_asked) {
+      settled("stopped before stevedore restarted");
       finish(task_state::cleaned, "stopped before stevedore restarted");
       return;
     }
+    settled("creating its container");
     create();
   }
 
@@ -1019,7 +1032,7 @@ const char* command_name(const command& c) noexcept {
     "follow_logs",
     "logs_exited", "drop_logs", "inspect",     "kill",          "remove",       "arm",
     "cancel",    "poll_daemon", "emit_state",  "emit_warning",  "emit_exit",    "emit_restart",
-    "log",       "finish"};
+    "emit_recovered", "log",    "finish"};
   static_assert(sizeof(names) / sizeof(names[0]) == std::variant_size_v<command>);
   return names[c.index()];
 }

@@ -248,6 +248,7 @@ struct emit_state { task_state state; std::string reason; };
 struct emit_warning { std::string message; };
 struct emit_exit { exit_result exit; std::string message; };
 struct emit_restart { std::string message; };
+struct emit_recovered { std::string message; };                 // a recovered task's recovery settled
 struct log { bool warning; std::string message; };              // for the operator's log
 struct finish {};                                               // tell the subscribers, end
 } // namespace cmd
@@ -258,7 +259,7 @@ using command = std::variant<cmd::prepare, cmd::acquire, cmd::release, cmd::reco
                              cmd::logs_exited, cmd::drop_logs, cmd::inspect, cmd::kill,
                              cmd::remove, cmd::arm, cmd::cancel, cmd::poll_daemon,
                              cmd::emit_state, cmd::emit_warning, cmd::emit_exit,
-                             cmd::emit_restart, cmd::log, cmd::finish>;
+                             cmd::emit_restart, cmd::emit_recovered, cmd::log, cmd::finish>;
 
 struct transition {
   lifecycle next;

@@ -23,6 +23,15 @@
 #      sweep of every actor, about 1 s old, sent out by a sweeper actor in
 #      the background; only the page's actors asked again): the first such
 #      page alone (it waits for the first sweep), then 20 more. Target < 100 ms.
+#   5. recovery: `stevedore agent` with BENCH_RECOVERY_SIM_TASKS (1000)
+#      running tasks on the simulated daemon, then BENCH_RECOVERY_TASKS (100)
+#      on the real one, is killed with SIGKILL and started again on the same
+#      state folder: the time from the new process's start to every task
+#      re-attached (its container inspected and found running; the
+#      supervisor's "all N recovered tasks re-attached" line). Targets < 1 s
+#      (simulated) and < 2 s (real). Checked: every task running again on
+#      its own container, none created anew; the real daemon's containers
+#      are stopped (POST /v1/node/drain) and any left removed.
 #
 # Installs missing packages (tools/install-deps.sh), builds Release in
 # build-bench (its own folder). Uses the test environment's
@@ -33,6 +42,9 @@
 #                                          # real daemon starts ~2 containers/s)
 #   BENCH_TASKS=20 BENCH_IDLE_TASKS=10 BENCH_IDLE_SECONDS=5 BENCH_SIM_TASKS=1000 tools/bench.sh
 #   BENCH_ONLY="1 3" tools/bench.sh        # some of the benchmarks
+#
+# With STEVEDORE_TESTENV naming a running test environment's env file, the
+# real daemon benchmarks use it as it is (no holder taken, nothing stopped).
 #
 # Other knobs: BENCH_CONCURRENCY (8), BENCH_SIM_CONCURRENCY (64), BENCH_JOBS
 # (build parallelism, 2), BENCH_REPORTS (folder for the JSON/HTML reports,
@@ -53,7 +65,9 @@ BENCH_IDLE_TASKS=${BENCH_IDLE_TASKS:-100}
 BENCH_IDLE_SECONDS=${BENCH_IDLE_SECONDS:-20}
 BENCH_SIM_TASKS=${BENCH_SIM_TASKS:-10000}
 BENCH_SIM_CONCURRENCY=${BENCH_SIM_CONCURRENCY:-64}
-BENCH_ONLY=${BENCH_ONLY:-1 2 3 4}
+BENCH_ONLY=${BENCH_ONLY:-1 2 3 4 5}
+BENCH_RECOVERY_SIM_TASKS=${BENCH_RECOVERY_SIM_TASKS:-1000}
+BENCH_RECOVERY_TASKS=${BENCH_RECOVERY_TASKS:-100}
 BENCH_CONSOLE_TASKS=${BENCH_CONSOLE_TASKS:-10000}
 BENCH_WATCH_MS=${BENCH_WATCH_MS:-100}
 BENCH_JOBS=${BENCH_JOBS:-2}
@@ -76,12 +90,12 @@ bash "$REPO/tools/install-deps.sh"
 say "building Release in $BUILD"
 cmake -S "$REPO" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTEVEDORE_BUILD_TESTS=OFF >/dev/null
 targets=(stevedore)
-if wants 3 || wants 4; then
+if wants 3 || wants 4 || wants 5; then
   if cmake --build "$BUILD" --target help | grep -q '^stevedore-simd:'; then
     targets+=(stevedore-simd)
   else
-    say "this tree has no stevedore-simd target yet: benchmark 3 is skipped"
-    BENCH_ONLY=${BENCH_ONLY//[34]/}
+    say "this tree has no stevedore-simd target yet: benchmarks 3, 4 and 5 are skipped"
+    BENCH_ONLY=${BENCH_ONLY//[345]/}
   fi
 fi
 cmake --build "$BUILD" -j"$BENCH_JOBS" --target "${targets[@]}"
@@ -93,6 +107,8 @@ started_env=0
 took_env=0
 sim_pid=""
 sim_dir=""
+rec_agent=""
+rec_host=""
 # shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   if [[ -n "$sim_pid" ]]; then
@@ -100,6 +116,12 @@ cleanup() {
     wait "$sim_pid" 2>/dev/null || true
   fi
   [[ -n "$sim_dir" ]] && rm -rf "$sim_dir"
+  # Benchmark 5's agent and the real daemon's containers, when interrupted.
+  [[ -n "$rec_agent" ]] && kill -TERM "$rec_agent" 2>/dev/null
+  if [[ -n "$rec_host" ]]; then
+    DOCKER_HOST=$rec_host docker ps -aq --filter "label=com.stevedore.job=benchrecovery$$" 2>/dev/null |
+      xargs -r env DOCKER_HOST="$rec_host" docker rm -f >/dev/null 2>&1 || true
+  fi
   # Drops this script's holder only: the environment stops only when nobody
   # else holds it, i.e. when this script started it.
   if ((took_env)); then
@@ -126,7 +148,13 @@ stress() {
 
 summary=()
 
-if wants 1 || wants 2; then
+if (wants 1 || wants 2 || wants 5) && [[ -n "${STEVEDORE_TESTENV:-}" && -f "$STEVEDORE_TESTENV" ]]; then
+  say "using the test environment of $STEVEDORE_TESTENV as it is"
+  # shellcheck disable=SC1090
+  source "$STEVEDORE_TESTENV"
+  HOST=$STEVEDORE_DOCKER_HOST
+  IMAGE=$STEVEDORE_IMAGE
+elif wants 1 || wants 2 || wants 5; then
   if bash "$REPO/tools/testenv.sh" status >/dev/null 2>&1; then
     say "using the running test environment"
   else
@@ -253,6 +281,110 @@ if wants 4; then
   kill "$con_sim" 2>/dev/null || true
   wait "$con_sim" 2>/dev/null || true
   rm -rf "$con_dir" "$BENCH_SIM_ALLOC_DIR/stevedore-bench-console-state.$$"
+fi
+
+# recovery NAME ENDPOINT IMAGE TASKS TARGET_MS: benchmark 5 on one daemon. An agent
+# starts TASKS tasks and is killed with SIGKILL once they all run (and the
+# state store has had a moment to commit); a new agent starts on the same
+# state folder, and the time from its start to its "all N recovered tasks
+# re-attached" line is the figure. Its report lines go to the summary; the
+# tasks are drained and the job's containers removed at the end.
+recovery() {
+  local name=$1 endpoint=$2 image=$3 n=$4
+  local dir job port t0 t_listen t_all own running before
+  dir=$(mktemp -d "$BENCH_SIM_ALLOC_DIR/stevedore-bench-$name.XXXXXX")
+  job=benchrecovery$$
+  printf 'client {\n  options {\n    "docker.endpoint" = "%s"\n    "stevedore.job.max_instances" = "%s"\n    "docker.cleanup.image" = "false"\n  }\n}\n' \
+    "$endpoint" "$n" >"$dir/client.hcl"
+  local groups=$(( (n + 999) / 1000 ))
+  { echo "job \"$job\" {"
+    for ((g = 0; g < groups; g++)); do
+      local c=$(( n - g * 1000 )); (( c > 1000 )) && c=1000
+      printf '  group "g%d" {\n    count = %d\n    task "t" {\n      driver = "docker"\n      kill_timeout = "1s"\n      config {\n        image = "%s"\n        command = "sleep"\n        args = ["86400"]\n      }\n    }\n  }\n' "$g" "$c" "$image"
+    done
+    echo '}'; } >"$dir/job.nomad"
+  # agent_up LOG: starts an agent on the state folder; its pid in rec_agent.
+  agent_up() {
+    "$BIN" agent --config "$dir/client.hcl" --listen 127.0.0.1:0 --state-dir "$dir/state" >"$1" 2>&1 &
+    rec_agent=$!
+  }
+  agent_port() { sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$1" | head -n1; }
+  running_total() {
+    { curl -s "http://127.0.0.1:$1/v1/actors?kind=task&state=running&limit=1" || true; } |
+      sed -n 's/.*"total":\([0-9]*\),.*/\1/p'
+  }
+  say "$name: $n tasks on $endpoint"
+  agent_up "$dir/agent1.log"
+  for _ in $(seq 300); do grep -q 'listening on' "$dir/agent1.log" && break; sleep 0.1; done
+  port=$(agent_port "$dir/agent1.log")
+  curl -s --data-binary @"$dir/job.nomad" "http://127.0.0.1:$port/v1/jobs" >/dev/null
+  for _ in $(seq $(( 600 + n ))); do
+    [[ "$(running_total "$port")" == "$n" ]] && break
+    sleep 1
+  done
+  before=$(running_total "$port")
+  # The state store commits in batches of ~20 ms: a second is plenty.
+  sleep 1
+  kill -KILL "$rec_agent"
+  wait "$rec_agent" 2>/dev/null || true
+  say "$name: $before tasks running, agent killed with SIGKILL; starting it again"
+  t0=$(date +%s%N)
+  agent_up "$dir/agent2.log"
+  t_listen=""
+  t_all=""
+  for _ in $(seq 6000); do
+    [[ -z "$t_listen" ]] && grep -q 'listening on' "$dir/agent2.log" && t_listen=$(date +%s%N)
+    if grep -q 'recovered tasks re-attached or settled in' "$dir/agent2.log"; then
+      t_all=$(date +%s%N)
+      break
+    fi
+    sleep 0.005
+  done
+  if [[ -z "$t_listen" ]]; then t_listen=$t0; fi
+  own=$(sed -n 's/.*all \([0-9]*\) recovered tasks re-attached or settled in \([0-9]*\) ms.*/\1 tasks, \2 ms/p' "$dir/agent2.log")
+  port=$(agent_port "$dir/agent2.log")
+  running=$(running_total "$port")
+  if [[ -n "$t_all" ]]; then
+    summary+=("5. recovery, $name: agent killed (SIGKILL) with $before running tasks, started again:" \
+      "   all re-attached $(( (t_all - t0) / 1000000 )) ms after the process started (target < $5 ms)," \
+      "   serving after $(( (t_listen - t0) / 1000000 )) ms; the supervisor's own count: $own;" \
+      "   running afterwards: $running of $n")
+  else
+    summary+=("5. recovery, $name: NOT all re-attached within 30 s (running: $running of $n; see $dir/agent2.log)")
+  fi
+  # Stop every task (the real daemon's containers must go), then the agent.
+  curl -s -X POST "http://127.0.0.1:$port/v1/node/drain" >/dev/null
+  for _ in $(seq $(( 120 + n ))); do
+    curl -s "http://127.0.0.1:$port/v1/tasks" | grep -q '"state":"\(pending\|pulling\|creating\|starting\|running\|stopping\|exited\)"' || break
+    sleep 1
+  done
+  kill -TERM "$rec_agent" 2>/dev/null || true
+  wait "$rec_agent" 2>/dev/null || true
+  rec_agent=""
+  cp "$dir/agent1.log" "$REPORTS/$name-agent1.log"
+  cp "$dir/agent2.log" "$REPORTS/$name-agent2.log"
+  rm -rf "$dir"
+}
+
+if wants 5; then
+  rec_dir=$(mktemp -d "${TMPDIR:-/tmp}/stevedore-bench-recsim.XXXXXX")
+  "$SIMD" --socket "$rec_dir/docker.sock" --image "$SIM_IMAGE" >"$rec_dir/simd.log" 2>&1 &
+  rec_sim=$!
+  for _ in $(seq 100); do [[ -S "$rec_dir/docker.sock" ]] && break; sleep 0.1; done
+  recovery "sim-$BENCH_RECOVERY_SIM_TASKS" "unix://$rec_dir/docker.sock" "$SIM_IMAGE" "$BENCH_RECOVERY_SIM_TASKS" 1000
+  kill "$rec_sim" 2>/dev/null || true
+  wait "$rec_sim" 2>/dev/null || true
+  # Every container made once: as many creates as tasks (none on recovery).
+  creates=$(sed -n 's/.* containers\.create=\([0-9]*\).*/\1/p' "$rec_dir/simd.log")
+  summary+=("   the simulated daemon saw ${creates:-?} creates for $BENCH_RECOVERY_SIM_TASKS tasks (none anew on recovery)")
+  rm -rf "$rec_dir"
+  rec_host=$HOST
+  recovery "real-$BENCH_RECOVERY_TASKS" "$HOST" "$IMAGE" "$BENCH_RECOVERY_TASKS" 2000
+  left=$(DOCKER_HOST=$HOST docker ps -aq --filter "label=com.stevedore.job=benchrecovery$$" 2>/dev/null | wc -l)
+  if ((left > 0)); then
+    DOCKER_HOST=$HOST docker ps -aq --filter "label=com.stevedore.job=benchrecovery$$" | xargs -r env DOCKER_HOST="$HOST" docker rm -f >/dev/null
+  fi
+  summary+=("   the real daemon: $left of the job's containers left after the drain (removed)")
 fi
 
 echo

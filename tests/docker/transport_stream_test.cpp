@@ -162,6 +162,49 @@ TEST(TransportStream, UnboundedSilenceLimitStillDeliversAndCancels) {
   EXPECT_EQ(s.ends(), 1);
 }
 
+// A stream with no silence limit but a header deadline (head_timeout): a
+// daemon that never answers ends it with a timeout naming the header...
+TEST(TransportStream, StalledHeaderEndsAnUnboundedStreamAtItsHeadTimeout) {
+  auto server = fake_server::unix_socket();
+  server->play(script().expect_request().hold());
+  stream_probe s;
+  auto t = transport::make(server->where());
+
+  request req = get("/v1.41/events");
+  req.timeout = std::chrono::hours(24 * 365 * 10);
+  req.head_timeout = 150ms;
+  req.what = "events";
+  auto started = std::chrono::steady_clock::now();
+  t->stream(std::move(req), s.handler());
+  ASSERT_TRUE(s.wait_end());
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_FALSE(s.end().ok());
+  EXPECT_EQ(s.end().error().kind, errc::timeout);
+  EXPECT_EQ(to_string(s.end().error()), "events: read header: timeout after 150 ms");
+  EXPECT_GE(took, 150ms);
+  EXPECT_LT(took, 2s);
+  EXPECT_EQ(s.ends(), 1);
+}
+
+// ...and once the header came, the stream may stay silent past it.
+TEST(TransportStream, HeadTimeoutNoLongerCountsOnceTheHeaderCame) {
+  auto server = fake_server::unix_socket();
+  server->play(script().expect_request().write(chunked_head(200)).pause(400ms).write(chunk("late\n")).hold());
+  stream_probe s;
+  auto t = transport::make(server->where());
+
+  request req = get("/v1.41/events");
+  req.timeout = std::chrono::hours(24 * 365 * 10);
+  req.head_timeout = 100ms;
+  auto handle = t->stream(std::move(req), s.handler());
+  ASSERT_TRUE(s.wait_data("late\n"));
+  EXPECT_EQ(s.ends(), 0) << end_line(s);
+  handle.cancel();
+  ASSERT_TRUE(s.wait_end());
+  EXPECT_EQ(s.end().error().kind, errc::cancelled);
+  t->shutdown();
+}
+
 TEST(TransportStream, BodyWithoutChunkingOrLengthEndsAtClose) {
   auto server = fake_server::unix_socket();
   server->play(script().expect_request().write("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nfirst ").write("second").close());

@@ -591,6 +591,43 @@ TEST(LifecycleRecovery, ARunningContainerIsReattachedNotRestarted) {
   ASSERT_TRUE(find<cmd::kill>(d.last));
 }
 
+// Each recovered task says once what it found (the supervisor counts them
+// to know when recovery ended): a re-attached one only after its inspect.
+TEST(LifecycleRecovery, EveryRecoveredTaskSaysOnceWhatItFound) {
+  auto said = [](const lifecycle_driver& d) {
+    std::vector<std::string> out;
+    for (const auto& c : d.all)
+      if (auto* r = std::get_if<cmd::emit_recovered>(&c))
+        out.push_back(r->message);
+    return out;
+  };
+  lifecycle_driver running;
+  running.recover(recovered_container());
+  EXPECT_TRUE(said(running).empty()) << "not before the daemon confirmed it";
+  running.feed(ev::inspected{running.life.epoch, true, 0, false, {}});
+  ASSERT_EQ(said(running).size(), 1u);
+  EXPECT_NE(said(running)[0].find("re-attached"), std::string::npos) << said(running)[0];
+  running.feed(ev::died{running.life.container_id});
+  running.feed(ev::inspected{running.life.epoch, false, 0, false, {}});
+  EXPECT_EQ(said(running).size(), 1u) << "a later inspect says nothing more";
+
+  lifecycle_driver exited;
+  exited.recover(recovered_container());
+  exited.feed(ev::inspected{exited.life.epoch, false, 3, false, {}});
+  ASSERT_EQ(said(exited).size(), 1u);
+  EXPECT_NE(said(exited)[0].find("exited"), std::string::npos) << said(exited)[0];
+
+  lifecycle_driver gone;
+  gone.recover(recovered_container());
+  gone.fail(call::inspect, errc::not_found);
+  ASSERT_EQ(said(gone).size(), 1u);
+  EXPECT_NE(said(gone)[0].find("gone"), std::string::npos) << said(gone)[0];
+
+  lifecycle_driver intent;
+  intent.recover(recovered_intent());
+  EXPECT_EQ(said(intent).size(), 1u) << "told at once: what it does instead";
+}
+
 TEST(LifecycleRecovery, AContainerThatExitedWhileAwayGoesThroughItsRestartPolicy) {
   lifecycle_driver d;
   d.restart = restarts(2);

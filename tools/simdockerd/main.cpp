@@ -77,5 +77,12 @@ int main(int argc, char** argv) {
   for (const auto& [route, n] : (*sim)->calls())
     counts += " " + route + "=" + std::to_string(n);
   std::printf("stevedore-simd calls:%s\n", counts.c_str());
+  // And what it injected, and what the clients left on it (fault runs).
+  std::string injected;
+  for (const auto& [kind, n] : (*sim)->faults_injected())
+    injected += " " + kind + "=" + std::to_string(n);
+  std::printf("stevedore-simd faults:%s\n", injected.empty() ? " none" : injected.c_str());
+  std::printf("stevedore-simd containers left: %zu (running %zu)\n", (*sim)->containers(),
+              (*sim)->running());
   return 0;
 }

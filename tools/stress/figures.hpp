@@ -37,7 +37,8 @@ inline constexpr std::size_t milestone_count = 7;
 
 struct task_record {
   std::array<std::int64_t, milestone_count> at_us{-1, -1, -1, -1, -1, -1, -1};
-  std::string error_kind; // errc name ("timeout", "daemon_error") when it failed, else empty
+  std::string error_kind; // errc name ("timeout", "daemon_error") when it failed, or
+                          // "step_timeout" (--step-timeout: it hung); else empty
   std::string error;      // one line: what failed and why
 
   std::int64_t at(milestone m) const noexcept { return at_us[static_cast<std::size_t>(m)]; }

@@ -308,6 +308,7 @@ std::string report_figures(const run_figures& run) {
     put(n + "plan_bytes_per_task",
         std::to_string(d.usage.plan_bytes_per_task(static_cast<std::int64_t>(d.tasks.size()))));
     put(n + "leftover_containers", std::to_string(d.leftover_containers));
+    put(n + "errors", errors_text(d));
     if (d.idle.seconds > 0) {
       put(n + "idle_seconds", printf_string("%.2f", d.idle.seconds));
       put(n + "idle_cpu_us", std::to_string(d.idle.cpu_us));

@@ -189,7 +189,7 @@ result<driver_figures> run_one(const stress_options& opts, const named_driver& n
     auto& r = ctx.records[i];
     if (r.failed())
       continue;
-    r.error_kind = "timeout";
+    r.error_kind = "step_timeout"; // not a call's timeout: the lifecycle hung
     r.error = "stress " + nd.name + " task " + std::to_string(i) + ": a step did not end within " +
               std::to_string(opts.step_timeout.count() / 1000) + " s (--step-timeout)";
   }

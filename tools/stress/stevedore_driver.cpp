@@ -17,6 +17,7 @@ public:
     supervisor_options so;
     so.client = opts.client;
     so.call_timeout = opts.call_timeout;
+    so.docker_timeout = opts.call_timeout; // and the daemon's calls (--call-timeout)
     so.state_dir = opts.state_dir; // durable state on: what the store costs
     auto made = supervisor::create(std::move(so));
     if (made.ok())
